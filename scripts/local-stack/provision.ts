@@ -1,0 +1,61 @@
+import {
+  CreateTableCommand,
+  waitUntilTableExists,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { tableDefinition } from '../../worker/src/ledger/table.ts';
+
+export interface Resources {
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly bucket: string;
+  readonly tableName: string;
+}
+
+export interface ProvisionOptions {
+  /** Lowercase letters, digits and hyphens; names every resource, so tests can isolate. */
+  readonly prefix: string;
+  /** Receives before SQS moves a message to the DLQ: the first try plus two retries. */
+  readonly maxReceiveCount?: number;
+  readonly visibilityTimeoutSeconds?: number;
+}
+
+/** Work queue with its dead-letter queue, the media bucket and the ledger table. */
+export async function provision(
+  clients: { sqs: SQSClient; s3: S3Client; dynamodb: DynamoDBClient },
+  options: ProvisionOptions,
+): Promise<Resources> {
+  const { sqs, s3, dynamodb } = clients;
+  const dlq = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `${options.prefix}-jobs-dlq`,
+      Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
+    }),
+  );
+  const dlqArn = (
+    await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+    )
+  ).Attributes?.QueueArn;
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `${options.prefix}-jobs`,
+      Attributes: {
+        VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 120),
+        ReceiveMessageWaitTimeSeconds: '20',
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqArn,
+          maxReceiveCount: String(options.maxReceiveCount ?? 3),
+        }),
+      },
+    }),
+  );
+  const bucket = `${options.prefix}-media`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const tableName = `${options.prefix}-jobs`;
+  await dynamodb.send(new CreateTableCommand(tableDefinition(tableName)));
+  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: tableName });
+  return { queueUrl: queue.QueueUrl!, deadLetterQueueUrl: dlq.QueueUrl!, bucket, tableName };
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Set-up for a fresh machine: Node 24, ffmpeg/ffprobe and Java 17 (for DynamoDB Local), then
+# `npm ci`. Safe to run again. Source it (`. scripts/setup.sh`) to keep the Node 24 PATH in
+# your shell when the machine's own Node is older.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+if [ "$(node_major)" -lt 24 ]; then
+  node_dir="$PWD/.local/node24"
+  if [ ! -x "$node_dir/node_modules/.bin/node" ]; then
+    echo "setup: Node $(node -v 2>/dev/null || echo none) is older than 24; installing Node 24 from npm into $node_dir"
+    npm install --prefix "$node_dir" --no-save --no-audit --no-fund --loglevel=error node@24 >/dev/null
+  fi
+  export PATH="$node_dir/node_modules/.bin:$PATH"
+  echo "setup: using Node $(node -v) from $node_dir (add $node_dir/node_modules/.bin to PATH)"
+fi
+
+missing=()
+if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then missing+=(ffmpeg); fi
+# DynamoDB Local needs Java 17+, and our launcher needs the JDK's compiler (jdk.compiler).
+if ! java --list-modules 2>/dev/null | grep -q '^jdk.compiler'; then missing+=(openjdk-17-jdk-headless); fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: please install: ${missing[*]} (Debian/Ubuntu: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]} from apt"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund --loglevel=error
+echo "setup: done (node $(node -v), $(ffmpeg -version | head -n1 | cut -d' ' -f1-3))"

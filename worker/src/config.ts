@@ -1,0 +1,182 @@
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+import { parseS3Uri, type S3Location } from './job/s3-uri.ts';
+
+/**
+ * The worker's configuration, read from the environment once at start. This module is the
+ * only reader of process.env; everything else receives a plain `Config`.
+ */
+export interface Config {
+  readonly region: string;
+  readonly endpoints: { readonly sqs?: string; readonly s3?: string; readonly dynamodb?: string };
+  readonly s3ForcePathStyle: boolean;
+  readonly awsMaxAttempts: number;
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly tableName: string;
+  readonly output: S3Location;
+  readonly maxReceiveCount: number;
+  readonly receiveWaitSeconds: number;
+  readonly idleTimeoutSeconds: number;
+  readonly visibilityTimeoutSeconds: number;
+  readonly heartbeatSeconds: number;
+  readonly retryDelaySeconds: number;
+  readonly retryDelayMaxSeconds: number;
+  readonly shutdownGraceSeconds: number;
+  readonly workDir: string;
+  readonly workerId: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly ffmpegPath: string;
+  readonly ffprobePath: string;
+  readonly maxMessageBytes: number;
+  readonly maxInputBytes: number;
+  readonly maxDurationSeconds: number;
+  readonly maxDimension: number;
+  readonly maxFrameRate: number;
+  readonly outputSizeFactor: number;
+  readonly uploadConcurrency: number;
+  readonly uploadPartSizeBytes: number;
+}
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const url = z.url({ protocol: /^https?$/ });
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const MIB = 1024 * 1024;
+
+const EnvSchema = z
+  .object({
+    AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region such as eu-west-1'),
+    AWS_ENDPOINT_URL: url.optional(),
+    AWS_ENDPOINT_URL_SQS: url.optional(),
+    AWS_ENDPOINT_URL_S3: url.optional(),
+    AWS_ENDPOINT_URL_DYNAMODB: url.optional(),
+    S3_FORCE_PATH_STYLE: bool.default(false),
+    AWS_MAX_ATTEMPTS: int(1, 10).default(3),
+    QUEUE_URL: url,
+    DLQ_URL: url,
+    TABLE_NAME: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
+    OUTPUT_URI: z.string(),
+    MAX_RECEIVE_COUNT: int(1, 1000).default(3),
+    RECEIVE_WAIT_SECONDS: int(1, 20).default(20),
+    IDLE_TIMEOUT_SECONDS: int(1, 3600).default(30),
+    VISIBILITY_TIMEOUT_SECONDS: int(2, 43_200).default(120),
+    HEARTBEAT_SECONDS: int(1, 21_600).default(30),
+    RETRY_DELAY_SECONDS: int(0, 43_200).default(30),
+    RETRY_DELAY_MAX_SECONDS: int(0, 43_200).default(300),
+    SHUTDOWN_GRACE_SECONDS: int(1, 3600).default(25),
+    WORK_DIR: z.string().min(1).default(join(tmpdir(), 'keda-transcoder')),
+    WORKER_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,128}$/)
+      .optional(),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+    FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+    MAX_MESSAGE_BYTES: int(256, 1024 * 1024).default(64 * 1024),
+    MAX_INPUT_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(20 * 1024 * MIB),
+    MAX_DURATION_SECONDS: int(1, 7 * 24 * 3600).default(4 * 3600),
+    MAX_DIMENSION: int(16, 16_384).default(8192),
+    MAX_FRAME_RATE: int(1, 1000).default(120),
+    OUTPUT_SIZE_FACTOR: z.coerce.number().min(0).max(100).default(1.5),
+    UPLOAD_CONCURRENCY: int(1, 64).default(4),
+    UPLOAD_PART_SIZE_MB: int(5, 5 * 1024).default(8),
+  })
+  .superRefine((env, ctx) => {
+    if (env.HEARTBEAT_SECONDS * 2 > env.VISIBILITY_TIMEOUT_SECONDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HEARTBEAT_SECONDS'],
+        message: `must be at most half of VISIBILITY_TIMEOUT_SECONDS (${env.VISIBILITY_TIMEOUT_SECONDS}), so one late heartbeat cannot let the message be redelivered mid-job`,
+      });
+    }
+    if (env.RETRY_DELAY_MAX_SECONDS < env.RETRY_DELAY_SECONDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RETRY_DELAY_MAX_SECONDS'],
+        message: `must be at least RETRY_DELAY_SECONDS (${env.RETRY_DELAY_SECONDS})`,
+      });
+    }
+    const output = parseS3Uri(env.OUTPUT_URI, { prefix: true });
+    if (!output.ok) {
+      ctx.addIssue({ code: 'custom', path: ['OUTPUT_URI'], message: output.error });
+    }
+  });
+
+/** Reads and validates the environment; throws one ConfigError naming every bad field. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(pickDefined(env));
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const field = issue.path.join('.') || '(environment)';
+        const message =
+          issue.code === 'invalid_type' && issue.input === undefined
+            ? 'is required'
+            : issue.message;
+        return `${field}: ${message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const output = parseS3Uri(e.OUTPUT_URI, { prefix: true });
+  if (!output.ok) throw new ConfigError([`OUTPUT_URI: ${output.error}`]);
+  return {
+    region: e.AWS_REGION,
+    endpoints: {
+      ...optional('sqs', e.AWS_ENDPOINT_URL_SQS ?? e.AWS_ENDPOINT_URL),
+      ...optional('s3', e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL),
+      ...optional('dynamodb', e.AWS_ENDPOINT_URL_DYNAMODB ?? e.AWS_ENDPOINT_URL),
+    },
+    s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,
+    awsMaxAttempts: e.AWS_MAX_ATTEMPTS,
+    queueUrl: e.QUEUE_URL,
+    deadLetterQueueUrl: e.DLQ_URL,
+    tableName: e.TABLE_NAME,
+    output: output.value,
+    maxReceiveCount: e.MAX_RECEIVE_COUNT,
+    receiveWaitSeconds: e.RECEIVE_WAIT_SECONDS,
+    idleTimeoutSeconds: e.IDLE_TIMEOUT_SECONDS,
+    visibilityTimeoutSeconds: e.VISIBILITY_TIMEOUT_SECONDS,
+    heartbeatSeconds: e.HEARTBEAT_SECONDS,
+    retryDelaySeconds: e.RETRY_DELAY_SECONDS,
+    retryDelayMaxSeconds: e.RETRY_DELAY_MAX_SECONDS,
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+    workDir: e.WORK_DIR,
+    workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}`,
+    logLevel: e.LOG_LEVEL,
+    ffmpegPath: e.FFMPEG_PATH,
+    ffprobePath: e.FFPROBE_PATH,
+    maxMessageBytes: e.MAX_MESSAGE_BYTES,
+    maxInputBytes: e.MAX_INPUT_BYTES,
+    maxDurationSeconds: e.MAX_DURATION_SECONDS,
+    maxDimension: e.MAX_DIMENSION,
+    maxFrameRate: e.MAX_FRAME_RATE,
+    outputSizeFactor: e.OUTPUT_SIZE_FACTOR,
+    uploadConcurrency: e.UPLOAD_CONCURRENCY,
+    uploadPartSizeBytes: e.UPLOAD_PART_SIZE_MB * MIB,
+  };
+}
+
+/** Empty strings count as unset, as they do for most twelve-factor apps. */
+function pickDefined(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}
+
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}

@@ -1,0 +1,79 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { WorkerDeps } from './job/ports.ts';
+import { DynamoLedger } from './ledger/dynamo-ledger.ts';
+import { SqsQueue } from './queue/sqs-queue.ts';
+import { S3Storage } from './storage/s3-storage.ts';
+import { Transcoder } from './transcode/transcoder.ts';
+
+export interface AwsClients {
+  readonly sqs: SQSClient;
+  readonly s3: S3Client;
+  readonly dynamodb: DynamoDBClient;
+  destroy(): void;
+}
+
+type ClientConfig = Pick<Config, 'region' | 'endpoints' | 's3ForcePathStyle' | 'awsMaxAttempts'>;
+
+/** The three SDK clients, pointed at the configured endpoints (real AWS when none is set). */
+export function createAwsClients(config: ClientConfig): AwsClients {
+  const common = {
+    region: config.region,
+    maxAttempts: config.awsMaxAttempts,
+    // Fail fast on an unreachable endpoint; the long poll itself may take 20 s.
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 60_000 }),
+  };
+  const sqs = new SQSClient({ ...common, ...endpoint(config.endpoints.sqs) });
+  const s3 = new S3Client({
+    ...common,
+    ...endpoint(config.endpoints.s3),
+    forcePathStyle: config.s3ForcePathStyle,
+  });
+  const dynamodb = new DynamoDBClient({ ...common, ...endpoint(config.endpoints.dynamodb) });
+  return {
+    sqs,
+    s3,
+    dynamodb,
+    destroy() {
+      sqs.destroy();
+      s3.destroy();
+      dynamodb.destroy();
+    },
+  };
+}
+
+/** The composition root: real adapters around the clients; tests may override any part. */
+export function createWorkerDeps(
+  config: Config,
+  logger: Logger,
+  clients: AwsClients,
+  overrides: Partial<WorkerDeps> = {},
+): WorkerDeps {
+  return {
+    queue: new SqsQueue(clients.sqs, config.queueUrl, config.deadLetterQueueUrl),
+    storage: new S3Storage(clients.s3, {
+      partSizeBytes: config.uploadPartSizeBytes,
+      concurrency: config.uploadConcurrency,
+    }),
+    ledger: new DynamoLedger(clients.dynamodb, config.tableName),
+    transcoder: new Transcoder({
+      paths: { ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath },
+      limits: {
+        maxDurationSeconds: config.maxDurationSeconds,
+        maxDimension: config.maxDimension,
+        maxFrameRate: config.maxFrameRate,
+      },
+    }),
+    logger,
+    clock: { now: () => Date.now() },
+    ...overrides,
+  };
+}
+
+function endpoint(url: string | undefined): { endpoint?: string } {
+  return url ? { endpoint: url } : {};
+}

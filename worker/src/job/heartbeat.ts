@@ -1,0 +1,86 @@
+import type { Logger } from 'pino';
+import { decideHeartbeat, type JobRecord } from '../ledger/job-record.ts';
+import type { Clock, LedgerPort, QueuePort } from './ports.ts';
+
+export interface Heartbeat {
+  /** Stops beating and waits for a beat in flight, so the caller can write the record next. */
+  stop(): Promise<void>;
+}
+
+/** The record the job holds; the heartbeat and the final transition both read and replace it. */
+export interface RecordHolder {
+  record: JobRecord;
+}
+
+/**
+ * While a job runs, every `periodSeconds`: push the message's visibility out to
+ * `visibilitySeconds` from now, and renew the lease (with the latest progress) in the ledger.
+ * A beat is scheduled only after the previous one ended, so beats never overlap. When the
+ * ledger says another worker holds the job, `onLeaseLost` stops the job.
+ */
+export function startHeartbeat(options: {
+  queue: QueuePort;
+  ledger: LedgerPort;
+  clock: Clock;
+  logger: Logger;
+  receiptHandle: string;
+  holder: RecordHolder;
+  workerId: string;
+  periodSeconds: number;
+  visibilitySeconds: number;
+  leaseMs: number;
+  progress: () => { percent: number; speed?: number } | undefined;
+  onLeaseLost: () => void;
+}): Heartbeat {
+  const { queue, ledger, clock, logger, holder } = options;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let inflight: Promise<void> = Promise.resolve();
+
+  const beat = async () => {
+    const now = clock.now();
+    const progress = options.progress();
+    const [visibility, lease] = await Promise.allSettled([
+      queue.changeVisibility(options.receiptHandle, options.visibilitySeconds),
+      ledger.transition(
+        holder.record.jobId,
+        (current) =>
+          decideHeartbeat(current, {
+            workerId: options.workerId,
+            now,
+            leaseMs: options.leaseMs,
+            ...(progress ? { progress } : {}),
+          }),
+        { known: holder.record },
+      ),
+    ]);
+    if (visibility.status === 'rejected') {
+      logger.warn({ err: visibility.reason as unknown }, 'visibility not extended');
+    }
+    if (lease.status === 'rejected') {
+      logger.warn({ err: lease.reason as unknown }, 'lease not renewed');
+    } else if (lease.value.kind === 'lease-lost') {
+      logger.warn('lease lost to another worker; stopping this attempt');
+      stopped = true;
+      options.onLeaseLost();
+    } else {
+      holder.record = lease.value.record;
+    }
+  };
+
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      inflight = beat().finally(schedule);
+    }, options.periodSeconds * 1000);
+  };
+  schedule();
+
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await inflight;
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { LADDER_PRESETS, LIMITS, type LadderPresetName } from '../transcode/ladder-presets.ts';
+import { parseS3Uri, type Parsed, type S3Location } from './s3-uri.ts';
+
+/**
+ * The message contract, version 1: the JSON body of an SQS message that asks for one job.
+ * Documented in the README ("The message contract"); keep the two in step.
+ */
+export interface JobRequest {
+  readonly version: 1;
+  readonly jobId?: string;
+  readonly input: S3Location;
+  readonly output?: S3Location;
+  readonly ladder: LadderPresetName | readonly RungRequest[];
+  readonly formats: readonly OutputFormat[];
+  readonly thumbnails: false | { readonly intervalSeconds: number };
+}
+
+export interface RungRequest {
+  readonly height: number;
+  readonly videoBitrateKbps?: number;
+  readonly audioBitrateKbps?: number;
+}
+
+export type OutputFormat = 'hls' | 'mp4';
+
+export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const DEFAULT_THUMBNAIL_INTERVAL_SECONDS = 10;
+
+const s3Uri = (prefix: boolean) =>
+  z.string().transform((value, ctx): S3Location => {
+    const parsed = parseS3Uri(value, { prefix });
+    if (!parsed.ok) {
+      ctx.addIssue({ code: 'custom', message: parsed.error });
+      return z.NEVER;
+    }
+    return parsed.value;
+  });
+
+const presetNames = Object.keys(LADDER_PRESETS) as [LadderPresetName, ...LadderPresetName[]];
+
+const Rung = z.strictObject({
+  height: z
+    .int()
+    .min(LIMITS.minRungHeight)
+    .max(LIMITS.maxRungHeight)
+    .refine((h) => h % 2 === 0, 'must be even'),
+  videoBitrateKbps: z.int().min(LIMITS.minVideoKbps).max(LIMITS.maxVideoKbps).optional(),
+  audioBitrateKbps: z.int().min(LIMITS.minAudioKbps).max(LIMITS.maxAudioKbps).optional(),
+});
+
+const MessageSchema = z.strictObject({
+  version: z.literal(1, { error: 'must be 1 (the only message version this worker reads)' }),
+  jobId: z
+    .string()
+    .regex(
+      JOB_ID_PATTERN,
+      'must be 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    )
+    .optional(),
+  input: s3Uri(false),
+  output: s3Uri(true).optional(),
+  ladder: z
+    .union([
+      z.enum(presetNames, { error: `must be one of ${presetNames.join(', ')} or a list of rungs` }),
+      z
+        .array(Rung)
+        .min(1)
+        .max(LIMITS.maxRungs)
+        .refine(
+          (rungs) => new Set(rungs.map((r) => r.height)).size === rungs.length,
+          'rung heights must be unique',
+        ),
+    ])
+    .default('standard'),
+  formats: z
+    .array(z.enum(['hls', 'mp4']))
+    .min(1)
+    .refine((f) => new Set(f).size === f.length, 'must not repeat a format')
+    .default(['hls', 'mp4']),
+  thumbnails: z
+    .union([z.boolean(), z.strictObject({ intervalSeconds: z.number().min(1).max(3600) })])
+    .default(false)
+    .transform((t) =>
+      t === false
+        ? false
+        : { intervalSeconds: t === true ? DEFAULT_THUMBNAIL_INTERVAL_SECONDS : t.intervalSeconds },
+    ),
+});
+
+/**
+ * Parses and validates a message body. The error says, for a person, every way the body is
+ * wrong (`input: must be an S3 URI like ...; formats: ...`).
+ */
+export function parseJobMessage(body: string, maxBytes: number): Parsed<JobRequest> {
+  const size = Buffer.byteLength(body, 'utf8');
+  if (size > maxBytes) {
+    return { ok: false, error: `message body is ${size} bytes; the limit is ${maxBytes}` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (err) {
+    return { ok: false, error: `message body is not JSON (${(err as Error).message})` };
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { ok: false, error: `message body must be a JSON object, got ${describeJson(json)}` };
+  }
+  const parsed = MessageSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const field = issue.path.length > 0 ? issue.path.join('.') : 'message';
+      if (issue.code === 'unrecognized_keys') {
+        return `${field}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      }
+      if (issue.code === 'invalid_type' && issue.input === undefined)
+        return `${field}: is required`;
+      return `${field}: ${issue.message}`;
+    });
+    return { ok: false, error: `invalid job message: ${problems.join('; ')}` };
+  }
+  return { ok: true, value: parsed.data };
+}
+
+/**
+ * The jobId a malformed body asks for, when it names a well-formed one, so `status <jobId>`
+ * finds the failure; otherwise undefined and the SQS MessageId is used.
+ */
+export function jobIdHint(body: string): string | undefined {
+  try {
+    const json: unknown = JSON.parse(body);
+    if (typeof json === 'object' && json !== null && 'jobId' in json) {
+      const id = json.jobId;
+      if (typeof id === 'string' && JOB_ID_PATTERN.test(id)) return id;
+    }
+  } catch {
+    // not JSON: no hint
+  }
+  return undefined;
+}
+
+function describeJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}

@@ -1,0 +1,335 @@
+/**
+ * The job record as a state machine, with no I/O: QUEUED -> RUNNING -> SUCCEEDED | FAILED, a
+ * lease on RUNNING, and the stats change that every transition implies. The DynamoDB adapter
+ * writes a decision with one conditional write on the record's version, so two workers can
+ * never both make the same transition, and the stats move exactly once per transition.
+ */
+export type JobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+
+export interface JobErrorInfo {
+  readonly code: string;
+  readonly message: string;
+  readonly retryable: boolean;
+  readonly attempt: number;
+  readonly at: string;
+}
+
+export type AttemptOutcome = 'succeeded' | 'retry' | 'failed' | 'interrupted' | 'lost';
+
+export interface AttemptRecord {
+  readonly attempt: number;
+  readonly messageId: string;
+  readonly receiveCount: number;
+  readonly worker: string;
+  readonly startedAt: string;
+  readonly endedAt?: string;
+  readonly outcome?: AttemptOutcome;
+  readonly error?: string;
+}
+
+export interface JobRecord {
+  readonly jobId: string;
+  readonly status: JobStatus;
+  /** Bumped by every write; each write is conditional on the version it read. */
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly attempts: number;
+  /** Attempts after the first: a failed, interrupted or lost attempt followed by another. */
+  readonly retries: number;
+  /** The SQS message of the latest attempt. */
+  readonly messageId?: string;
+  readonly receiveCount?: number;
+  readonly lease?: { readonly owner: string; readonly expiresAt: number };
+  readonly input?: string;
+  readonly output?: string;
+  readonly request?: unknown;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly progress?: { readonly percent: number; readonly speed?: number; readonly at: string };
+  readonly result?: unknown;
+  readonly error?: JobErrorInfo;
+  readonly history: readonly AttemptRecord[];
+}
+
+export interface Stats {
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly running: number;
+  readonly retries: number;
+}
+
+export const ZERO_STATS: Stats = { succeeded: 0, failed: 0, running: 0, retries: 0 };
+const HISTORY_LIMIT = 20;
+
+/** A transition's outcome: the record to write (if any) and what the caller learns. */
+export interface Decision<R> {
+  readonly write?: JobRecord;
+  readonly result: R;
+}
+
+/** What the stats gain when `before` becomes `after`; exact because stats = f(records). */
+export function statsDelta(before: JobRecord | undefined, after: JobRecord): Stats {
+  const count = (r: JobRecord | undefined, s: JobStatus) => (r?.status === s ? 1 : 0);
+  return {
+    succeeded: count(after, 'SUCCEEDED') - count(before, 'SUCCEEDED'),
+    failed: count(after, 'FAILED') - count(before, 'FAILED'),
+    running: count(after, 'RUNNING') - count(before, 'RUNNING'),
+    retries: after.retries - (before?.retries ?? 0),
+  };
+}
+
+export function isZero(delta: Stats): boolean {
+  return delta.succeeded === 0 && delta.failed === 0 && delta.running === 0 && delta.retries === 0;
+}
+
+export interface ClaimContext {
+  readonly jobId: string;
+  readonly messageId: string;
+  readonly receiveCount: number;
+  readonly workerId: string;
+  readonly now: number;
+  readonly leaseMs: number;
+  readonly input: string;
+  readonly output: string;
+  readonly request: unknown;
+}
+
+export type ClaimResult =
+  | { readonly kind: 'claimed'; readonly record: JobRecord }
+  | { readonly kind: 'duplicate'; readonly record: JobRecord }
+  | { readonly kind: 'already-failed'; readonly record: JobRecord }
+  | { readonly kind: 'busy'; readonly record: JobRecord };
+
+/**
+ * Claiming a job for one attempt. SUCCEEDED is final (a redelivery is a duplicate); FAILED is
+ * final for the message that failed it, but a different message (a DLQ redrive) starts again;
+ * RUNNING under a live lease belongs to someone else; an expired lease is a lost attempt.
+ */
+export function decideClaim(
+  current: JobRecord | undefined,
+  ctx: ClaimContext,
+): Decision<ClaimResult> {
+  const at = iso(ctx.now);
+  if (current?.status === 'SUCCEEDED') return { result: { kind: 'duplicate', record: current } };
+  if (current?.status === 'FAILED' && current.messageId === ctx.messageId) {
+    return { result: { kind: 'already-failed', record: current } };
+  }
+  if (
+    current?.status === 'RUNNING' &&
+    current.lease !== undefined &&
+    current.lease.expiresAt > ctx.now &&
+    current.lease.owner !== ctx.workerId
+  ) {
+    return { result: { kind: 'busy', record: current } };
+  }
+  const attempts = (current?.attempts ?? 0) + 1;
+  const history = [...(current?.history ?? [])];
+  const last = history[history.length - 1];
+  if (current?.status === 'RUNNING' && last && last.outcome === undefined) {
+    history[history.length - 1] = {
+      ...last,
+      endedAt: at,
+      outcome: 'lost',
+      error: 'lease expired: the worker stopped without recording an outcome',
+    };
+  }
+  history.push({
+    attempt: attempts,
+    messageId: ctx.messageId,
+    receiveCount: ctx.receiveCount,
+    worker: ctx.workerId,
+    startedAt: at,
+  });
+  const next: JobRecord = {
+    jobId: ctx.jobId,
+    status: 'RUNNING',
+    version: (current?.version ?? 0) + 1,
+    createdAt: current?.createdAt ?? at,
+    updatedAt: at,
+    attempts,
+    retries: Math.max(0, attempts - 1),
+    messageId: ctx.messageId,
+    receiveCount: ctx.receiveCount,
+    lease: { owner: ctx.workerId, expiresAt: ctx.now + ctx.leaseMs },
+    input: ctx.input,
+    output: ctx.output,
+    request: ctx.request,
+    startedAt: at,
+    ...(current?.error ? { error: current.error } : {}),
+    history: history.slice(-HISTORY_LIMIT),
+  };
+  return { write: next, result: { kind: 'claimed', record: next } };
+}
+
+export type OwnedResult =
+  { readonly kind: 'ok'; readonly record: JobRecord } | { readonly kind: 'lease-lost' };
+
+function owns(current: JobRecord | undefined, workerId: string): current is JobRecord {
+  return current?.status === 'RUNNING' && current.lease?.owner === workerId;
+}
+
+/** Extends the lease (and records progress) while the worker holds it. */
+export function decideHeartbeat(
+  current: JobRecord | undefined,
+  ctx: {
+    workerId: string;
+    now: number;
+    leaseMs: number;
+    progress?: { percent: number; speed?: number };
+  },
+): Decision<OwnedResult> {
+  if (!owns(current, ctx.workerId)) return { result: { kind: 'lease-lost' } };
+  const at = iso(ctx.now);
+  const next: JobRecord = {
+    ...current,
+    version: current.version + 1,
+    updatedAt: at,
+    lease: { owner: ctx.workerId, expiresAt: ctx.now + ctx.leaseMs },
+    ...(ctx.progress ? { progress: { ...ctx.progress, at } } : {}),
+  };
+  return { write: next, result: { kind: 'ok', record: next } };
+}
+
+export function decideSuccess(
+  current: JobRecord | undefined,
+  ctx: { workerId: string; now: number; result: unknown },
+): Decision<OwnedResult> {
+  if (!owns(current, ctx.workerId)) return { result: { kind: 'lease-lost' } };
+  const at = iso(ctx.now);
+  const { lease: _lease, error: _error, ...rest } = current;
+  const next: JobRecord = {
+    ...rest,
+    status: 'SUCCEEDED',
+    version: current.version + 1,
+    updatedAt: at,
+    finishedAt: at,
+    progress: { percent: 100, at },
+    result: ctx.result,
+    history: endAttempt(current.history, at, 'succeeded'),
+  };
+  return { write: next, result: { kind: 'ok', record: next } };
+}
+
+/**
+ * Ends the attempt with an error. `final` records FAILED (the message goes to the DLQ);
+ * otherwise the job is QUEUED again and the message comes back after the retry delay.
+ */
+export function decideFailure(
+  current: JobRecord | undefined,
+  ctx: {
+    workerId: string;
+    now: number;
+    final: boolean;
+    outcome: Extract<AttemptOutcome, 'retry' | 'failed' | 'interrupted'>;
+    error: { code: string; message: string; retryable: boolean };
+  },
+): Decision<OwnedResult> {
+  if (!owns(current, ctx.workerId)) return { result: { kind: 'lease-lost' } };
+  const at = iso(ctx.now);
+  const { lease: _lease, ...rest } = current;
+  const next: JobRecord = {
+    ...rest,
+    status: ctx.final ? 'FAILED' : 'QUEUED',
+    version: current.version + 1,
+    updatedAt: at,
+    ...(ctx.final ? { finishedAt: at } : {}),
+    error: { ...ctx.error, attempt: current.attempts, at },
+    history: endAttempt(
+      current.history,
+      at,
+      ctx.outcome,
+      `${ctx.error.code}: ${ctx.error.message}`,
+    ),
+  };
+  return { write: next, result: { kind: 'ok', record: next } };
+}
+
+export type RejectResult =
+  | { readonly kind: 'recorded'; readonly record: JobRecord }
+  | { readonly kind: 'unchanged'; readonly record: JobRecord };
+
+/**
+ * A message that could not become a job (malformed): FAILED without running, unless the job
+ * it names already succeeded or is running under a live lease, which a bad message must not
+ * overwrite.
+ */
+export function decideRejected(
+  current: JobRecord | undefined,
+  ctx: {
+    jobId: string;
+    messageId: string;
+    receiveCount: number;
+    workerId: string;
+    now: number;
+    error: { code: string; message: string };
+    body: string;
+  },
+): Decision<RejectResult> {
+  if (current) {
+    const live = current.status === 'RUNNING' && (current.lease?.expiresAt ?? 0) > ctx.now;
+    const sameFailure = current.status === 'FAILED' && current.messageId === ctx.messageId;
+    if (current.status === 'SUCCEEDED' || live || sameFailure) {
+      return { result: { kind: 'unchanged', record: current } };
+    }
+  }
+  const at = iso(ctx.now);
+  const attempts = (current?.attempts ?? 0) + 1;
+  const { lease: _lease, ...rest } = current ?? ({} as Partial<JobRecord>);
+  const next: JobRecord = {
+    ...rest,
+    jobId: ctx.jobId,
+    status: 'FAILED',
+    version: (current?.version ?? 0) + 1,
+    createdAt: current?.createdAt ?? at,
+    updatedAt: at,
+    finishedAt: at,
+    attempts,
+    retries: Math.max(0, attempts - 1),
+    messageId: ctx.messageId,
+    receiveCount: ctx.receiveCount,
+    request: { rejectedBody: ctx.body.length > 2048 ? `${ctx.body.slice(0, 2048)}...` : ctx.body },
+    error: { ...ctx.error, retryable: false, attempt: attempts, at },
+    history: [
+      ...(current?.history ?? []),
+      {
+        attempt: attempts,
+        messageId: ctx.messageId,
+        receiveCount: ctx.receiveCount,
+        worker: ctx.workerId,
+        startedAt: at,
+        endedAt: at,
+        outcome: 'failed' as const,
+        error: `${ctx.error.code}: ${ctx.error.message}`,
+      },
+    ].slice(-HISTORY_LIMIT),
+  };
+  return { write: next, result: { kind: 'recorded', record: next } };
+}
+
+function endAttempt(
+  history: readonly AttemptRecord[],
+  at: string,
+  outcome: AttemptOutcome,
+  error?: string,
+): AttemptRecord[] {
+  const copy = [...history];
+  const last = copy[copy.length - 1];
+  if (last && last.outcome === undefined) {
+    copy[copy.length - 1] = {
+      ...last,
+      endedAt: at,
+      outcome,
+      ...(error ? { error: truncate(error, 1000) } : {}),
+    };
+  }
+  return copy;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function truncate(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}...` : s;
+}

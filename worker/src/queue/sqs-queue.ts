@@ -1,0 +1,156 @@
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type MessageAttributeValue,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { classifyAwsError } from '../errors.ts';
+import {
+  DLQ_ATTRIBUTES,
+  type DeadLetterReason,
+  type QueuePort,
+  type ReceivedMessage,
+} from '../job/ports.ts';
+
+const MAX_ATTRIBUTES = 10;
+const MAX_REASON_CHARS = 4096;
+
+/**
+ * The SQS adapter: receive one message, keep it invisible while working, put it back with a
+ * delay, delete it, or copy it to the dead-letter queue with the reason attached.
+ */
+export class SqsQueue implements QueuePort {
+  readonly #sqs: SQSClient;
+  readonly #queueUrl: string;
+  readonly #dlqUrl: string;
+
+  constructor(sqs: SQSClient, queueUrl: string, deadLetterQueueUrl: string) {
+    this.#sqs = sqs;
+    this.#queueUrl = queueUrl;
+    this.#dlqUrl = deadLetterQueueUrl;
+  }
+
+  /** One long poll for at most one message; undefined when none arrived. */
+  async receiveOne(options: {
+    waitSeconds: number;
+    visibilitySeconds: number;
+    signal?: AbortSignal;
+  }): Promise<ReceivedMessage | undefined> {
+    try {
+      const out = await this.#sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.#queueUrl,
+          MaxNumberOfMessages: 1,
+          WaitTimeSeconds: options.waitSeconds,
+          VisibilityTimeout: options.visibilitySeconds,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+          MessageAttributeNames: ['All'],
+        }),
+        { ...(options.signal ? { abortSignal: options.signal } : {}) },
+      );
+      const m = out.Messages?.[0];
+      if (!m?.MessageId || !m.ReceiptHandle) return undefined;
+      const raw = m.MessageAttributes ?? {};
+      const attributes: Record<string, string> = {};
+      for (const [name, value] of Object.entries(raw)) {
+        if (value.StringValue !== undefined) attributes[name] = value.StringValue;
+      }
+      const sent = Number(m.Attributes?.SentTimestamp);
+      return {
+        messageId: m.MessageId,
+        receiptHandle: m.ReceiptHandle,
+        body: m.Body ?? '',
+        receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1) || 1,
+        ...(Number.isFinite(sent) ? { sentAt: sent } : {}),
+        attributes,
+        rawAttributes: raw,
+      };
+    } catch (err) {
+      throw classifyAwsError(err, 'SQS ReceiveMessage');
+    }
+  }
+
+  /** Sets the message's visibility timeout to `seconds` from now (heartbeat, or retry delay). */
+  async changeVisibility(
+    receiptHandle: string,
+    seconds: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    try {
+      await this.#sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: this.#queueUrl,
+          ReceiptHandle: receiptHandle,
+          VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))),
+        }),
+        { ...(signal ? { abortSignal: signal } : {}) },
+      );
+    } catch (err) {
+      throw classifyAwsError(err, 'SQS ChangeMessageVisibility');
+    }
+  }
+
+  async ack(receiptHandle: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.#sqs.send(
+        new DeleteMessageCommand({ QueueUrl: this.#queueUrl, ReceiptHandle: receiptHandle }),
+        { ...(signal ? { abortSignal: signal } : {}) },
+      );
+    } catch (err) {
+      throw classifyAwsError(err, 'SQS DeleteMessage');
+    }
+  }
+
+  /**
+   * Copies the message, body untouched, to the dead-letter queue with the reason in message
+   * attributes. The caller deletes the original afterwards, so a crash in between leaves a
+   * duplicate in the DLQ rather than a lost message.
+   */
+  async deadLetter(
+    message: ReceivedMessage,
+    reason: DeadLetterReason,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const ours: Record<string, MessageAttributeValue> = {
+      [DLQ_ATTRIBUTES.jobId]: str(reason.jobId),
+      [DLQ_ATTRIBUTES.code]: str(reason.code),
+      [DLQ_ATTRIBUTES.reason]: str(truncate(reason.message, MAX_REASON_CHARS)),
+      [DLQ_ATTRIBUTES.sourceMessageId]: str(message.messageId),
+      [DLQ_ATTRIBUTES.receiveCount]: {
+        DataType: 'Number',
+        StringValue: String(message.receiveCount),
+      },
+      [DLQ_ATTRIBUTES.failedAt]: str(new Date().toISOString()),
+    };
+    // Keep the sender's own attributes too, as far as SQS's limit of ten allows.
+    const theirs = Object.entries(
+      message.rawAttributes as Record<string, MessageAttributeValue>,
+    ).filter(([name]) => !(name in ours));
+    const attributes = {
+      ...Object.fromEntries(theirs.slice(0, MAX_ATTRIBUTES - Object.keys(ours).length)),
+      ...ours,
+    };
+    try {
+      await this.#sqs.send(
+        new SendMessageCommand({
+          QueueUrl: this.#dlqUrl,
+          MessageBody: message.body,
+          MessageAttributes: attributes,
+        }),
+        { ...(signal ? { abortSignal: signal } : {}) },
+      );
+    } catch (err) {
+      throw classifyAwsError(err, 'SQS SendMessage to the dead-letter queue');
+    }
+  }
+}
+
+function str(value: string): MessageAttributeValue {
+  return { DataType: 'String', StringValue: value === '' ? '-' : value };
+}
+
+function truncate(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 3)}...` : s;
+}

@@ -1,0 +1,166 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { classifyAwsError, SourceUnavailableError, TransientError } from '../errors.ts';
+import type { StoragePort, UploadItem } from '../job/ports.ts';
+import { formatS3Uri, type S3Location } from '../job/s3-uri.ts';
+
+export interface ObjectInfo {
+  readonly size: number;
+  readonly etag?: string;
+  readonly contentType?: string;
+}
+
+/** The S3 adapter: head and stream a source down, upload outputs (multipart, in parallel). */
+export class S3Storage implements StoragePort {
+  readonly #s3: S3Client;
+  readonly #partSize: number;
+  readonly #concurrency: number;
+
+  constructor(s3: S3Client, options: { partSizeBytes: number; concurrency: number }) {
+    this.#s3 = s3;
+    this.#partSize = options.partSizeBytes;
+    this.#concurrency = options.concurrency;
+  }
+
+  async head(location: S3Location, signal?: AbortSignal): Promise<ObjectInfo> {
+    try {
+      const out = await this.#s3.send(
+        new HeadObjectCommand({ Bucket: location.bucket, Key: location.key }),
+        { ...(signal ? { abortSignal: signal } : {}) },
+      );
+      return {
+        size: out.ContentLength ?? 0,
+        ...(out.ETag ? { etag: out.ETag } : {}),
+        ...(out.ContentType ? { contentType: out.ContentType } : {}),
+      };
+    } catch (err) {
+      throw sourceError(err, location, 'HeadObject');
+    }
+  }
+
+  /** Streams the object to `destination`; the ETag pins the version that was checked. */
+  async download(
+    location: S3Location,
+    destination: string,
+    expected: ObjectInfo,
+    signal?: AbortSignal,
+  ): Promise<number> {
+    let body: Readable;
+    try {
+      const out = await this.#s3.send(
+        new GetObjectCommand({
+          Bucket: location.bucket,
+          Key: location.key,
+          ...(expected.etag ? { IfMatch: expected.etag } : {}),
+        }),
+        { ...(signal ? { abortSignal: signal } : {}) },
+      );
+      if (!(out.Body instanceof Readable)) throw new Error('S3 GetObject returned no stream');
+      body = out.Body;
+    } catch (err) {
+      throw sourceError(err, location, 'GetObject');
+    }
+    let bytes = 0;
+    body.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    try {
+      await pipeline(body, createWriteStream(destination), { ...(signal ? { signal } : {}) });
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      throw new TransientError(
+        `download of ${formatS3Uri(location)} broke off after ${bytes} bytes`,
+        {
+          cause: err,
+        },
+      );
+    }
+    if (bytes !== expected.size) {
+      throw new TransientError(
+        `download of ${formatS3Uri(location)} gave ${bytes} bytes, expected ${expected.size}`,
+      );
+    }
+    return bytes;
+  }
+
+  async upload(item: UploadItem, signal?: AbortSignal): Promise<void> {
+    const upload = new Upload({
+      client: this.#s3,
+      partSize: this.#partSize,
+      queueSize: 2,
+      leavePartsOnError: false,
+      params: {
+        Bucket: item.location.bucket,
+        Key: item.location.key,
+        Body: createReadStream(item.path),
+        ContentType: item.contentType,
+        CacheControl: item.cacheControl,
+      },
+    });
+    const onAbort = () => void upload.abort().catch(() => undefined);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await upload.done();
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      throw classifyAwsError(err, `S3 upload of ${formatS3Uri(item.location)}`);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Uploads every item with a bounded number in flight; the first failure stops the rest. */
+  async uploadAll(items: readonly UploadItem[], signal?: AbortSignal): Promise<void> {
+    const queue = [...items];
+    const local = new AbortController();
+    const combined = signal ? AbortSignal.any([signal, local.signal]) : local.signal;
+    const worker = async () => {
+      for (let item = queue.shift(); item; item = queue.shift()) {
+        combined.throwIfAborted();
+        await this.upload(item, combined);
+      }
+    };
+    const workers = Array.from({ length: Math.min(this.#concurrency, items.length) }, () =>
+      worker(),
+    );
+    try {
+      await Promise.all(
+        workers.map((w) =>
+          w.catch((err: unknown) => {
+            local.abort(err);
+            throw err;
+          }),
+        ),
+      );
+    } finally {
+      await Promise.allSettled(workers);
+    }
+  }
+}
+
+function sourceError(err: unknown, location: S3Location, operation: string): Error {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  const uri = formatS3Uri(location);
+  if (
+    status === 404 ||
+    e.name === 'NotFound' ||
+    e.name === 'NoSuchKey' ||
+    e.name === 'NoSuchBucket'
+  ) {
+    return new SourceUnavailableError(`the source ${uri} does not exist`, { cause: err });
+  }
+  if (status === 403 || e.name === 'AccessDenied' || e.name === 'Forbidden') {
+    return new SourceUnavailableError(
+      `the worker may not read ${uri} (access denied: check the bucket policy and the worker role)`,
+      { cause: err },
+    );
+  }
+  if (status === 412 || e.name === 'PreconditionFailed') {
+    return new TransientError(`the source ${uri} changed while it was being read`, { cause: err });
+  }
+  return classifyAwsError(err, `S3 ${operation} ${uri}`);
+}

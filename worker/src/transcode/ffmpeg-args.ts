@@ -1,0 +1,223 @@
+import type { OutputFormat } from '../job/message.ts';
+import type { PlannedRung } from './ladder.ts';
+import type { SourceInfo } from './probe.ts';
+
+/**
+ * One ffmpeg run, as data. `toArgv` turns it into the exact argv the ffmpeg adapter runs
+ * (through fluent-ffmpeg) and the benchmark runs directly. Output paths are relative to `cwd`,
+ * the job's output directory, so nothing here needs shell or tee escaping.
+ */
+export interface FfmpegInvocation {
+  readonly cwd: string;
+  readonly input: string;
+  readonly inputOptions: readonly string[];
+  readonly complexFilter: string;
+  readonly outputs: readonly { readonly target: string; readonly options: readonly string[] }[];
+  /** Directories (relative to cwd) that must exist before ffmpeg starts. */
+  readonly directories: readonly string[];
+}
+
+export interface EncoderSettings {
+  /** x264 preset; chosen by the benchmark, see the README. */
+  readonly preset: string;
+  /** swscale algorithm for the downscales. */
+  readonly scaler: string;
+  /** x264 threads per rung; 0 lets x264 decide. */
+  readonly threadsPerRung: number;
+}
+
+export const DEFAULT_ENCODER: EncoderSettings = {
+  preset: 'veryfast',
+  scaler: 'bicubic',
+  threadsPerRung: 0,
+};
+
+export interface LadderSpec {
+  /** Absolute path of the downloaded source. */
+  readonly sourcePath: string;
+  readonly source: SourceInfo;
+  readonly rungs: readonly PlannedRung[];
+  readonly formats: readonly OutputFormat[];
+  readonly segmentSeconds: number;
+  readonly encoder: EncoderSettings;
+  /** One JPEG at this time, as wide as the top rung (capped at 1280). */
+  readonly posterAtSeconds: number;
+  readonly thumbnails: false | { readonly intervalSeconds: number; readonly width: number };
+  readonly cwd: string;
+}
+
+/** The file layout of a job's outputs, relative to the output prefix. */
+export const layout = {
+  hlsDir: (rung: string) => `hls/${rung}`,
+  hlsPlaylist: (rung: string) => `hls/${rung}/playlist.m3u8`,
+  hlsSegmentPattern: (rung: string) => `hls/${rung}/seg_%05d.m4s`,
+  hlsMaster: 'hls/master.m3u8',
+  mp4: (rung: string) => `mp4/${rung}.mp4`,
+  poster: 'poster.jpg',
+  thumbnailPattern: 'thumbnails/thumb_%05d.jpg',
+} as const;
+
+/** Flags every ffmpeg run gets: quiet, no stdin, progress on stdout, local files only. */
+export const SAFE_INPUT_OPTIONS = [
+  '-hide_banner',
+  '-nostdin',
+  '-nostats',
+  '-loglevel',
+  'error',
+  '-progress',
+  'pipe:1',
+  '-protocol_whitelist',
+  'file',
+] as const;
+
+/**
+ * The single-decode ladder: the source is decoded once, split, scaled per rung and encoded once
+ * per rung; a tee muxer writes each encoded rung to both HLS (fMP4 segments) and MP4 without a
+ * second encode. Audio is encoded once per distinct audio bitrate and shared by the rungs.
+ * Keyframes are forced at every segment boundary in every rung (same timestamps, same frames),
+ * so a player can switch renditions at any segment.
+ */
+export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
+  const { rungs, source, encoder } = spec;
+  if (rungs.length === 0) throw new Error('a ladder needs at least one rung');
+  const top = rungs[0]!;
+  const posterWidth = Math.min(1280, top.width);
+  const posterHeight = even((posterWidth * top.height) / top.width);
+  const branches = rungs.length + 1 + (spec.thumbnails ? 1 : 0);
+  const scale = (w: number, h: number) => `scale=w=${w}:h=${h}:flags=${encoder.scaler},setsar=1`;
+
+  const filters = [
+    `[0:v:0]split=${branches}${range(branches)
+      .map((i) => `[s${i}]`)
+      .join('')}`,
+    ...rungs.map((r, i) => `[s${i}]${scale(r.width, r.height)},format=yuv420p[v${i}]`),
+    `[s${rungs.length}]trim=start=${fmt(spec.posterAtSeconds)},${scale(posterWidth, posterHeight)}[poster]`,
+  ];
+  if (spec.thumbnails) {
+    const t = spec.thumbnails;
+    const h = even((t.width * top.height) / top.width);
+    filters.push(
+      `[s${rungs.length + 1}]fps=1/${fmt(t.intervalSeconds)},${scale(t.width, h)}[thumbs]`,
+    );
+  }
+
+  // Audio: one encode per distinct bitrate, shared across rungs.
+  const audioRates = source.audio
+    ? [...new Set(rungs.map((r) => r.audioKbps).filter((k): k is number => k !== undefined))]
+    : [];
+  const audioIndexOf = (r: PlannedRung) =>
+    r.audioKbps === undefined ? undefined : audioRates.indexOf(r.audioKbps);
+
+  const gop = Math.max(1, Math.round(source.video.frameRate * spec.segmentSeconds));
+  const videoOptions = rungs.flatMap((r, i) => [
+    `-c:v:${i}`,
+    'libx264',
+    `-crf:v:${i}`,
+    String(r.crf),
+    `-maxrate:v:${i}`,
+    `${r.maxVideoKbps}k`,
+    `-bufsize:v:${i}`,
+    `${r.bufferKbps}k`,
+    ...(encoder.threadsPerRung > 0 ? [`-threads:v:${i}`, String(encoder.threadsPerRung)] : []),
+  ]);
+  const audioOptions = audioRates.flatMap((kbps, j) => [
+    `-c:a:${j}`,
+    'aac',
+    `-b:a:${j}`,
+    `${kbps}k`,
+  ]);
+
+  const slaves = rungs.flatMap((r, i) => {
+    const a = audioIndexOf(r);
+    const select = `select=\\'v:${i}${a === undefined ? '' : `,a:${a}`}\\'`;
+    const out: string[] = [];
+    if (spec.formats.includes('hls')) {
+      out.push(
+        `[f=hls:${select}:hls_time=${spec.segmentSeconds}:hls_playlist_type=vod:hls_segment_type=fmp4` +
+          `:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4` +
+          `:hls_segment_filename=${layout.hlsSegmentPattern(r.name)}]${layout.hlsPlaylist(r.name)}`,
+      );
+    }
+    if (spec.formats.includes('mp4')) {
+      out.push(`[f=mp4:${select}:movflags=+faststart]${layout.mp4(r.name)}`);
+    }
+    return out;
+  });
+
+  const ladderOutput = {
+    target: slaves.join('|'),
+    options: [
+      ...rungs.flatMap((_, i) => ['-map', `[v${i}]`]),
+      ...audioRates.flatMap(() => ['-map', `0:${source.audio!.index}`]),
+      '-preset:v',
+      encoder.preset,
+      '-profile:v',
+      'high',
+      '-force_key_frames:v',
+      `expr:gte(t,n_forced*${fmt(spec.segmentSeconds)})`,
+      '-sc_threshold:v',
+      '0',
+      '-g:v',
+      String(gop * 2),
+      ...videoOptions,
+      ...audioOptions,
+      ...(audioRates.length > 0 ? ['-ac', '2'] : []),
+      '-map_metadata',
+      '-1',
+      '-f',
+      'tee',
+    ],
+  };
+  const posterOutput = {
+    target: layout.poster,
+    options: ['-map', '[poster]', '-frames:v', '1', '-q:v', '3', '-f', 'image2', '-update', '1'],
+  };
+  const outputs = [ladderOutput, posterOutput];
+  if (spec.thumbnails) {
+    outputs.push({
+      target: layout.thumbnailPattern,
+      options: ['-map', '[thumbs]', '-q:v', '5', '-f', 'image2', '-start_number', '0'],
+    });
+  }
+
+  const directories = [
+    ...(spec.formats.includes('hls') ? rungs.map((r) => layout.hlsDir(r.name)) : []),
+    ...(spec.formats.includes('mp4') ? ['mp4'] : []),
+    ...(spec.thumbnails ? ['thumbnails'] : []),
+  ];
+
+  return {
+    cwd: spec.cwd,
+    input: spec.sourcePath,
+    inputOptions: [...SAFE_INPUT_OPTIONS],
+    complexFilter: filters.join(';'),
+    outputs,
+    directories,
+  };
+}
+
+/** The argv after `ffmpeg`, in the order fluent-ffmpeg emits it (a test pins the two together). */
+export function toArgv(inv: FfmpegInvocation): string[] {
+  return [
+    ...inv.inputOptions,
+    '-i',
+    inv.input,
+    '-y',
+    '-filter_complex',
+    inv.complexFilter,
+    ...inv.outputs.flatMap((o) => [...o.options, o.target]),
+  ];
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function even(value: number): number {
+  return Math.max(2, Math.floor(value / 2) * 2);
+}
+
+/** Seconds for ffmpeg expressions: no exponent notation, no trailing zeros. */
+function fmt(seconds: number): string {
+  return Number(seconds.toFixed(3)).toString();
+}

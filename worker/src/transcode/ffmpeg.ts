@@ -1,0 +1,155 @@
+import { execFile, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import ffmpeg from 'fluent-ffmpeg';
+import { InterruptedError, InvalidMediaError, TranscodeFailedError } from '../errors.ts';
+import type { FfmpegInvocation } from './ffmpeg-args.ts';
+import type { ProbeJson } from './probe.ts';
+import { ProgressParser, type Progress } from './progress.ts';
+
+/**
+ * The one adapter around ffmpeg and ffprobe. fluent-ffmpeg (the user's choice) runs ffmpeg
+ * from an invocation built by pure functions; ffprobe runs as a plain argv so its JSON is read
+ * whole. Stopping sends SIGTERM, waits, then SIGKILL.
+ */
+export interface FfmpegPaths {
+  readonly ffmpegPath: string;
+  readonly ffprobePath: string;
+}
+
+const KILL_GRACE_MS = 3000;
+const STDERR_TAIL_LINES = 12;
+const PROBE_TIMEOUT_MS = 60_000;
+
+export interface RunOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: Progress) => void;
+  readonly onStart?: (commandLine: string) => void;
+}
+
+export async function runFfmpeg(
+  paths: FfmpegPaths,
+  inv: FfmpegInvocation,
+  options: RunOptions = {},
+): Promise<void> {
+  const { signal } = options;
+  signal?.throwIfAborted();
+  await Promise.all(inv.directories.map((d) => mkdir(join(inv.cwd, d), { recursive: true })));
+
+  const command = ffmpeg({ cwd: inv.cwd, stdoutLines: 200 })
+    .setFfmpegPath(paths.ffmpegPath)
+    .input(inv.input)
+    .inputOptions([...inv.inputOptions])
+    .complexFilter(inv.complexFilter);
+  for (const output of inv.outputs) {
+    command.output(output.target).outputOptions([...output.options]);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    let killTimer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      command.kill('SIGTERM');
+      killTimer = setTimeout(() => command.kill('SIGKILL'), KILL_GRACE_MS);
+      killTimer.unref();
+    };
+    const cleanup = () => {
+      signal?.removeEventListener('abort', onAbort);
+      if (killTimer) clearTimeout(killTimer);
+    };
+    command.on('start', (commandLine: string) => {
+      options.onStart?.(commandLine);
+      const proc = (command as unknown as { ffmpegProc?: ChildProcess }).ffmpegProc;
+      if (options.onProgress && proc?.stdout) {
+        const parser = new ProgressParser(options.onProgress);
+        proc.stdout.setEncoding('utf8');
+        proc.stdout.on('data', (chunk: string) => parser.push(chunk));
+      }
+      if (signal?.aborted) onAbort();
+    });
+    command.on('end', () => {
+      cleanup();
+      resolve();
+    });
+    command.on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
+      cleanup();
+      if (signal?.aborted) {
+        reject(toInterrupted(signal, err));
+        return;
+      }
+      const tail = tailLines(stderr ?? '', STDERR_TAIL_LINES);
+      const killed = /killed with signal/.test(err.message);
+      reject(
+        new TranscodeFailedError(
+          killed
+            ? `ffmpeg was killed from outside the worker (${err.message}); out of memory?`
+            : `ffmpeg failed: ${lastLine(tail) || err.message}`,
+          // A kill we did not ask for (OOM killer, node pressure) may pass; a refusal will not.
+          { cause: err, stderrTail: tail, retryable: killed },
+        ),
+      );
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    command.run();
+  });
+}
+
+/** ffprobe with local files only; a file it cannot read is invalid media (permanent). */
+export async function runFfprobe(
+  paths: FfmpegPaths,
+  file: string,
+  signal?: AbortSignal,
+): Promise<ProbeJson> {
+  const args = [
+    '-v',
+    'error',
+    '-protocol_whitelist',
+    'file',
+    '-show_format',
+    '-show_streams',
+    '-of',
+    'json',
+    file,
+  ];
+  const { stdout, stderr, error } = await new Promise<{
+    stdout: string;
+    stderr: string;
+    error: (Error & { code?: unknown; killed?: boolean }) | null;
+  }>((resolve) => {
+    execFile(
+      paths.ffprobePath,
+      args,
+      { maxBuffer: 16 * 1024 * 1024, timeout: PROBE_TIMEOUT_MS, ...(signal ? { signal } : {}) },
+      (error, stdout, stderr) => resolve({ stdout, stderr, error }),
+    );
+  });
+  if (signal?.aborted) throw toInterrupted(signal, error);
+  if (error) {
+    if (error.code === 'ENOENT') throw new Error(`ffprobe not found at "${paths.ffprobePath}"`);
+    const reason = lastLine(stderr.trim()) || error.message;
+    throw new InvalidMediaError(`the source is not a readable media file: ${reason}`, {
+      cause: error,
+    });
+  }
+  try {
+    return JSON.parse(stdout) as ProbeJson;
+  } catch (err) {
+    throw new InvalidMediaError('ffprobe returned unreadable output for the source', {
+      cause: err,
+    });
+  }
+}
+
+function toInterrupted(signal: AbortSignal, cause: unknown): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  return new InterruptedError('ffmpeg stopped: the worker is shutting down', { cause });
+}
+
+function tailLines(text: string, n: number): string {
+  return text.trim().split('\n').slice(-n).join('\n');
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return (lines[lines.length - 1] ?? '').trim();
+}

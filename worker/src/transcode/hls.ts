@@ -1,0 +1,82 @@
+/** HLS playlists: reading ffmpeg's media playlists and writing the master playlist. */
+
+export interface MediaSegment {
+  readonly uri: string;
+  readonly durationSeconds: number;
+}
+
+export interface MediaPlaylist {
+  readonly initUri?: string;
+  readonly segments: readonly MediaSegment[];
+  readonly ended: boolean;
+}
+
+/** Parses the parts of a media playlist this worker writes and checks. */
+export function parseMediaPlaylist(text: string): MediaPlaylist {
+  const lines = text.split(/\r?\n/).map((l) => l.trim());
+  if (lines[0] !== '#EXTM3U') throw new Error('not an HLS playlist (no #EXTM3U header)');
+  const segments: MediaSegment[] = [];
+  let initUri: string | undefined;
+  let pending: number | undefined;
+  let ended = false;
+  for (const line of lines) {
+    if (line.startsWith('#EXT-X-MAP:')) {
+      initUri = /URI="([^"]+)"/.exec(line)?.[1];
+    } else if (line.startsWith('#EXTINF:')) {
+      pending = Number.parseFloat(line.slice('#EXTINF:'.length));
+    } else if (line === '#EXT-X-ENDLIST') {
+      ended = true;
+    } else if (line !== '' && !line.startsWith('#')) {
+      if (pending === undefined) throw new Error(`segment ${line} has no #EXTINF`);
+      segments.push({ uri: line, durationSeconds: pending });
+      pending = undefined;
+    }
+  }
+  return { ...(initUri ? { initUri } : {}), segments, ended };
+}
+
+export interface Variant {
+  readonly uri: string;
+  /** Peak segment bitrate, bits per second. */
+  readonly bandwidth: number;
+  readonly averageBandwidth: number;
+  readonly width: number;
+  readonly height: number;
+  readonly codecs: string;
+  readonly frameRate: number;
+}
+
+/** The master playlist: one EXT-X-STREAM-INF per rung, highest first. */
+export function buildMasterPlaylist(variants: readonly Variant[]): string {
+  const sorted = [...variants].sort((a, b) => b.bandwidth - a.bandwidth);
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  for (const v of sorted) {
+    lines.push(
+      `#EXT-X-STREAM-INF:BANDWIDTH=${Math.round(v.bandwidth)},AVERAGE-BANDWIDTH=${Math.round(
+        v.averageBandwidth,
+      )},RESOLUTION=${v.width}x${v.height},CODECS="${v.codecs}",FRAME-RATE=${v.frameRate.toFixed(3)}`,
+      v.uri,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * RFC 6381 codec string for H.264 from ffprobe's profile name and level number
+ * (High, 31 -> avc1.64001f).
+ */
+export function avcCodecString(profile: string | undefined, level: number | undefined): string {
+  const byProfile: Record<string, string> = {
+    Baseline: '4200',
+    'Constrained Baseline': '42e0',
+    Main: '4d40',
+    High: '6400',
+    'High 10': '6e00',
+  };
+  const prefix = byProfile[profile ?? ''] ?? '6400';
+  const lvl = level && level > 0 ? level : 40;
+  return `avc1.${prefix}${lvl.toString(16).padStart(2, '0')}`;
+}
+
+/** AAC-LC, the only audio codec the ladder writes. */
+export const AAC_LC_CODEC = 'mp4a.40.2';

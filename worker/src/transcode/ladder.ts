@@ -1,0 +1,104 @@
+import type { RungRequest } from '../job/message.ts';
+import { LADDER_PRESETS, type LadderPresetName, type RungTemplate } from './ladder-presets.ts';
+import type { SourceInfo } from './probe.ts';
+
+/** One rendition to encode, in output pixels. */
+export interface PlannedRung {
+  /** `720p`; also the rendition's directory and file name. */
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+  readonly crf: number;
+  readonly maxVideoKbps: number;
+  readonly bufferKbps: number;
+  /** Undefined when the source has no audio. */
+  readonly audioKbps?: number;
+}
+
+/**
+ * Plans the ladder for a source: the requested rungs at or below the source's short side
+ * (never upscaled), each sized from the display aspect ratio with even dimensions. A source
+ * smaller than every rung gets one rung at its own size.
+ */
+export function planLadder(
+  source: SourceInfo,
+  ladder: LadderPresetName | readonly RungRequest[],
+): PlannedRung[] {
+  const { crf, templates } = resolveTemplates(ladder);
+  const { displayWidth: w, displayHeight: h } = source.video;
+  const portrait = h > w;
+  const short = Math.min(w, h);
+  const long = Math.max(w, h);
+  const hasAudio = source.audio !== undefined;
+
+  const fitting = templates.filter((t) => t.height <= short).sort((a, b) => b.height - a.height);
+  const chosen: RungTemplate[] =
+    fitting.length > 0 ? fitting : [sourceSizedTemplate(short, templates)];
+
+  return chosen.map((t) => {
+    const shortSide = even(t.height);
+    // Nearest even width keeps the aspect ratio closest, without ever exceeding the source.
+    const longSide = Math.max(
+      2,
+      Math.min(even(long), Math.round((shortSide * long) / short / 2) * 2),
+    );
+    return {
+      name: `${shortSide}p`,
+      width: portrait ? shortSide : longSide,
+      height: portrait ? longSide : shortSide,
+      crf,
+      maxVideoKbps: t.maxVideoKbps,
+      bufferKbps: t.maxVideoKbps * 2,
+      ...(hasAudio ? { audioKbps: t.audioKbps } : {}),
+    };
+  });
+}
+
+function resolveTemplates(ladder: LadderPresetName | readonly RungRequest[]): {
+  crf: number;
+  templates: RungTemplate[];
+} {
+  if (typeof ladder === 'string') {
+    const preset = LADDER_PRESETS[ladder];
+    return { crf: preset.crf, templates: [...preset.rungs] };
+  }
+  const standard = LADDER_PRESETS.standard;
+  return {
+    crf: standard.crf,
+    templates: ladder.map((r) => {
+      const nearest = nearestTemplate(r.height, standard.rungs);
+      return {
+        height: r.height,
+        maxVideoKbps: r.videoBitrateKbps ?? scaleKbps(nearest, r.height),
+        audioKbps: r.audioBitrateKbps ?? nearest.audioKbps,
+      };
+    }),
+  };
+}
+
+/** A source below the smallest rung: one rung at its own size, with the smallest rung's rates. */
+function sourceSizedTemplate(short: number, templates: readonly RungTemplate[]): RungTemplate {
+  const smallest = [...templates].sort((a, b) => a.height - b.height)[0]!;
+  return {
+    ...smallest,
+    height: Math.max(2, even(short)),
+    maxVideoKbps: scaleKbps(smallest, short),
+  };
+}
+
+function nearestTemplate(height: number, templates: readonly RungTemplate[]): RungTemplate {
+  return [...templates].sort(
+    (a, b) => Math.abs(a.height - height) - Math.abs(b.height - height),
+  )[0]!;
+}
+
+/** Bitrate scales with pixel count; keep a floor so tiny rungs stay watchable. */
+function scaleKbps(template: RungTemplate, height: number): number {
+  const ratio = (height / template.height) ** 2;
+  return Math.max(50, Math.round(template.maxVideoKbps * ratio));
+}
+
+/** Rounds down to an even number (H.264 with 4:2:0 needs even sides). */
+function even(value: number): number {
+  return Math.floor(value / 2) * 2;
+}

@@ -1,0 +1,241 @@
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { InvalidMediaError } from '../errors.ts';
+import type { JobRequest } from '../job/message.ts';
+import {
+  buildLadderInvocation,
+  DEFAULT_ENCODER,
+  layout,
+  type EncoderSettings,
+} from './ffmpeg-args.ts';
+import { runFfmpeg, runFfprobe, type FfmpegPaths } from './ffmpeg.ts';
+import {
+  AAC_LC_CODEC,
+  avcCodecString,
+  buildMasterPlaylist,
+  parseMediaPlaylist,
+  type Variant,
+} from './hls.ts';
+import { planLadder, type PlannedRung } from './ladder.ts';
+import { outputFileKind } from './output-files.ts';
+import { interpretProbe, type SourceInfo } from './probe.ts';
+import { percentDone } from './progress.ts';
+
+export interface MediaLimits {
+  readonly maxDurationSeconds: number;
+  /** Largest side of the displayed picture, in pixels. */
+  readonly maxDimension: number;
+  readonly maxFrameRate: number;
+}
+
+export interface TranscoderOptions {
+  readonly paths: FfmpegPaths;
+  readonly limits: MediaLimits;
+  readonly encoder?: EncoderSettings;
+  readonly segmentSeconds?: number;
+}
+
+export interface TranscodeInput {
+  readonly sourcePath: string;
+  /** An empty directory the outputs are written into. */
+  readonly outDir: string;
+  readonly request: Pick<JobRequest, 'ladder' | 'formats' | 'thumbnails'>;
+  readonly signal: AbortSignal;
+  readonly onProgress?: (progress: { percent: number; speed?: number }) => void;
+}
+
+export interface OutputFile {
+  readonly relativeKey: string;
+  readonly path: string;
+  readonly size: number;
+  readonly contentType: string;
+  readonly cacheControl: string;
+}
+
+export interface RenditionSummary {
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+  readonly codecs: string;
+  readonly frameRate: number;
+  readonly averageBitrateKbps: number;
+  readonly peakBitrateKbps: number;
+  readonly mp4?: { readonly key: string; readonly size: number };
+  readonly hls?: { readonly playlist: string; readonly segments: number; readonly bytes: number };
+}
+
+export interface TranscodeResult {
+  readonly source: SourceInfo;
+  readonly renditions: readonly RenditionSummary[];
+  readonly files: readonly OutputFile[];
+  readonly masterPlaylist?: string;
+  readonly poster: string;
+}
+
+/** Probe, plan, run the one ffmpeg, then describe what it wrote. */
+export class Transcoder {
+  readonly #options: Required<TranscoderOptions>;
+
+  constructor(options: TranscoderOptions) {
+    this.#options = { encoder: DEFAULT_ENCODER, segmentSeconds: 4, ...options };
+  }
+
+  async probe(sourcePath: string, signal?: AbortSignal): Promise<SourceInfo> {
+    const info = interpretProbe(await runFfprobe(this.#options.paths, sourcePath, signal));
+    checkLimits(info, this.#options.limits);
+    return info;
+  }
+
+  async transcode(input: TranscodeInput): Promise<TranscodeResult> {
+    const { paths, encoder, segmentSeconds } = this.#options;
+    const source = await this.probe(input.sourcePath, input.signal);
+    const rungs = planLadder(source, input.request.ladder);
+    const thumbnails = input.request.thumbnails;
+    const inv = buildLadderInvocation({
+      sourcePath: input.sourcePath,
+      source,
+      rungs,
+      formats: input.request.formats,
+      segmentSeconds,
+      encoder,
+      posterAtSeconds: Math.min(source.durationSeconds * 0.1, 10),
+      thumbnails:
+        thumbnails === false ? false : { intervalSeconds: thumbnails.intervalSeconds, width: 160 },
+      cwd: input.outDir,
+    });
+    await runFfmpeg(paths, inv, {
+      signal: input.signal,
+      ...(input.onProgress
+        ? {
+            onProgress: (p) =>
+              input.onProgress!({
+                percent: percentDone(p, source.durationSeconds),
+                ...(p.speed !== undefined ? { speed: p.speed } : {}),
+              }),
+          }
+        : {}),
+    });
+
+    const renditions = await Promise.all(
+      rungs.map((r) =>
+        this.#describeRendition(input.outDir, r, source, input.request.formats, input.signal),
+      ),
+    );
+    let masterPlaylist: string | undefined;
+    if (input.request.formats.includes('hls')) {
+      const variants: Variant[] = renditions.map((r) => ({
+        uri: `${r.name}/playlist.m3u8`,
+        bandwidth: r.peakBitrateKbps * 1000,
+        averageBandwidth: r.averageBitrateKbps * 1000,
+        width: r.width,
+        height: r.height,
+        codecs: r.codecs,
+        frameRate: r.frameRate,
+      }));
+      await writeFile(join(input.outDir, layout.hlsMaster), buildMasterPlaylist(variants));
+      masterPlaylist = layout.hlsMaster;
+    }
+    const files = await listOutputFiles(input.outDir);
+    return {
+      source,
+      renditions,
+      files,
+      ...(masterPlaylist ? { masterPlaylist } : {}),
+      poster: layout.poster,
+    };
+  }
+
+  async #describeRendition(
+    outDir: string,
+    rung: PlannedRung,
+    source: SourceInfo,
+    formats: readonly string[],
+    signal: AbortSignal,
+  ): Promise<RenditionSummary> {
+    const duration = source.durationSeconds;
+    let hls: RenditionSummary['hls'];
+    let mp4: RenditionSummary['mp4'];
+    let peakBps = 0;
+    let totalBytes = 0;
+    let probeTarget: string;
+    if (formats.includes('hls')) {
+      const dir = join(outDir, layout.hlsDir(rung.name));
+      const playlist = parseMediaPlaylist(
+        await readFile(join(outDir, layout.hlsPlaylist(rung.name)), 'utf8'),
+      );
+      const initBytes = playlist.initUri ? (await stat(join(dir, playlist.initUri))).size : 0;
+      let segmentBytes = 0;
+      for (const segment of playlist.segments) {
+        const size = (await stat(join(dir, segment.uri))).size;
+        segmentBytes += size;
+        if (segment.durationSeconds > 0)
+          peakBps = Math.max(peakBps, (size * 8) / segment.durationSeconds);
+      }
+      totalBytes = initBytes + segmentBytes;
+      hls = {
+        playlist: layout.hlsPlaylist(rung.name),
+        segments: playlist.segments.length,
+        bytes: totalBytes,
+      };
+      probeTarget = join(dir, playlist.initUri ?? playlist.segments[0]?.uri ?? 'playlist.m3u8');
+    } else {
+      probeTarget = join(outDir, layout.mp4(rung.name));
+    }
+    if (formats.includes('mp4')) {
+      const size = (await stat(join(outDir, layout.mp4(rung.name)))).size;
+      mp4 = { key: layout.mp4(rung.name), size };
+      if (!hls) totalBytes = size;
+    }
+    const probe = await runFfprobe(this.#options.paths, probeTarget, signal);
+    const video = probe.streams?.find((s) => s.codec_type === 'video');
+    const level = (video as { level?: number } | undefined)?.level;
+    const codecs = [
+      avcCodecString(video?.profile, level),
+      ...(rung.audioKbps ? [AAC_LC_CODEC] : []),
+    ].join(',');
+    const averageBps = duration > 0 ? (totalBytes * 8) / duration : 0;
+    return {
+      name: rung.name,
+      width: rung.width,
+      height: rung.height,
+      codecs,
+      frameRate: source.video.frameRate,
+      averageBitrateKbps: Math.round(averageBps / 1000),
+      peakBitrateKbps: Math.round(Math.max(peakBps, averageBps) / 1000),
+      ...(mp4 ? { mp4 } : {}),
+      ...(hls ? { hls } : {}),
+    };
+  }
+}
+
+function checkLimits(info: SourceInfo, limits: MediaLimits): void {
+  const { displayWidth: w, displayHeight: h, frameRate } = info.video;
+  if (info.durationSeconds > limits.maxDurationSeconds) {
+    throw new InvalidMediaError(
+      `the source is ${Math.round(info.durationSeconds)} s long; the limit is ${limits.maxDurationSeconds} s`,
+    );
+  }
+  if (Math.max(w, h) > limits.maxDimension) {
+    throw new InvalidMediaError(
+      `the source is ${w}x${h}; the limit is ${limits.maxDimension} pixels on either side`,
+    );
+  }
+  if (frameRate > limits.maxFrameRate) {
+    throw new InvalidMediaError(
+      `the source runs at ${frameRate.toFixed(2)} fps; the limit is ${limits.maxFrameRate} fps`,
+    );
+  }
+}
+
+async function listOutputFiles(outDir: string): Promise<OutputFile[]> {
+  const entries = await readdir(outDir, { recursive: true, withFileTypes: true });
+  const files: OutputFile[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    const relativeKey = relative(outDir, path).split('\\').join('/');
+    const { size } = await stat(path);
+    files.push({ relativeKey, path, size, ...outputFileKind(relativeKey) });
+  }
+  return files.sort((a, b) => a.relativeKey.localeCompare(b.relativeKey));
+}
