@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { createReadStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
@@ -93,10 +94,13 @@ export async function createTestEnv(name: string, options: { maxReceiveCount?: n
       }
     },
 
+    /** Uploads a file (multipart in 8 MiB parts: the emulator refuses bodies over 11 MiB). */
     async putSource(key: string, file: string): Promise<string> {
-      await clients.s3.send(
-        new PutObjectCommand({ Bucket: resources.bucket, Key: key, Body: readFileSync(file) }),
-      );
+      await new Upload({
+        client: clients.s3,
+        partSize: 8 * 1024 * 1024,
+        params: { Bucket: resources.bucket, Key: key, Body: createReadStream(file) },
+      }).done();
       return `s3://${resources.bucket}/${key}`;
     },
 

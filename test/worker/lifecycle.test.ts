@@ -144,6 +144,55 @@ describe('worker lifecycle', () => {
     expect(await env.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
   });
 
+  it('keeps a job longer than the visibility timeout invisible with heartbeats, and records progress', async () => {
+    const long = await env.putSource(
+      'in/long.mp4',
+      await makeClip({ seconds: 60, width: 640, height: 360, fps: 25 }),
+    );
+    await env.send({
+      version: 1,
+      jobId: 'life-long',
+      input: long,
+      formats: ['hls'],
+      ladder: 'economy',
+    });
+    const settings = { VISIBILITY_TIMEOUT_SECONDS: '3', HEARTBEAT_SECONDS: '1' };
+    const started = Date.now();
+    const run = env.runWorker(settings);
+
+    // Sample the queue and the record while the job runs, past the 3 s visibility timeout.
+    const samples: {
+      atMs: number;
+      visible: number;
+      inFlight: number;
+      percent?: number;
+      lease?: number;
+    }[] = [];
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 400));
+      const record = await env.record('life-long');
+      if (record?.status !== 'RUNNING') break;
+      const depth = await env.depth();
+      samples.push({
+        atMs: Date.now() - started,
+        ...depth,
+        percent: record.progress?.percent,
+        lease: record.lease?.expiresAt,
+      });
+    }
+    expect(await run).toEqual({ kind: 'handled', outcome: 'succeeded' });
+
+    const late = samples.filter((s) => s.atMs > 4000);
+    expect(
+      late.length,
+      'the job must outlive the visibility timeout for this test to mean anything',
+    ).toBeGreaterThanOrEqual(2);
+    expect(samples.every((s) => s.visible === 0 && s.inFlight === 1)).toBe(true);
+    expect(late.some((s) => (s.percent ?? 0) > 0)).toBe(true);
+    expect(late.at(-1)!.lease!).toBeGreaterThan(samples[0]!.lease!);
+    expect((await env.record('life-long'))?.attempts).toBe(1);
+  });
+
   it('exits idle when no message arrives within the idle window', async () => {
     const started = Date.now();
     expect(await env.runWorker({ IDLE_TIMEOUT_SECONDS: '1' })).toEqual({ kind: 'idle' });

@@ -2,7 +2,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
-import { parseS3Uri, type S3Location } from './job/s3-uri.ts';
+import { s3UriSchema, type S3Location } from './job/s3-uri.ts';
 
 /**
  * The worker's configuration, read from the environment once at start. This module is the
@@ -48,89 +48,90 @@ const bool = z
 
 const MIB = 1024 * 1024;
 
-const EnvSchema = z
-  .object({
-    AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region such as eu-west-1'),
-    AWS_ENDPOINT_URL: url.optional(),
-    AWS_ENDPOINT_URL_SQS: url.optional(),
-    AWS_ENDPOINT_URL_S3: url.optional(),
-    AWS_ENDPOINT_URL_DYNAMODB: url.optional(),
-    S3_FORCE_PATH_STYLE: bool.default(false),
-    AWS_MAX_ATTEMPTS: int(1, 10).default(3),
-    QUEUE_URL: url,
-    DLQ_URL: url,
-    TABLE_NAME: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
-    OUTPUT_URI: z.string(),
-    MAX_RECEIVE_COUNT: int(1, 1000).default(3),
-    RECEIVE_WAIT_SECONDS: int(1, 20).default(20),
-    IDLE_TIMEOUT_SECONDS: int(1, 3600).default(30),
-    VISIBILITY_TIMEOUT_SECONDS: int(2, 43_200).default(120),
-    HEARTBEAT_SECONDS: int(1, 21_600).default(30),
-    RETRY_DELAY_SECONDS: int(0, 43_200).default(30),
-    RETRY_DELAY_MAX_SECONDS: int(0, 43_200).default(300),
-    SHUTDOWN_GRACE_SECONDS: int(1, 3600).default(25),
-    WORK_DIR: z.string().min(1).default(join(tmpdir(), 'keda-transcoder')),
-    WORKER_ID: z
-      .string()
-      .regex(/^[A-Za-z0-9._:-]{1,128}$/)
-      .optional(),
-    LOG_LEVEL: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default('info'),
-    FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
-    FFPROBE_PATH: z.string().min(1).default('ffprobe'),
-    MAX_MESSAGE_BYTES: int(256, 1024 * 1024).default(64 * 1024),
-    MAX_INPUT_BYTES: z.coerce
-      .number()
-      .int()
-      .positive()
-      .default(20 * 1024 * MIB),
-    MAX_DURATION_SECONDS: int(1, 7 * 24 * 3600).default(4 * 3600),
-    MAX_DIMENSION: int(16, 16_384).default(8192),
-    MAX_FRAME_RATE: int(1, 1000).default(120),
-    OUTPUT_SIZE_FACTOR: z.coerce.number().min(0).max(100).default(1.5),
-    UPLOAD_CONCURRENCY: int(1, 64).default(4),
-    UPLOAD_PART_SIZE_MB: int(5, 5 * 1024).default(8),
-  })
-  .superRefine((env, ctx) => {
-    if (env.HEARTBEAT_SECONDS * 2 > env.VISIBILITY_TIMEOUT_SECONDS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['HEARTBEAT_SECONDS'],
-        message: `must be at most half of VISIBILITY_TIMEOUT_SECONDS (${env.VISIBILITY_TIMEOUT_SECONDS}), so one late heartbeat cannot let the message be redelivered mid-job`,
-      });
-    }
-    if (env.RETRY_DELAY_MAX_SECONDS < env.RETRY_DELAY_SECONDS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['RETRY_DELAY_MAX_SECONDS'],
-        message: `must be at least RETRY_DELAY_SECONDS (${env.RETRY_DELAY_SECONDS})`,
-      });
-    }
-    const output = parseS3Uri(env.OUTPUT_URI, { prefix: true });
-    if (!output.ok) {
-      ctx.addIssue({ code: 'custom', path: ['OUTPUT_URI'], message: output.error });
-    }
-  });
+const EnvSchema = z.object({
+  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region such as eu-west-1'),
+  AWS_ENDPOINT_URL: url.optional(),
+  AWS_ENDPOINT_URL_SQS: url.optional(),
+  AWS_ENDPOINT_URL_S3: url.optional(),
+  AWS_ENDPOINT_URL_DYNAMODB: url.optional(),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  AWS_MAX_ATTEMPTS: int(1, 10).default(3),
+  QUEUE_URL: url,
+  DLQ_URL: url,
+  TABLE_NAME: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
+  OUTPUT_URI: s3UriSchema({ prefix: true }),
+  MAX_RECEIVE_COUNT: int(1, 1000).default(3),
+  RECEIVE_WAIT_SECONDS: int(1, 20).default(20),
+  IDLE_TIMEOUT_SECONDS: int(1, 3600).default(30),
+  VISIBILITY_TIMEOUT_SECONDS: int(2, 43_200).default(120),
+  HEARTBEAT_SECONDS: int(1, 21_600).default(30),
+  RETRY_DELAY_SECONDS: int(0, 43_200).default(30),
+  RETRY_DELAY_MAX_SECONDS: int(0, 43_200).default(300),
+  SHUTDOWN_GRACE_SECONDS: int(1, 3600).default(25),
+  WORK_DIR: z.string().min(1).default(join(tmpdir(), 'keda-transcoder')),
+  WORKER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,128}$/)
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+  FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+  MAX_MESSAGE_BYTES: int(256, 1024 * 1024).default(64 * 1024),
+  MAX_INPUT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(20 * 1024 * MIB),
+  MAX_DURATION_SECONDS: int(1, 7 * 24 * 3600).default(4 * 3600),
+  MAX_DIMENSION: int(16, 16_384).default(8192),
+  MAX_FRAME_RATE: int(1, 1000).default(120),
+  OUTPUT_SIZE_FACTOR: z.coerce.number().min(0).max(100).default(1.5),
+  UPLOAD_CONCURRENCY: int(1, 64).default(4),
+  UPLOAD_PART_SIZE_MB: int(5, 5 * 1024).default(8),
+});
+
+/**
+ * Rules between fields, checked on the raw values (with the defaults) so they are reported
+ * together with every other bad field rather than only once the rest is valid.
+ */
+function crossFieldIssues(env: Record<string, string>, bad: Set<string>): string[] {
+  const num = (key: string, fallback: number) =>
+    env[key] === undefined ? fallback : Number(env[key]);
+  const issues: string[] = [];
+  const visibility = num('VISIBILITY_TIMEOUT_SECONDS', 120);
+  const heartbeat = num('HEARTBEAT_SECONDS', 30);
+  if (
+    !bad.has('HEARTBEAT_SECONDS') &&
+    !bad.has('VISIBILITY_TIMEOUT_SECONDS') &&
+    heartbeat * 2 > visibility
+  ) {
+    issues.push(
+      `HEARTBEAT_SECONDS: must be at most half of VISIBILITY_TIMEOUT_SECONDS (${visibility}), so one late heartbeat cannot let the message be redelivered mid-job`,
+    );
+  }
+  const delay = num('RETRY_DELAY_SECONDS', 30);
+  const maxDelay = num('RETRY_DELAY_MAX_SECONDS', 300);
+  if (!bad.has('RETRY_DELAY_SECONDS') && !bad.has('RETRY_DELAY_MAX_SECONDS') && maxDelay < delay) {
+    issues.push(`RETRY_DELAY_MAX_SECONDS: must be at least RETRY_DELAY_SECONDS (${delay})`);
+  }
+  return issues;
+}
 
 /** Reads and validates the environment; throws one ConfigError naming every bad field. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(pickDefined(env));
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const field = issue.path.join('.') || '(environment)';
-        const message =
-          issue.code === 'invalid_type' && issue.input === undefined
-            ? 'is required'
-            : issue.message;
-        return `${field}: ${message}`;
-      }),
-    );
-  }
+  const defined = pickDefined(env);
+  const parsed = EnvSchema.safeParse(defined);
+  const issues = (parsed.success ? [] : parsed.error.issues).map((issue) => {
+    const field = issue.path.join('.') || '(environment)';
+    const missing = issue.code === 'invalid_type' && defined[field] === undefined;
+    return { field, text: `${field}: ${missing ? 'is required' : issue.message}` };
+  });
+  const problems = [
+    ...issues.map((i) => i.text),
+    ...crossFieldIssues(defined, new Set(issues.map((i) => i.field))),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
-  const output = parseS3Uri(e.OUTPUT_URI, { prefix: true });
-  if (!output.ok) throw new ConfigError([`OUTPUT_URI: ${output.error}`]);
   return {
     region: e.AWS_REGION,
     endpoints: {
@@ -143,7 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queueUrl: e.QUEUE_URL,
     deadLetterQueueUrl: e.DLQ_URL,
     tableName: e.TABLE_NAME,
-    output: output.value,
+    output: e.OUTPUT_URI,
     maxReceiveCount: e.MAX_RECEIVE_COUNT,
     receiveWaitSeconds: e.RECEIVE_WAIT_SECONDS,
     idleTimeoutSeconds: e.IDLE_TIMEOUT_SECONDS,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LADDER_PRESETS, LIMITS, type LadderPresetName } from '../transcode/ladder-presets.ts';
-import { parseS3Uri, type Parsed, type S3Location } from './s3-uri.ts';
+import { s3UriSchema, type Parsed, type S3Location } from './s3-uri.ts';
 
 /**
  * The message contract, version 1: the JSON body of an SQS message that asks for one job.
@@ -27,16 +27,6 @@ export type OutputFormat = 'hls' | 'mp4';
 export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const DEFAULT_THUMBNAIL_INTERVAL_SECONDS = 10;
 
-const s3Uri = (prefix: boolean) =>
-  z.string().transform((value, ctx): S3Location => {
-    const parsed = parseS3Uri(value, { prefix });
-    if (!parsed.ok) {
-      ctx.addIssue({ code: 'custom', message: parsed.error });
-      return z.NEVER;
-    }
-    return parsed.value;
-  });
-
 const presetNames = Object.keys(LADDER_PRESETS) as [LadderPresetName, ...LadderPresetName[]];
 
 const Rung = z.strictObject({
@@ -58,20 +48,25 @@ const MessageSchema = z.strictObject({
       'must be 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit',
     )
     .optional(),
-  input: s3Uri(false),
-  output: s3Uri(true).optional(),
+  input: s3UriSchema({ prefix: false }),
+  output: s3UriSchema({ prefix: true }).optional(),
   ladder: z
-    .union([
-      z.enum(presetNames, { error: `must be one of ${presetNames.join(', ')} or a list of rungs` }),
-      z
-        .array(Rung)
-        .min(1)
-        .max(LIMITS.maxRungs)
-        .refine(
-          (rungs) => new Set(rungs.map((r) => r.height)).size === rungs.length,
-          'rung heights must be unique',
-        ),
-    ])
+    .union(
+      [
+        z.enum(presetNames),
+        z
+          .array(Rung)
+          .min(1)
+          .max(LIMITS.maxRungs)
+          .refine(
+            (rungs) => new Set(rungs.map((r) => r.height)).size === rungs.length,
+            'rung heights must be unique',
+          ),
+      ],
+      {
+        error: `must be a preset name (${presetNames.join(', ')}) or a list of rungs like [{"height": 720}]`,
+      },
+    )
     .default('standard'),
   formats: z
     .array(z.enum(['hls', 'mp4']))
@@ -79,7 +74,9 @@ const MessageSchema = z.strictObject({
     .refine((f) => new Set(f).size === f.length, 'must not repeat a format')
     .default(['hls', 'mp4']),
   thumbnails: z
-    .union([z.boolean(), z.strictObject({ intervalSeconds: z.number().min(1).max(3600) })])
+    .union([z.boolean(), z.strictObject({ intervalSeconds: z.number().min(1).max(3600) })], {
+      error: 'must be true, false or {"intervalSeconds": <1-3600>}',
+    })
     .default(false)
     .transform((t) =>
       t === false
@@ -113,8 +110,9 @@ export function parseJobMessage(body: string, maxBytes: number): Parsed<JobReque
       if (issue.code === 'unrecognized_keys') {
         return `${field}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
       }
-      if (issue.code === 'invalid_type' && issue.input === undefined)
+      if (issue.code === 'invalid_type' && valueAt(json, issue.path) === undefined) {
         return `${field}: is required`;
+      }
       return `${field}: ${issue.message}`;
     });
     return { ok: false, error: `invalid job message: ${problems.join('; ')}` };
@@ -137,6 +135,15 @@ export function jobIdHint(body: string): string | undefined {
     // not JSON: no hint
   }
   return undefined;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
 
 function describeJson(value: unknown): string {

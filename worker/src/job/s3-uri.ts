@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** An S3 object or prefix, parsed from `s3://bucket/key`. */
 export interface S3Location {
   readonly bucket: string;
@@ -67,4 +69,16 @@ export function childOf(prefix: S3Location, relativeKey: string): S3Location {
 
 function truncate(value: string, max = 80): string {
   return value.length > max ? `${value.slice(0, max)}...` : value;
+}
+
+/** A zod schema for an S3 URI string that yields the parsed location. */
+export function s3UriSchema(options: { prefix: boolean }) {
+  return z.string().transform((value, ctx): S3Location => {
+    const parsed = parseS3Uri(value, options);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: 'custom', message: parsed.error });
+      return z.NEVER;
+    }
+    return parsed.value;
+  });
 }

@@ -1,7 +1,7 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import ffmpeg from 'fluent-ffmpeg';
+import ffmpeg, { type FfmpegCommand } from 'fluent-ffmpeg';
 import { InterruptedError, InvalidMediaError, TranscodeFailedError } from '../errors.ts';
 import type { FfmpegInvocation } from './ffmpeg-args.ts';
 import type { ProbeJson } from './probe.ts';
@@ -21,6 +21,19 @@ const KILL_GRACE_MS = 3000;
 const STDERR_TAIL_LINES = 12;
 const PROBE_TIMEOUT_MS = 60_000;
 
+/** The fluent-ffmpeg command for an invocation; its argv is exactly `toArgv(inv)` (tested). */
+export function fluentCommand(paths: FfmpegPaths, inv: FfmpegInvocation): FfmpegCommand {
+  const command = ffmpeg({ cwd: inv.cwd, stdoutLines: 200 })
+    .setFfmpegPath(paths.ffmpegPath)
+    .input(inv.input)
+    .inputOptions([...inv.inputOptions])
+    .complexFilter(inv.complexFilter);
+  for (const output of inv.outputs) {
+    command.output(output.target).outputOptions([...output.options]);
+  }
+  return command;
+}
+
 export interface RunOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
@@ -36,14 +49,7 @@ export async function runFfmpeg(
   signal?.throwIfAborted();
   await Promise.all(inv.directories.map((d) => mkdir(join(inv.cwd, d), { recursive: true })));
 
-  const command = ffmpeg({ cwd: inv.cwd, stdoutLines: 200 })
-    .setFfmpegPath(paths.ffmpegPath)
-    .input(inv.input)
-    .inputOptions([...inv.inputOptions])
-    .complexFilter(inv.complexFilter);
-  for (const output of inv.outputs) {
-    command.output(output.target).outputOptions([...output.options]);
-  }
+  const command = fluentCommand(paths, inv);
 
   await new Promise<void>((resolve, reject) => {
     let killTimer: NodeJS.Timeout | undefined;

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { InterruptedError, LeaseLostError, TransientError } from '../errors.ts';
+import { decideFailureAction, retryDelaySeconds } from './retry-policy.ts';
+
+const settings = { maxReceiveCount: 3, retryDelaySeconds: 30, retryDelayMaxSeconds: 300 };
+const noJitter = () => 0;
+
+describe('decideFailureAction', () => {
+  it('retries a transient error with backoff until the last allowed receive', () => {
+    const err = new TransientError('throttled');
+    expect(decideFailureAction(err, true, 1, settings, noJitter)).toEqual({
+      kind: 'retry',
+      delaySeconds: 30,
+      outcome: 'retry',
+    });
+    expect(decideFailureAction(err, true, 2, settings, noJitter)).toEqual({
+      kind: 'retry',
+      delaySeconds: 60,
+      outcome: 'retry',
+    });
+    expect(decideFailureAction(err, true, 3, settings, noJitter)).toEqual({ kind: 'dead-letter' });
+  });
+
+  it('dead-letters a permanent error on the first receive', () => {
+    expect(decideFailureAction(new Error('x'), false, 1, settings)).toEqual({
+      kind: 'dead-letter',
+    });
+  });
+
+  it('hands an interrupted job straight back, and abandons a job whose lease was taken', () => {
+    expect(decideFailureAction(new InterruptedError('SIGTERM'), true, 1, settings)).toEqual({
+      kind: 'retry',
+      delaySeconds: 0,
+      outcome: 'interrupted',
+    });
+    expect(decideFailureAction(new InterruptedError('SIGTERM'), true, 3, settings)).toEqual({
+      kind: 'dead-letter',
+    });
+    expect(decideFailureAction(new LeaseLostError('x'), true, 1, settings)).toEqual({
+      kind: 'abandon',
+    });
+  });
+});
+
+describe('retryDelaySeconds', () => {
+  it('doubles per receive, adds at most 20% jitter, and never exceeds the cap', () => {
+    expect(retryDelaySeconds(1, settings, () => 0)).toBe(30);
+    expect(retryDelaySeconds(1, settings, () => 0.999)).toBe(36);
+    expect(retryDelaySeconds(3, settings, () => 0)).toBe(120);
+    expect(retryDelaySeconds(5, settings, () => 0)).toBe(300);
+    expect(retryDelaySeconds(5, settings, () => 0.999)).toBe(300);
+    for (let i = 0; i < 100; i++) {
+      const d = retryDelaySeconds(2, settings);
+      expect(d).toBeGreaterThanOrEqual(60);
+      expect(d).toBeLessThanOrEqual(72);
+    }
+  });
+});

@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { buildLadderInvocation, DEFAULT_ENCODER, toArgv, type LadderSpec } from './ffmpeg-args.ts';
+import { fluentCommand } from './ffmpeg.ts';
+import { sourceInfo } from './fixtures.ts';
+import { planLadder } from './ladder.ts';
+
+const source = sourceInfo({ width: 1280, height: 720, frameRate: 25 });
+const spec: LadderSpec = {
+  sourcePath: '/work/job/source.mp4',
+  source,
+  rungs: planLadder(source, [{ height: 720 }, { height: 360 }]),
+  formats: ['hls', 'mp4'],
+  segmentSeconds: 4,
+  encoder: DEFAULT_ENCODER,
+  posterAtSeconds: 1.2,
+  thumbnails: false,
+  cwd: '/work/job/out',
+};
+
+describe('buildLadderInvocation', () => {
+  it('pins the argv of a two-rung HLS + MP4 ladder with audio', () => {
+    expect(toArgv(buildLadderInvocation(spec))).toEqual([
+      '-hide_banner',
+      '-nostdin',
+      '-nostats',
+      '-loglevel',
+      'error',
+      '-progress',
+      'pipe:1',
+      '-protocol_whitelist',
+      'file',
+      '-i',
+      '/work/job/source.mp4',
+      '-y',
+      '-filter_complex',
+      '[0:v:0]split=3[s0][s1][s2];[s0]scale=w=1280:h=720:flags=bicubic,setsar=1,format=yuv420p[v0];[s1]scale=w=640:h=360:flags=bicubic,setsar=1,format=yuv420p[v1];[s2]trim=start=1.2,scale=w=1280:h=720:flags=bicubic,setsar=1[poster]',
+      '-map',
+      '[v0]',
+      '-map',
+      '[v1]',
+      '-map',
+      '0:1',
+      '-map',
+      '0:1',
+      '-preset:v',
+      'veryfast',
+      '-profile:v',
+      'high',
+      '-force_key_frames:v',
+      'expr:gte(t,n_forced*4)',
+      '-sc_threshold:v',
+      '0',
+      '-g:v',
+      '200',
+      '-c:v:0',
+      'libx264',
+      '-crf:v:0',
+      '23',
+      '-maxrate:v:0',
+      '3000k',
+      '-bufsize:v:0',
+      '6000k',
+      '-c:v:1',
+      'libx264',
+      '-crf:v:1',
+      '23',
+      '-maxrate:v:1',
+      '800k',
+      '-bufsize:v:1',
+      '1600k',
+      '-c:a:0',
+      'aac',
+      '-b:a:0',
+      '128k',
+      '-c:a:1',
+      'aac',
+      '-b:a:1',
+      '96k',
+      '-ac',
+      '2',
+      '-map_metadata',
+      '-1',
+      '-f',
+      'tee',
+      "[f=hls:select=\\'v:0,a:0\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/720p/seg_%05d.m4s]hls/720p/playlist.m3u8|[f=mp4:select=\\'v:0,a:0\\':movflags=+faststart]mp4/720p.mp4|[f=hls:select=\\'v:1,a:1\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/360p/seg_%05d.m4s]hls/360p/playlist.m3u8|[f=mp4:select=\\'v:1,a:1\\':movflags=+faststart]mp4/360p.mp4",
+      '-map',
+      '[poster]',
+      '-frames:v',
+      '1',
+      '-q:v',
+      '3',
+      '-f',
+      'image2',
+      '-update',
+      '1',
+      'poster.jpg',
+    ]);
+  });
+
+  it('builds an HLS-only, silent, portrait ladder with thumbnails', () => {
+    const portrait = sourceInfo({ width: 360, height: 640, frameRate: 30 }, false);
+    const inv = buildLadderInvocation({
+      ...spec,
+      source: portrait,
+      rungs: planLadder(portrait, 'standard'),
+      formats: ['hls'],
+      thumbnails: { intervalSeconds: 5, width: 160 },
+    });
+    const argv = toArgv(inv);
+    expect(inv.complexFilter).toBe(
+      '[0:v:0]split=5[s0][s1][s2][s3][s4];' +
+        '[s0]scale=w=360:h=640:flags=bicubic,setsar=1,format=yuv420p[v0];' +
+        '[s1]scale=w=240:h=426:flags=bicubic,setsar=1,format=yuv420p[v1];' +
+        '[s2]scale=w=144:h=256:flags=bicubic,setsar=1,format=yuv420p[v2];' +
+        '[s3]trim=start=1.2,scale=w=360:h=640:flags=bicubic,setsar=1[poster];' +
+        '[s4]fps=1/5,scale=w=160:h=284:flags=bicubic,setsar=1[thumbs]',
+    );
+    expect(argv).not.toContain('-c:a:0');
+    expect(argv.filter((a) => a === '-map')).toHaveLength(5);
+    const tee = argv[argv.indexOf('tee') + 1]!;
+    expect(tee.split('|')).toEqual([
+      "[f=hls:select=\\'v:0\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/360p/seg_%05d.m4s]hls/360p/playlist.m3u8",
+      "[f=hls:select=\\'v:1\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/240p/seg_%05d.m4s]hls/240p/playlist.m3u8",
+      "[f=hls:select=\\'v:2\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/144p/seg_%05d.m4s]hls/144p/playlist.m3u8",
+    ]);
+    expect(argv.slice(-7)).toEqual(
+      [
+        '-map',
+        '[thumbs]',
+        '-q:v',
+        '5',
+        '-f',
+        'image2',
+        '-start_number',
+        '0',
+        'thumbnails/thumb_%05d.jpg',
+      ].slice(-7),
+    );
+    expect(inv.directories).toEqual(['hls/360p', 'hls/240p', 'hls/144p', 'thumbnails']);
+  });
+
+  it('only ever lets ffmpeg open local files', () => {
+    const argv = toArgv(buildLadderInvocation(spec));
+    expect(
+      argv.slice(argv.indexOf('-protocol_whitelist'), argv.indexOf('-protocol_whitelist') + 2),
+    ).toEqual(['-protocol_whitelist', 'file']);
+    expect(argv.indexOf('-protocol_whitelist')).toBeLessThan(argv.indexOf('-i'));
+  });
+
+  it('is exactly what fluent-ffmpeg runs', () => {
+    const inv = buildLadderInvocation(spec);
+    const command = fluentCommand(
+      { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' },
+      inv,
+    ) as unknown as {
+      _getArguments(): string[];
+    };
+    expect(command._getArguments()).toEqual(toArgv(inv));
+  });
+});

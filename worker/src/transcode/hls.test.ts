@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { avcCodecString, buildMasterPlaylist, parseMediaPlaylist } from './hls.ts';
+
+describe('HLS playlists', () => {
+  it('reads an ffmpeg fMP4 media playlist', () => {
+    const text = [
+      '#EXTM3U',
+      '#EXT-X-VERSION:7',
+      '#EXT-X-TARGETDURATION:4',
+      '#EXT-X-PLAYLIST-TYPE:VOD',
+      '#EXT-X-MAP:URI="init.mp4"',
+      '#EXTINF:4.000000,',
+      'seg_00000.m4s',
+      '#EXTINF:1.520000,',
+      'seg_00001.m4s',
+      '#EXT-X-ENDLIST',
+    ].join('\n');
+    expect(parseMediaPlaylist(text)).toEqual({
+      initUri: 'init.mp4',
+      segments: [
+        { uri: 'seg_00000.m4s', durationSeconds: 4 },
+        { uri: 'seg_00001.m4s', durationSeconds: 1.52 },
+      ],
+      ended: true,
+    });
+    expect(() => parseMediaPlaylist('hello')).toThrow(/not an HLS playlist/);
+  });
+
+  it('writes a master playlist, highest bandwidth first, with every attribute players need', () => {
+    const text = buildMasterPlaylist([
+      {
+        uri: '360p/playlist.m3u8',
+        bandwidth: 900_000,
+        averageBandwidth: 700_000,
+        width: 640,
+        height: 360,
+        codecs: 'avc1.64001e,mp4a.40.2',
+        frameRate: 29.97,
+      },
+      {
+        uri: '720p/playlist.m3u8',
+        bandwidth: 3_100_000.4,
+        averageBandwidth: 2_500_000,
+        width: 1280,
+        height: 720,
+        codecs: 'avc1.64001f,mp4a.40.2',
+        frameRate: 29.97,
+      },
+    ]);
+    expect(text).toBe(
+      [
+        '#EXTM3U',
+        '#EXT-X-VERSION:7',
+        '#EXT-X-INDEPENDENT-SEGMENTS',
+        '#EXT-X-STREAM-INF:BANDWIDTH=3100000,AVERAGE-BANDWIDTH=2500000,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2",FRAME-RATE=29.970',
+        '720p/playlist.m3u8',
+        '#EXT-X-STREAM-INF:BANDWIDTH=900000,AVERAGE-BANDWIDTH=700000,RESOLUTION=640x360,CODECS="avc1.64001e,mp4a.40.2",FRAME-RATE=29.970',
+        '360p/playlist.m3u8',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('spells H.264 codec strings per RFC 6381', () => {
+    expect(avcCodecString('High', 31)).toBe('avc1.64001f');
+    expect(avcCodecString('Main', 30)).toBe('avc1.4d401e');
+    expect(avcCodecString('Constrained Baseline', 21)).toBe('avc1.42e015');
+  });
+});
