@@ -106,13 +106,14 @@ describe('worker lifecycle', () => {
   });
 
   it('deletes a second delivery of a finished job without transcoding it again', async () => {
-    await env.send({
+    const job = {
       version: 1,
       jobId: 'life-dup',
       input: source,
       formats: ['mp4'],
       ladder: [{ height: 144 }],
-    });
+    };
+    await env.send(job);
     let transcodes = 0;
     const counting = (deps: WorkerDeps) => ({
       transcoder: {
@@ -128,13 +129,7 @@ describe('worker lifecycle', () => {
     const uploaded = await env.listOutputs('outputs/life-dup/');
 
     // The same job again: a producer's retry, or SQS delivering twice.
-    await env.send({
-      version: 1,
-      jobId: 'life-dup',
-      input: source,
-      formats: ['mp4'],
-      ladder: [{ height: 144 }],
-    });
+    await env.send(job);
     expect(await env.runWorker({}, counting)).toEqual({ kind: 'handled', outcome: 'duplicate' });
 
     expect(transcodes).toBe(1);

@@ -174,8 +174,9 @@ async function runClaimed(
       { known: undefined, signal: shutdown },
     );
   } catch (err) {
-    log.warn({ err }, 'claim failed');
-    return settleFailure(ctx, err, undefined);
+    const cause: unknown = shutdown.aborted ? shutdown.reason : err;
+    log.warn({ err: cause }, 'claim failed');
+    return settleFailure(ctx, cause, undefined);
   }
 
   switch (claim.kind) {
