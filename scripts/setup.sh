@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set-up for a fresh machine: Node 24, ffmpeg/ffprobe and Java 17 (for DynamoDB Local), then
-# `npm ci`. Safe to run again. Source it (`. scripts/setup.sh`) to keep the Node 24 PATH in
+# Set-up for a fresh machine: Node 24, ffmpeg/ffprobe, Java 17 (for DynamoDB Local) and strace
+# (for the tests), then `npm ci`. Safe to run again. Source it (`. scripts/setup.sh`) to keep the Node 24 PATH in
 # your shell when the machine's own Node is older.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -19,6 +19,8 @@ fi
 
 missing=()
 if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then missing+=(ffmpeg); fi
+# The hostile-input tests watch ffmpeg's file and network calls with strace.
+if ! command -v strace >/dev/null; then missing+=(strace); fi
 # DynamoDB Local needs Java 17+, and our launcher needs the JDK's compiler (jdk.compiler).
 if ! java --list-modules 2>/dev/null | grep -q '^jdk.compiler'; then missing+=(openjdk-17-jdk-headless); fi
 if [ "${#missing[@]}" -gt 0 ]; then

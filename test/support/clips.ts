@@ -13,8 +13,13 @@ export interface ClipSpec {
   readonly height: number;
   readonly fps?: number;
   readonly audio?: boolean;
-  /** Extra output options (codec, pixel format, rotation metadata, ...). */
+  /** A lavfi graph for the picture instead of the moving test pattern (label its output out0). */
+  readonly video?: string;
+  /** Output options replacing the default (x264 ultrafast, yuv420p): codec, pixel format, metadata. */
   readonly outputOptions?: readonly string[];
+  readonly channels?: number;
+  /** Display rotation written into the container afterwards, as phones do (degrees). */
+  readonly rotate?: number;
   readonly container?: 'mp4' | 'mov' | 'mkv';
 }
 
@@ -36,16 +41,34 @@ export async function makeClip(spec: ClipSpec): Promise<string> {
     '-f',
     'lavfi',
     '-i',
-    `testsrc2=size=${spec.width}x${spec.height}:rate=${fps}:duration=${spec.seconds}`,
+    spec.video ?? `testsrc2=size=${spec.width}x${spec.height}:rate=${fps}:duration=${spec.seconds}`,
     ...(spec.audio === false
       ? []
       : ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${spec.seconds}`]),
+    ...(spec.channels ? ['-ac', String(spec.channels)] : []),
     ...(spec.outputOptions ?? ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p']),
     ...(spec.audio === false ? [] : ['-c:a', 'aac', '-b:a', '96k']),
     '-y',
     tmp,
   ];
   await run('ffmpeg', args);
+  if (spec.rotate !== undefined) {
+    // Encoders drop rotation metadata; a stream copy writes it as a display matrix.
+    const rotated = `${tmp}.rotated.${spec.container ?? 'mp4'}`;
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      tmp,
+      '-c',
+      'copy',
+      '-metadata:s:v:0',
+      `rotate=${spec.rotate}`,
+      '-y',
+      rotated,
+    ]);
+    renameSync(rotated, tmp);
+  }
   renameSync(tmp, path);
   return path;
 }

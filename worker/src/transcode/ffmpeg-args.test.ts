@@ -104,7 +104,7 @@ describe('buildLadderInvocation', () => {
       source: portrait,
       rungs: planLadder(portrait, 'standard'),
       formats: ['hls'],
-      thumbnails: { intervalSeconds: 5, width: 160 },
+      thumbnails: { intervalSeconds: 5, width: 160, columns: 5, rows: 5 },
     });
     const argv = toArgv(inv);
     expect(inv.complexFilter).toBe(

@@ -42,8 +42,16 @@ export interface LadderSpec {
   readonly encoder: EncoderSettings;
   /** One JPEG at this time, as wide as the top rung (capped at 1280). */
   readonly posterAtSeconds: number;
-  readonly thumbnails: false | { readonly intervalSeconds: number; readonly width: number };
+  readonly thumbnails: false | ThumbnailSpec;
   readonly cwd: string;
+}
+
+export interface ThumbnailSpec {
+  readonly intervalSeconds: number;
+  readonly width: number;
+  /** Sprite sheets of columns x rows thumbnails, indexed by a WebVTT file. */
+  readonly columns: number;
+  readonly rows: number;
 }
 
 /** The file layout of a job's outputs, relative to the output prefix. */
@@ -55,9 +63,38 @@ export const layout = {
   mp4: (rung: string) => `mp4/${rung}.mp4`,
   poster: 'poster.jpg',
   thumbnailPattern: 'thumbnails/thumb_%05d.jpg',
+  spritePattern: 'thumbnails/sprite_%03d.jpg',
+  sprite: (n: number) => `sprite_${String(n).padStart(3, '0')}.jpg`,
+  thumbnailIndex: 'thumbnails/thumbnails.vtt',
 } as const;
 
-/** Flags every ffmpeg run gets: quiet, no stdin, progress on stdout, local files only. */
+/**
+ * Demuxers a source may be read with: containers only. No playlists (hls, dash), concat
+ * lists, image sequences or single images, devices, network protocols (sdp, rtsp) or raw
+ * elementary streams; ffmpeg refuses anything else before it opens a second file.
+ */
+export const ALLOWED_DEMUXERS = [
+  'mov', // mov,mp4,m4a,3gp,3g2,mj2
+  'matroska', // matroska,webm
+  'avi',
+  'mpegts',
+  'mpeg',
+  'flv',
+  'asf',
+  'mxf',
+  'ogg',
+  'dv',
+] as const;
+
+/** For every ffmpeg and ffprobe that reads a source: local files and container demuxers only. */
+export const INPUT_GUARD = [
+  '-protocol_whitelist',
+  'file',
+  '-format_whitelist',
+  ALLOWED_DEMUXERS.join(','),
+] as const;
+
+/** Flags every ffmpeg run gets: quiet, no stdin, progress on stdout, the input guard. */
 export const SAFE_INPUT_OPTIONS = [
   '-hide_banner',
   '-nostdin',
@@ -66,8 +103,7 @@ export const SAFE_INPUT_OPTIONS = [
   'error',
   '-progress',
   'pipe:1',
-  '-protocol_whitelist',
-  'file',
+  ...INPUT_GUARD,
 ] as const;
 
 /**
@@ -95,9 +131,9 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
   ];
   if (spec.thumbnails) {
     const t = spec.thumbnails;
-    const h = even((t.width * top.height) / top.width);
     filters.push(
-      `[s${rungs.length + 1}]fps=1/${fmt(t.intervalSeconds)},${scale(t.width, h)}[thumbs]`,
+      `[s${rungs.length + 1}]fps=1/${fmt(t.intervalSeconds)},${scale(t.width, thumbnailHeight(t, top))},split=2[thumbs][tiles]`,
+      `[tiles]tile=${t.columns}x${t.rows}[sprites]`,
     );
   }
 
@@ -161,7 +197,7 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
       String(gop * 2),
       ...videoOptions,
       ...audioOptions,
-      ...(audioRates.length > 0 ? ['-ac', '2'] : []),
+      ...(audioRates.length > 0 ? ['-ac', String(Math.min(2, source.audio!.channels))] : []),
       '-map_metadata',
       '-1',
       '-f',
@@ -174,10 +210,16 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
   };
   const outputs = [ladderOutput, posterOutput];
   if (spec.thumbnails) {
-    outputs.push({
-      target: layout.thumbnailPattern,
-      options: ['-map', '[thumbs]', '-q:v', '5', '-f', 'image2', '-start_number', '0'],
-    });
+    outputs.push(
+      {
+        target: layout.thumbnailPattern,
+        options: ['-map', '[thumbs]', '-q:v', '5', '-f', 'image2', '-start_number', '0'],
+      },
+      {
+        target: layout.spritePattern,
+        options: ['-map', '[sprites]', '-q:v', '5', '-f', 'image2', '-start_number', '0'],
+      },
+    );
   }
 
   const directories = [
@@ -207,6 +249,14 @@ export function toArgv(inv: FfmpegInvocation): string[] {
     inv.complexFilter,
     ...inv.outputs.flatMap((o) => [...o.options, o.target]),
   ];
+}
+
+/** Thumbnails keep the top rung's aspect ratio. */
+export function thumbnailHeight(
+  t: Pick<ThumbnailSpec, 'width'>,
+  top: Pick<PlannedRung, 'width' | 'height'>,
+): number {
+  return even((t.width * top.height) / top.width);
 }
 
 function range(n: number): number[] {

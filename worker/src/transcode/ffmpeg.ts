@@ -1,9 +1,9 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import ffmpeg, { type FfmpegCommand } from 'fluent-ffmpeg';
 import { InterruptedError, InvalidMediaError, TranscodeFailedError } from '../errors.ts';
-import type { FfmpegInvocation } from './ffmpeg-args.ts';
+import { INPUT_GUARD, type FfmpegInvocation } from './ffmpeg-args.ts';
 import type { ProbeJson } from './probe.ts';
 import { ProgressParser, type Progress } from './progress.ts';
 
@@ -108,8 +108,7 @@ export async function runFfprobe(
   const args = [
     '-v',
     'error',
-    '-protocol_whitelist',
-    'file',
+    ...INPUT_GUARD,
     '-show_format',
     '-show_streams',
     '-of',
@@ -124,17 +123,19 @@ export async function runFfprobe(
     execFile(
       paths.ffprobePath,
       args,
-      { maxBuffer: 16 * 1024 * 1024, timeout: PROBE_TIMEOUT_MS, ...(signal ? { signal } : {}) },
+      {
+        cwd: dirname(file),
+        maxBuffer: 16 * 1024 * 1024,
+        timeout: PROBE_TIMEOUT_MS,
+        ...(signal ? { signal } : {}),
+      },
       (error, stdout, stderr) => resolve({ stdout, stderr, error }),
     );
   });
   if (signal?.aborted) throw toInterrupted(signal, error);
   if (error) {
     if (error.code === 'ENOENT') throw new Error(`ffprobe not found at "${paths.ffprobePath}"`);
-    const reason = lastLine(stderr.trim()) || error.message;
-    throw new InvalidMediaError(`the source is not a readable media file: ${reason}`, {
-      cause: error,
-    });
+    throw new InvalidMediaError(explainProbeFailure(stderr, error.message), { cause: error });
   }
   try {
     return JSON.parse(stdout) as ProbeJson;
@@ -143,6 +144,29 @@ export async function runFfprobe(
       cause: err,
     });
   }
+}
+
+/** ffprobe's complaint, in words a person submitting a file understands. */
+export function explainProbeFailure(stderr: string, fallback: string): string {
+  const refused = /\[([\w,]+) @ [^\]]*\] Format not on whitelist/.exec(stderr);
+  if (refused) {
+    return `the source is a "${refused[1]}" file, not a video container: playlists, concat lists, images, image sequences and stream descriptions are refused`;
+  }
+  if (/Protocol '?([\w]+)'? not on whitelist/.test(stderr)) {
+    return 'the source refers to other files or network addresses, which are refused';
+  }
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .map((l) =>
+      l
+        .replace(/^\[[^\]]*\]\s*/, '')
+        .replace(/^.*?: (?=Invalid data)/, '')
+        .trim(),
+    )
+    .filter(Boolean);
+  const reason = [...new Set(lines)].slice(-2).join('; ') || fallback;
+  return `the source is not a readable media file: ${reason.slice(0, 300)}`;
 }
 
 function toInterrupted(signal: AbortSignal, cause: unknown): Error {

@@ -19,6 +19,7 @@ export function sourceInfo(over: Partial<SourceInfo['video']> = {}, audio = true
       rotation: 0,
       frameRate: 30,
       variableFrameRate: false,
+      durationSeconds: 12,
       ...over,
     },
     ...(audio ? { audio: { index: 1, codec: 'aac', channels: 2, sampleRate: 48_000 } } : {}),

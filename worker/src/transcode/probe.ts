@@ -1,4 +1,5 @@
 import { InvalidMediaError } from '../errors.ts';
+import { ALLOWED_DEMUXERS } from './ffmpeg-args.ts';
 
 /** What the ladder needs to know about a source, from ffprobe's JSON. */
 export interface SourceInfo {
@@ -20,6 +21,8 @@ export interface SourceInfo {
     readonly rotation: number;
     readonly frameRate: number;
     readonly variableFrameRate: boolean;
+    /** The video stream's own duration when the container states it, else the file's. */
+    readonly durationSeconds: number;
   };
   readonly audio?: {
     readonly index: number;
@@ -36,6 +39,7 @@ interface ProbeStream {
   codec_type?: string;
   codec_name?: string;
   profile?: string;
+  level?: number;
   pix_fmt?: string;
   bits_per_raw_sample?: string;
   width?: number;
@@ -104,11 +108,18 @@ export function interpretProbe(json: ProbeJson): SourceInfo {
       'the source has no duration (is it a still image or a live stream?)',
     );
   }
+  const formatName = format.format_name ?? 'unknown';
+  if (!ALLOWED_DEMUXERS.some((d) => formatName.split(',').includes(d))) {
+    throw new InvalidMediaError(
+      `the source is a "${formatName}" file, which is not an accepted video container`,
+    );
+  }
+  const videoDuration = Number(v.duration);
 
   const a = audios.find((s) => s.disposition?.default === 1) ?? audios[0];
   const used = new Set([v.index, a?.index]);
   return {
-    formatName: format.format_name ?? 'unknown',
+    formatName,
     durationSeconds,
     sizeBytes: Number(format.size ?? 0),
     video: {
@@ -124,6 +135,7 @@ export function interpretProbe(json: ProbeJson): SourceInfo {
       rotation,
       frameRate,
       variableFrameRate: avg > 0 && real > 0 && Math.abs(avg - real) / real > 0.01,
+      durationSeconds: videoDuration > 0 ? videoDuration : durationSeconds,
     },
     ...(a
       ? {

@@ -6,7 +6,9 @@ import {
   buildLadderInvocation,
   DEFAULT_ENCODER,
   layout,
+  thumbnailHeight,
   type EncoderSettings,
+  type ThumbnailSpec,
 } from './ffmpeg-args.ts';
 import { runFfmpeg, runFfprobe, type FfmpegPaths } from './ffmpeg.ts';
 import {
@@ -20,6 +22,7 @@ import { planLadder, type PlannedRung } from './ladder.ts';
 import { outputFileKind } from './output-files.ts';
 import { interpretProbe, type SourceInfo } from './probe.ts';
 import { percentDone } from './progress.ts';
+import { buildThumbnailVtt } from './thumbnails.ts';
 
 export interface MediaLimits {
   readonly maxDurationSeconds: number;
@@ -58,6 +61,7 @@ export interface RenditionSummary {
   readonly height: number;
   readonly codecs: string;
   readonly frameRate: number;
+  readonly durationSeconds: number;
   readonly averageBitrateKbps: number;
   readonly peakBitrateKbps: number;
   readonly mp4?: { readonly key: string; readonly size: number };
@@ -70,9 +74,14 @@ export interface TranscodeResult {
   readonly files: readonly OutputFile[];
   readonly masterPlaylist?: string;
   readonly poster: string;
+  readonly thumbnails?: { readonly count: number; readonly index: string };
 }
 
-/** Probe, plan, run the one ffmpeg, then describe what it wrote. */
+const THUMBNAIL_GRID = { width: 160, columns: 5, rows: 5 } as const;
+/** Decoded video shorter than the source says by more than this is a damaged source. */
+const TRUNCATION_TOLERANCE = { seconds: 1, fraction: 0.05 } as const;
+
+/** Probe, plan, run the one ffmpeg, then describe and check what it wrote. */
 export class Transcoder {
   readonly #options: Required<TranscoderOptions>;
 
@@ -80,6 +89,7 @@ export class Transcoder {
     this.#options = { encoder: DEFAULT_ENCODER, segmentSeconds: 4, ...options };
   }
 
+  /** Reads the source's streams and refuses it, before any decoding, if it breaks a limit. */
   async probe(sourcePath: string, signal?: AbortSignal): Promise<SourceInfo> {
     const info = interpretProbe(await runFfprobe(this.#options.paths, sourcePath, signal));
     checkLimits(info, this.#options.limits);
@@ -88,27 +98,31 @@ export class Transcoder {
 
   async transcode(input: TranscodeInput): Promise<TranscodeResult> {
     const { paths, encoder, segmentSeconds } = this.#options;
+    const { formats } = input.request;
     const source = await this.probe(input.sourcePath, input.signal);
     const rungs = planLadder(source, input.request.ladder);
-    const thumbnails = input.request.thumbnails;
+    const thumbnails: ThumbnailSpec | false =
+      input.request.thumbnails === false
+        ? false
+        : { intervalSeconds: input.request.thumbnails.intervalSeconds, ...THUMBNAIL_GRID };
     const inv = buildLadderInvocation({
       sourcePath: input.sourcePath,
       source,
       rungs,
-      formats: input.request.formats,
+      formats,
       segmentSeconds,
       encoder,
       posterAtSeconds: Math.min(source.durationSeconds * 0.1, 10),
-      thumbnails:
-        thumbnails === false ? false : { intervalSeconds: thumbnails.intervalSeconds, width: 160 },
+      thumbnails,
       cwd: input.outDir,
     });
+    const onProgress = input.onProgress;
     await runFfmpeg(paths, inv, {
       signal: input.signal,
-      ...(input.onProgress
+      ...(onProgress
         ? {
             onProgress: (p) =>
-              input.onProgress!({
+              onProgress({
                 percent: percentDone(p, source.durationSeconds),
                 ...(p.speed !== undefined ? { speed: p.speed } : {}),
               }),
@@ -117,12 +131,12 @@ export class Transcoder {
     });
 
     const renditions = await Promise.all(
-      rungs.map((r) =>
-        this.#describeRendition(input.outDir, r, source, input.request.formats, input.signal),
-      ),
+      rungs.map((r) => this.#inspectRendition(input.outDir, r, source, formats, input.signal)),
     );
+    checkComplete(source, renditions[0]!);
+
     let masterPlaylist: string | undefined;
-    if (input.request.formats.includes('hls')) {
+    if (formats.includes('hls')) {
       const variants: Variant[] = renditions.map((r) => ({
         uri: `${r.name}/playlist.m3u8`,
         bandwidth: r.peakBitrateKbps * 1000,
@@ -135,71 +149,88 @@ export class Transcoder {
       await writeFile(join(input.outDir, layout.hlsMaster), buildMasterPlaylist(variants));
       masterPlaylist = layout.hlsMaster;
     }
-    const files = await listOutputFiles(input.outDir);
+
+    let thumbnailIndex: TranscodeResult['thumbnails'];
+    if (thumbnails) {
+      const count = (await readdir(join(input.outDir, 'thumbnails'))).filter((f) =>
+        f.startsWith('thumb_'),
+      ).length;
+      const vtt = buildThumbnailVtt({
+        count,
+        intervalSeconds: thumbnails.intervalSeconds,
+        durationSeconds: source.durationSeconds,
+        width: thumbnails.width,
+        height: thumbnailHeight(thumbnails, rungs[0]!),
+        columns: thumbnails.columns,
+        rows: thumbnails.rows,
+      });
+      await writeFile(join(input.outDir, layout.thumbnailIndex), vtt);
+      thumbnailIndex = { count, index: layout.thumbnailIndex };
+    }
+
     return {
       source,
       renditions,
-      files,
+      files: await listOutputFiles(input.outDir),
       ...(masterPlaylist ? { masterPlaylist } : {}),
       poster: layout.poster,
+      ...(thumbnailIndex ? { thumbnails: thumbnailIndex } : {}),
     };
   }
 
-  async #describeRendition(
+  /** Sizes, duration, measured bitrates and the codec string of one rendition as written. */
+  async #inspectRendition(
     outDir: string,
     rung: PlannedRung,
     source: SourceInfo,
     formats: readonly string[],
     signal: AbortSignal,
   ): Promise<RenditionSummary> {
-    const duration = source.durationSeconds;
     let hls: RenditionSummary['hls'];
     let mp4: RenditionSummary['mp4'];
     let peakBps = 0;
-    let totalBytes = 0;
-    let probeTarget: string;
+    let bytes = 0;
+    let durationSeconds = 0;
+    let probeTarget = join(outDir, layout.mp4(rung.name));
     if (formats.includes('hls')) {
       const dir = join(outDir, layout.hlsDir(rung.name));
       const playlist = parseMediaPlaylist(
         await readFile(join(outDir, layout.hlsPlaylist(rung.name)), 'utf8'),
       );
-      const initBytes = playlist.initUri ? (await stat(join(dir, playlist.initUri))).size : 0;
-      let segmentBytes = 0;
+      bytes = playlist.initUri ? (await stat(join(dir, playlist.initUri))).size : 0;
       for (const segment of playlist.segments) {
         const size = (await stat(join(dir, segment.uri))).size;
-        segmentBytes += size;
-        if (segment.durationSeconds > 0)
+        bytes += size;
+        durationSeconds += segment.durationSeconds;
+        if (segment.durationSeconds > 0) {
           peakBps = Math.max(peakBps, (size * 8) / segment.durationSeconds);
+        }
       }
-      totalBytes = initBytes + segmentBytes;
-      hls = {
-        playlist: layout.hlsPlaylist(rung.name),
-        segments: playlist.segments.length,
-        bytes: totalBytes,
-      };
+      hls = { playlist: layout.hlsPlaylist(rung.name), segments: playlist.segments.length, bytes };
       probeTarget = join(dir, playlist.initUri ?? playlist.segments[0]?.uri ?? 'playlist.m3u8');
-    } else {
-      probeTarget = join(outDir, layout.mp4(rung.name));
     }
     if (formats.includes('mp4')) {
       const size = (await stat(join(outDir, layout.mp4(rung.name)))).size;
       mp4 = { key: layout.mp4(rung.name), size };
-      if (!hls) totalBytes = size;
     }
     const probe = await runFfprobe(this.#options.paths, probeTarget, signal);
+    if (!hls) {
+      bytes = mp4!.size;
+      durationSeconds = Number(probe.format?.duration ?? 0);
+    }
     const video = probe.streams?.find((s) => s.codec_type === 'video');
-    const level = (video as { level?: number } | undefined)?.level;
     const codecs = [
-      avcCodecString(video?.profile, level),
+      avcCodecString(video?.profile, video?.level),
       ...(rung.audioKbps ? [AAC_LC_CODEC] : []),
     ].join(',');
-    const averageBps = duration > 0 ? (totalBytes * 8) / duration : 0;
+    const averageBps = durationSeconds > 0 ? (bytes * 8) / durationSeconds : 0;
     return {
       name: rung.name,
       width: rung.width,
       height: rung.height,
       codecs,
       frameRate: source.video.frameRate,
+      durationSeconds: Math.round(durationSeconds * 1000) / 1000,
       averageBitrateKbps: Math.round(averageBps / 1000),
       peakBitrateKbps: Math.round(Math.max(peakBps, averageBps) / 1000),
       ...(mp4 ? { mp4 } : {}),
@@ -223,6 +254,23 @@ function checkLimits(info: SourceInfo, limits: MediaLimits): void {
   if (frameRate > limits.maxFrameRate) {
     throw new InvalidMediaError(
       `the source runs at ${frameRate.toFixed(2)} fps; the limit is ${limits.maxFrameRate} fps`,
+    );
+  }
+}
+
+/**
+ * ffmpeg decodes a truncated or damaged file as far as it can and still exits 0; a rendition
+ * much shorter than the source's own video duration means the source is broken.
+ */
+function checkComplete(source: SourceInfo, top: RenditionSummary): void {
+  const expected = source.video.durationSeconds;
+  const tolerance = Math.max(
+    TRUNCATION_TOLERANCE.seconds,
+    expected * TRUNCATION_TOLERANCE.fraction,
+  );
+  if (top.durationSeconds + tolerance < expected) {
+    throw new InvalidMediaError(
+      `the source is truncated or damaged: only ${top.durationSeconds.toFixed(1)} s of its ${expected.toFixed(1)} s of video could be decoded`,
     );
   }
 }

@@ -1,0 +1,214 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { JobRequest } from '../../worker/src/job/message.ts';
+import { parseMediaPlaylist } from '../../worker/src/transcode/hls.ts';
+import { Transcoder } from '../../worker/src/transcode/transcoder.ts';
+import { makeClip, type ClipSpec } from '../support/clips.ts';
+import { keyframeTimes, probeFile, topLevelBoxes } from '../support/media.ts';
+
+const transcoder = new Transcoder({
+  paths: { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' },
+  limits: { maxDurationSeconds: 3600, maxDimension: 4096, maxFrameRate: 120 },
+});
+const request: Pick<JobRequest, 'ladder' | 'formats' | 'thumbnails'> = {
+  ladder: 'standard',
+  formats: ['hls', 'mp4'],
+  thumbnails: { intervalSeconds: 2 },
+};
+
+interface Case {
+  readonly name: string;
+  readonly clip: ClipSpec;
+  /** The rungs expected: name and displayed size. */
+  readonly rungs: readonly string[];
+  readonly audioChannels?: number;
+}
+
+const x264 = (...extra: string[]) => ['-c:v', 'libx264', '-preset', 'ultrafast', ...extra];
+
+/** Sources that must work, as users have them. */
+const CASES: Case[] = [
+  {
+    name: 'odd dimensions (641x361, 4:4:4)',
+    clip: { seconds: 9, width: 641, height: 361, outputOptions: x264('-pix_fmt', 'yuv444p') },
+    rungs: ['360p 640x360', '240p 426x240', '144p 256x144'],
+  },
+  {
+    name: 'a phone video rotated a quarter turn',
+    clip: { seconds: 9, width: 640, height: 360, rotate: 90 },
+    rungs: ['360p 360x640', '240p 240x426', '144p 144x256'],
+  },
+  {
+    name: '4:3',
+    clip: { seconds: 9, width: 640, height: 480 },
+    rungs: ['480p 640x480', '360p 480x360', '240p 320x240', '144p 192x144'],
+  },
+  {
+    name: '9:16 portrait',
+    clip: { seconds: 9, width: 360, height: 640 },
+    rungs: ['360p 360x640', '240p 240x426', '144p 144x256'],
+  },
+  {
+    name: 'variable frame rate (30 fps, then 15 fps)',
+    clip: {
+      seconds: 9,
+      width: 320,
+      height: 240,
+      video:
+        'testsrc2=size=320x240:rate=30:duration=4.5[a];testsrc2=size=320x240:rate=15:duration=4.5[b];[a][b]concat=n=2:v=1:a=0[out0]',
+      outputOptions: x264('-pix_fmt', 'yuv420p', '-fps_mode', 'vfr'),
+    },
+    rungs: ['240p 320x240', '144p 192x144'],
+  },
+  {
+    name: 'no audio track',
+    clip: { seconds: 9, width: 426, height: 240, audio: false },
+    rungs: ['240p 426x240', '144p 256x144'],
+  },
+  {
+    name: '10-bit HEVC',
+    clip: {
+      seconds: 9,
+      width: 640,
+      height: 360,
+      outputOptions: [
+        '-c:v',
+        'libx265',
+        '-preset',
+        'ultrafast',
+        '-pix_fmt',
+        'yuv420p10le',
+        '-tag:v',
+        'hvc1',
+        '-x265-params',
+        'log-level=error',
+      ],
+    },
+    rungs: ['360p 640x360', '240p 426x240', '144p 256x144'],
+  },
+  {
+    name: 'smaller than 144p (160x90)',
+    clip: { seconds: 9, width: 160, height: 90 },
+    rungs: ['90p 160x90'],
+  },
+  {
+    name: 'anamorphic (480x360 stored, 16:9 shown) with mono audio',
+    clip: {
+      seconds: 9,
+      width: 480,
+      height: 360,
+      channels: 1,
+      outputOptions: x264('-pix_fmt', 'yuv420p', '-vf', 'setsar=4/3'),
+    },
+    rungs: ['360p 640x360', '240p 426x240', '144p 256x144'],
+    audioChannels: 1,
+  },
+];
+
+describe('sources that must work', () => {
+  it.each(CASES)('$name', async ({ clip, rungs, audioChannels }) => {
+    const sourcePath = await makeClip(clip);
+    const outDir = mkdtempSync(join(tmpdir(), 'ladder-'));
+    const result = await transcoder.transcode({
+      sourcePath,
+      outDir,
+      request,
+      signal: new AbortController().signal,
+    });
+
+    // Every planned rung, at the planned size, none above the source.
+    expect(result.renditions.map((r) => `${r.name} ${r.width}x${r.height}`)).toEqual(rungs);
+    const { displayWidth, displayHeight } = result.source.video;
+    for (const r of result.renditions) {
+      expect(Math.min(r.width, r.height)).toBeLessThanOrEqual(
+        Math.min(displayWidth, displayHeight),
+      );
+    }
+
+    const keyframes: number[][] = [];
+    for (const rendition of result.renditions) {
+      const mp4 = join(outDir, rendition.mp4!.key);
+      const probe = await probeFile(mp4);
+      const video = probe.streams.find((s) => s.codec_type === 'video')!;
+      expect(video).toMatchObject({
+        codec_name: 'h264',
+        profile: 'High',
+        width: rendition.width,
+        height: rendition.height,
+        pix_fmt: 'yuv420p',
+      });
+      const audio = probe.streams.filter((s) => s.codec_type === 'audio');
+      if (clip.audio === false) {
+        expect(audio).toEqual([]);
+      } else {
+        expect(audio).toHaveLength(1);
+        expect(audio[0]).toMatchObject({ codec_name: 'aac', channels: audioChannels ?? 1 });
+      }
+      expect(Number(probe.format.duration)).toBeCloseTo(clip.seconds, 0);
+      // Progressive download: the index (moov) comes before the media (mdat).
+      const boxes = await topLevelBoxes(mp4);
+      expect(boxes.indexOf('moov')).toBeGreaterThan(-1);
+      expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
+      keyframes.push(await keyframeTimes(mp4));
+    }
+    // Keyframes at the same timestamps in every rung, at least one per 4 s segment.
+    for (const times of keyframes.slice(1)) expect(times).toEqual(keyframes[0]);
+    expect(keyframes[0]!.length).toBeGreaterThanOrEqual(Math.ceil(clip.seconds / 4));
+
+    // HLS segments start on those keyframes, so any segment is a switch point.
+    const media = parseMediaPlaylist(
+      readFileSync(join(outDir, result.renditions[0]!.hls!.playlist), 'utf8'),
+    );
+    let start = 0;
+    const segmentStarts = media.segments.map((s) => {
+      const at = start;
+      start += s.durationSeconds;
+      return Math.round(at * 10) / 10;
+    });
+    const keyTimes = new Set(
+      keyframes[0]!.map((t) => Math.round((t - keyframes[0]![0]!) * 10) / 10),
+    );
+    for (const at of segmentStarts)
+      expect(keyTimes.has(at), `segment at ${at}s starts on a keyframe`).toBe(true);
+    expect(media.ended).toBe(true);
+
+    // The master playlist lists every rung with the attributes players use to choose.
+    const master = readFileSync(join(outDir, result.masterPlaylist!), 'utf8');
+    const entries = [...master.matchAll(/#EXT-X-STREAM-INF:([^\n]+)\n([^\n]+)/g)].map((m) => ({
+      attrs: Object.fromEntries(
+        [...m[1]!.matchAll(/([A-Z-]+)=("[^"]*"|[^,]*)/g)].map((a) => [
+          a[1],
+          a[2]!.replace(/"/g, ''),
+        ]),
+      ),
+      uri: m[2],
+    }));
+    expect(entries.map((e) => e.uri)).toEqual(
+      result.renditions.map((r) => `${r.name}/playlist.m3u8`),
+    );
+    for (const [i, r] of result.renditions.entries()) {
+      const attrs = entries[i]!.attrs;
+      expect(attrs.RESOLUTION).toBe(`${r.width}x${r.height}`);
+      expect(attrs.CODECS).toMatch(
+        clip.audio === false ? /^avc1\.6400[0-9a-f]{2}$/ : /^avc1\.6400[0-9a-f]{2},mp4a\.40\.2$/,
+      );
+      expect(Number(attrs.BANDWIDTH)).toBeGreaterThanOrEqual(Number(attrs['AVERAGE-BANDWIDTH']));
+      expect(Number(attrs['AVERAGE-BANDWIDTH'])).toBeGreaterThan(0);
+      expect(Number(attrs['FRAME-RATE'])).toBeGreaterThan(0);
+    }
+
+    // A poster, and thumbnails with their sprite index.
+    expect(result.files.map((f) => f.relativeKey)).toEqual(
+      expect.arrayContaining([
+        'poster.jpg',
+        'thumbnails/thumbnails.vtt',
+        'thumbnails/sprite_000.jpg',
+        'thumbnails/thumb_00000.jpg',
+      ]),
+    );
+    const vtt = readFileSync(join(outDir, 'thumbnails/thumbnails.vtt'), 'utf8');
+    expect(vtt.match(/-->/g)?.length).toBe(result.thumbnails!.count);
+  });
+});
