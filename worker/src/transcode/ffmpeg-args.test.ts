@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildLadderInvocation, DEFAULT_ENCODER, toArgv, type LadderSpec } from './ffmpeg-args.ts';
+import {
+  buildLadderInvocation,
+  DEFAULT_ENCODER,
+  scalingParents,
+  toArgv,
+  type LadderSpec,
+} from './ffmpeg-args.ts';
 import { fluentCommand } from './ffmpeg.ts';
 import { sourceInfo } from './fixtures.ts';
 import { planLadder } from './ladder.ts';
@@ -29,11 +35,13 @@ describe('buildLadderInvocation', () => {
       'pipe:1',
       '-protocol_whitelist',
       'file',
+      '-format_whitelist',
+      'mov,matroska,avi,mpegts,mpeg,flv,asf,mxf,ogg,dv',
       '-i',
       '/work/job/source.mp4',
       '-y',
       '-filter_complex',
-      '[0:v:0]split=3[s0][s1][s2];[s0]scale=w=1280:h=720:flags=bicubic,setsar=1,format=yuv420p[v0];[s1]scale=w=640:h=360:flags=bicubic,setsar=1,format=yuv420p[v1];[s2]trim=start=1.2,scale=w=1280:h=720:flags=bicubic,setsar=1[poster]',
+      '[0:v:0]split=2[s0][s1];[s0]scale=w=1280:h=720:flags=bicubic,setsar=1,format=yuv420p,split=2[v0][r0to1];[r0to1]scale=w=640:h=360:flags=bicubic,setsar=1,format=yuv420p[v1];[s1]trim=start=1.2,scale=w=1280:h=720:flags=bicubic,setsar=1[poster]',
       '-map',
       '[v0]',
       '-map',
@@ -108,34 +116,27 @@ describe('buildLadderInvocation', () => {
     });
     const argv = toArgv(inv);
     expect(inv.complexFilter).toBe(
-      '[0:v:0]split=5[s0][s1][s2][s3][s4];' +
-        '[s0]scale=w=360:h=640:flags=bicubic,setsar=1,format=yuv420p[v0];' +
+      '[0:v:0]split=4[s0][s1][s2][s3];' +
+        '[s0]scale=w=360:h=640:flags=bicubic,setsar=1,format=yuv420p,split=2[v0][r0to2];' +
         '[s1]scale=w=240:h=426:flags=bicubic,setsar=1,format=yuv420p[v1];' +
-        '[s2]scale=w=144:h=256:flags=bicubic,setsar=1,format=yuv420p[v2];' +
-        '[s3]trim=start=1.2,scale=w=360:h=640:flags=bicubic,setsar=1[poster];' +
-        '[s4]fps=1/5,scale=w=160:h=284:flags=bicubic,setsar=1[thumbs]',
+        '[r0to2]scale=w=144:h=256:flags=bicubic,setsar=1,format=yuv420p[v2];' +
+        '[s2]trim=start=1.2,scale=w=360:h=640:flags=bicubic,setsar=1[poster];' +
+        '[s3]fps=1/5,scale=w=160:h=284:flags=bicubic,setsar=1,split=2[thumbs][tiles];' +
+        '[tiles]tile=5x5[sprites]',
     );
     expect(argv).not.toContain('-c:a:0');
-    expect(argv.filter((a) => a === '-map')).toHaveLength(5);
+    expect(argv.filter((a) => a === '-map')).toHaveLength(6); // 3 rungs, poster, thumbnails, sprites
     const tee = argv[argv.indexOf('tee') + 1]!;
     expect(tee.split('|')).toEqual([
       "[f=hls:select=\\'v:0\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/360p/seg_%05d.m4s]hls/360p/playlist.m3u8",
       "[f=hls:select=\\'v:1\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/240p/seg_%05d.m4s]hls/240p/playlist.m3u8",
       "[f=hls:select=\\'v:2\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/144p/seg_%05d.m4s]hls/144p/playlist.m3u8",
     ]);
-    expect(argv.slice(-7)).toEqual(
-      [
-        '-map',
-        '[thumbs]',
-        '-q:v',
-        '5',
-        '-f',
-        'image2',
-        '-start_number',
-        '0',
-        'thumbnails/thumb_%05d.jpg',
-      ].slice(-7),
-    );
+    // prettier-ignore
+    expect(argv.slice(-18)).toEqual([
+      '-map', '[thumbs]', '-q:v', '5', '-f', 'image2', '-start_number', '0', 'thumbnails/thumb_%05d.jpg',
+      '-map', '[sprites]', '-q:v', '5', '-f', 'image2', '-start_number', '0', 'thumbnails/sprite_%03d.jpg',
+    ]);
     expect(inv.directories).toEqual(['hls/360p', 'hls/240p', 'hls/144p', 'thumbnails']);
   });
 
@@ -156,5 +157,15 @@ describe('buildLadderInvocation', () => {
       _getArguments(): string[];
     };
     expect(command._getArguments()).toEqual(toArgv(inv));
+  });
+});
+
+describe('scalingParents', () => {
+  it('scales each rung from the smallest rung at least twice its size, else from the source', () => {
+    const ladder = planLadder(sourceInfo(), 'standard'); // 1080p .. 144p
+    expect(ladder.map((r) => r.name)).toEqual(['1080p', '720p', '480p', '360p', '240p', '144p']);
+    expect(scalingParents(ladder)).toEqual([undefined, undefined, 0, 1, 2, 3]);
+    const portrait = planLadder(sourceInfo({ width: 720, height: 1280 }), 'standard'); // 720p .. 144p
+    expect(scalingParents(portrait)).toEqual([undefined, undefined, 0, 1, 2]);
   });
 });

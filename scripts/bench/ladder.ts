@@ -1,0 +1,190 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  buildLadderInvocation,
+  DEFAULT_ENCODER,
+  INPUT_GUARD,
+  toArgv,
+  type EncoderSettings,
+  type FfmpegInvocation,
+} from '../../worker/src/transcode/ffmpeg-args.ts';
+import { runFfprobe } from '../../worker/src/transcode/ffmpeg.ts';
+import { planLadder } from '../../worker/src/transcode/ladder.ts';
+import { interpretProbe, type SourceInfo } from '../../worker/src/transcode/probe.ts';
+import { measure, median, type Cost } from './measure.ts';
+import type { BenchSource } from './sources.ts';
+
+const run = promisify(execFile);
+const PATHS = { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' };
+
+export interface LadderResult {
+  readonly source: string;
+  readonly seconds: number;
+  readonly rungs: readonly string[];
+  readonly encoder: EncoderSettings;
+  /** (a) one ffmpeg process per rung, each decoding the source. */
+  readonly naive: Cost;
+  /** (b) the project's single-decode ladder. */
+  readonly single: Cost;
+  /** (c) the same encodes fed from pre-decoded frames: the encoder-only floor. */
+  readonly floor: Cost;
+  /** (d) decoding the source once and nothing else: work no ladder can avoid. */
+  readonly decode: Cost;
+  readonly ratios: {
+    readonly singleToNaiveCpu: number;
+    readonly singleToFloorCpu: number;
+    readonly singleToFloorPlusDecodeCpu: number;
+    readonly realtimeFactor: number;
+  };
+}
+
+/**
+ * The ladder benchmark: (a), (b), (c) and (d) for one source, each the median of `runs`, run
+ * one after the other on the same machine so their ratios compare like with like.
+ */
+export async function benchLadder(
+  source: BenchSource,
+  options: { workDir: string; runs: number; encoder?: EncoderSettings },
+): Promise<LadderResult> {
+  const encoder = options.encoder ?? DEFAULT_ENCODER;
+  const info = interpretProbe(await runFfprobe(PATHS, source.path));
+  const rungs = planLadder(info, 'standard');
+  const out = join(options.workDir, 'out');
+  const spec = (sourcePath: string, src: SourceInfo, only?: number) => ({
+    sourcePath,
+    source: src,
+    rungs: only === undefined ? rungs : [rungs[only]!],
+    formats: ['hls', 'mp4'] as const,
+    segmentSeconds: 4,
+    encoder,
+    posterAtSeconds: only === undefined || only === 0 ? 1 : (false as const),
+    thumbnails: false as const,
+    cwd: out,
+  });
+  const runInvocation = async (inv: FfmpegInvocation): Promise<Cost> => {
+    rmSync(out, { recursive: true, force: true });
+    for (const d of inv.directories) mkdirSync(join(out, d), { recursive: true });
+    return measure('ffmpeg', toArgv(inv), { cwd: out });
+  };
+
+  // The floor's input: every frame decoded once, stored raw (not timed).
+  const raw = join(options.workDir, `${source.name}-${source.seconds}s.nut`);
+  if (!existsSync(raw)) {
+    mkdirSync(options.workDir, { recursive: true });
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      source.path,
+      '-map',
+      '0:v:0',
+      '-map',
+      '0:a:0',
+      '-c:v',
+      'rawvideo',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'pcm_s16le',
+      '-y',
+      raw,
+    ]);
+  }
+  const rawInfo = interpretProbeAllowingNut(
+    await runFfprobe(PATHS, raw).catch(async () => probeRaw(raw)),
+  );
+  const floorInvocation = (): FfmpegInvocation => {
+    const inv = buildLadderInvocation(spec(raw, rawInfo));
+    // Our own raw file: let the demuxer guard admit nut.
+    const guard = inv.inputOptions.indexOf('-format_whitelist');
+    const inputOptions = [...inv.inputOptions];
+    inputOptions[guard + 1] = `${inputOptions[guard + 1]},nut`;
+    return { ...inv, inputOptions };
+  };
+
+  const samples = {
+    naive: [] as Cost[],
+    single: [] as Cost[],
+    floor: [] as Cost[],
+    decode: [] as Cost[],
+  };
+  for (let i = 0; i < options.runs; i++) {
+    let naive: Cost = { wallSeconds: 0, cpuSeconds: 0 };
+    for (let r = 0; r < rungs.length; r++) {
+      const cost = await runInvocation(buildLadderInvocation(spec(source.path, info, r)));
+      naive = {
+        wallSeconds: naive.wallSeconds + cost.wallSeconds,
+        cpuSeconds: naive.cpuSeconds + cost.cpuSeconds,
+      };
+    }
+    samples.naive.push(naive);
+    samples.single.push(await runInvocation(buildLadderInvocation(spec(source.path, info))));
+    samples.floor.push(await runInvocation(floorInvocation()));
+    samples.decode.push(
+      await measure('ffmpeg', [
+        '-v',
+        'error',
+        ...INPUT_GUARD,
+        '-i',
+        source.path,
+        '-map',
+        '0:v:0',
+        '-map',
+        '0:a:0',
+        '-f',
+        'null',
+        '-',
+      ]),
+    );
+  }
+  rmSync(out, { recursive: true, force: true });
+  const med = (xs: Cost[]): Cost => ({
+    wallSeconds: round(median(xs.map((x) => x.wallSeconds))),
+    cpuSeconds: round(median(xs.map((x) => x.cpuSeconds))),
+  });
+  const naive = med(samples.naive);
+  const single = med(samples.single);
+  const floor = med(samples.floor);
+  const decode = med(samples.decode);
+  return {
+    source: source.name,
+    seconds: source.seconds,
+    rungs: rungs.map((r) => r.name),
+    encoder,
+    naive,
+    single,
+    floor,
+    decode,
+    ratios: {
+      singleToNaiveCpu: round(single.cpuSeconds / naive.cpuSeconds),
+      singleToFloorCpu: round(single.cpuSeconds / floor.cpuSeconds),
+      singleToFloorPlusDecodeCpu: round(single.cpuSeconds / (floor.cpuSeconds + decode.cpuSeconds)),
+      realtimeFactor: round(source.seconds / single.wallSeconds),
+    },
+  };
+}
+
+function interpretProbeAllowingNut(json: Awaited<ReturnType<typeof runFfprobe>>): SourceInfo {
+  const format = json.format ?? {};
+  return interpretProbe({ ...json, format: { ...format, format_name: 'matroska' } });
+}
+
+/** ffprobe with the guard refuses nut; probe our own raw file without it. */
+async function probeRaw(path: string): Promise<Awaited<ReturnType<typeof runFfprobe>>> {
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-show_format',
+    '-show_streams',
+    '-of',
+    'json',
+    path,
+  ]);
+  return JSON.parse(stdout) as Awaited<ReturnType<typeof runFfprobe>>;
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

@@ -1,0 +1,53 @@
+import { spawn } from 'node:child_process';
+
+export interface Cost {
+  readonly wallSeconds: number;
+  /** User + system CPU time of the process and all its threads and children. */
+  readonly cpuSeconds: number;
+}
+
+/**
+ * Runs a command and reports its wall time and CPU time. CPU comes from bash's `times`
+ * builtin (the children's rusage, as wait4 reports it), which Node does not expose.
+ */
+export async function measure(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string } = {},
+): Promise<Cost> {
+  const script =
+    'start=$(date +%s%N); "$@" >/dev/null 2>"$BENCH_STDERR"; rc=$?; end=$(date +%s%N); times; echo "wall $start $end"; exit $rc';
+  const stderrFile = `/tmp/bench-stderr-${process.pid}`;
+  const child = spawn('bash', ['-c', script, 'bench', command, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, BENCH_STDERR: stderrFile },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) {
+    const { readFileSync } = await import('node:fs');
+    throw new Error(`${command} exited ${code}: ${readFileSync(stderrFile, 'utf8').slice(-2000)}`);
+  }
+  const lines = out.trim().split('\n');
+  // `times` prints the shell's own times, then its children's: "0m1.234s 0m0.056s".
+  const children = lines[1]!.split(/\s+/).map(parseDuration);
+  const wall = /^wall (\d+) (\d+)$/.exec(lines[2]!)!;
+  return {
+    wallSeconds: (Number(wall[2]) - Number(wall[1])) / 1e9,
+    cpuSeconds: children[0]! + children[1]!,
+  };
+}
+
+function parseDuration(text: string): number {
+  const match = /^(\d+)m([\d.]+)s$/.exec(text);
+  if (!match) throw new Error(`unexpected times output: ${text}`);
+  return Number(match[1]) * 60 + Number(match[2]);
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

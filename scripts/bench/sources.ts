@@ -1,0 +1,84 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/**
+ * Synthetic stand-ins for what users upload, generated with ffmpeg's lavfi sources and encoded
+ * the way their devices would, so decoding costs what it costs on real uploads:
+ * - camera: detailed moving picture with sensor-like temporal noise, 1080p30 H.264 at ~16 Mbps
+ *   (a phone's bitrate);
+ * - screen: a static slide with a small moving window, 1080p30 at a screen recorder's low rate;
+ * - animation: flat colours and hard edges in constant motion (cellular automaton), 1080p30.
+ */
+export interface BenchSource {
+  readonly name: 'camera' | 'screen' | 'animation';
+  readonly description: string;
+  readonly path: string;
+  readonly seconds: number;
+}
+
+const KINDS = {
+  camera: {
+    description: 'camera footage: detail, motion and sensor noise; H.264 16 Mbps',
+    video: (s: number) => `testsrc2=size=1920x1080:rate=30:duration=${s},noise=alls=6:allf=t+u`,
+    encode: ['-preset', 'faster', '-b:v', '16M', '-maxrate', '20M', '-bufsize', '32M'],
+  },
+  screen: {
+    description: 'screen recording: static slide, one moving window; H.264 ~2 Mbps',
+    video: (s: number) =>
+      `smptehdbars=size=1920x1080:rate=30:duration=${s}[bg];testsrc=size=480x270:rate=30:duration=${s}[win];[bg][win]overlay=x='200+mod(t*120,1200)':y=400[out0]`,
+    encode: ['-preset', 'faster', '-crf', '23', '-tune', 'stillimage'],
+  },
+  animation: {
+    description: 'animation: flat colours, hard edges, constant motion; H.264 CRF 20',
+    video: (s: number) =>
+      `life=size=480x270:rate=30:mold=10:ratio=0.1:death_color=#C83232:life_color=#00ff00,scale=1920:1080:flags=neighbor,trim=duration=${s}[out0]`,
+    encode: ['-preset', 'faster', '-crf', '20'],
+  },
+} as const;
+
+export async function benchSources(
+  dir: string,
+  seconds: number,
+  names = Object.keys(KINDS) as BenchSource['name'][],
+): Promise<BenchSource[]> {
+  mkdirSync(dir, { recursive: true });
+  const sources: BenchSource[] = [];
+  for (const name of names) {
+    const kind = KINDS[name];
+    const path = join(dir, `${name}-${seconds}s.mp4`);
+    if (!existsSync(path)) {
+      const tmp = `${path}.tmp.mp4`;
+      await run('ffmpeg', [
+        '-v',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        kind.video(seconds),
+        '-f',
+        'lavfi',
+        '-i',
+        `sine=frequency=330:sample_rate=48000:duration=${seconds}`,
+        '-c:v',
+        'libx264',
+        ...kind.encode,
+        '-pix_fmt',
+        'yuv420p',
+        '-c:a',
+        'aac',
+        '-b:a',
+        '160k',
+        '-shortest',
+        '-y',
+        tmp,
+      ]);
+      renameSync(tmp, path);
+    }
+    sources.push({ name, description: kind.description, path, seconds });
+  }
+  return sources;
+}
