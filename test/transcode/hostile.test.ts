@@ -81,7 +81,7 @@ interface HostileCase {
   readonly name: string;
   /** The object key (its extension is what a client would choose). */
   readonly key: string;
-  readonly body: () => Promise<Buffer>;
+  readonly body: () => Buffer | Promise<Buffer>;
   readonly reason: RegExp;
   readonly env?: Record<string, string>;
 }
@@ -181,7 +181,7 @@ describe('hostile and broken sources', () => {
     {
       name: 'a PNG image',
       key: 'in/photo.png',
-      body: async () => {
+      body: () => {
         const out = tmp('photo.png');
         execFileSync('ffmpeg', [
           '-v',
@@ -202,7 +202,7 @@ describe('hostile and broken sources', () => {
     {
       name: 'an animated GIF',
       key: 'in/funny.gif',
-      body: async () => {
+      body: () => {
         const out = tmp('funny.gif');
         execFileSync('ffmpeg', [
           '-v',
@@ -265,7 +265,7 @@ describe('hostile and broken sources', () => {
     {
       name: 'audio only',
       key: 'in/podcast.m4a',
-      body: async () => {
+      body: () => {
         const out = tmp('podcast.m4a');
         execFileSync('ffmpeg', [
           '-v',

@@ -179,7 +179,7 @@ describe('sources that must work', () => {
     const entries = [...master.matchAll(/#EXT-X-STREAM-INF:([^\n]+)\n([^\n]+)/g)].map((m) => ({
       attrs: Object.fromEntries(
         [...m[1]!.matchAll(/([A-Z-]+)=("[^"]*"|[^,]*)/g)].map((a) => [
-          a[1],
+          a[1]!,
           a[2]!.replace(/"/g, ''),
         ]),
       ),
