@@ -144,6 +144,15 @@ describe('hostile and broken sources', () => {
   const innocentPlaylist = () => playlistOf(`file://${CANARY}`, `${canaryUrl}/segment.ts`);
   const clip = (spec: Parameters<typeof makeClip>[0]) => makeClip(spec);
   const tmp = (name: string) => join(HOSTILE, name);
+  /** A file ffmpeg makes (`-y <name>` is appended); inputs may be awaited clips. */
+  const made =
+    (name: string, ...args: (string | Promise<string>)[]) =>
+    async (): Promise<Buffer> => {
+      const out = tmp(name);
+      const resolved = await Promise.all(args.map((a) => Promise.resolve(a)));
+      execFileSync('ffmpeg', ['-v', 'error', ...resolved, '-y', out]);
+      return readFileSync(out);
+    };
 
   const CASES: HostileCase[] = [
     {
@@ -181,41 +190,13 @@ describe('hostile and broken sources', () => {
     {
       name: 'a PNG image',
       key: 'in/photo.png',
-      body: () => {
-        const out = tmp('photo.png');
-        execFileSync('ffmpeg', [
-          '-v',
-          'error',
-          '-f',
-          'lavfi',
-          '-i',
-          'testsrc2=size=320x240',
-          '-frames:v',
-          '1',
-          '-y',
-          out,
-        ]);
-        return readFileSync(out);
-      },
+      body: made('photo.png', '-f', 'lavfi', '-i', 'testsrc2=size=320x240', '-frames:v', '1'),
       reason: /is a "png_pipe" file, not a video container/,
     },
     {
       name: 'an animated GIF',
       key: 'in/funny.gif',
-      body: () => {
-        const out = tmp('funny.gif');
-        execFileSync('ffmpeg', [
-          '-v',
-          'error',
-          '-f',
-          'lavfi',
-          '-i',
-          'testsrc2=size=160x120:duration=1',
-          '-y',
-          out,
-        ]);
-        return readFileSync(out);
-      },
+      body: made('funny.gif', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:duration=1'),
       reason: /is a "gif" file, not a video container/,
     },
     {
@@ -234,20 +215,15 @@ describe('hostile and broken sources', () => {
       name: 'a truncated MP4 (index at the front, half the media missing)',
       key: 'in/truncated-faststart.mp4',
       body: async () => {
-        const out = tmp('faststart.mp4');
-        execFileSync('ffmpeg', [
-          '-v',
-          'error',
+        const whole = await made(
+          'faststart.mp4',
           '-i',
-          await clip({ seconds: 8, width: 320, height: 180 }),
+          clip({ seconds: 8, width: 320, height: 180 }),
           '-c',
           'copy',
           '-movflags',
           '+faststart',
-          '-y',
-          out,
-        ]);
-        const whole = readFileSync(out);
+        )();
         return whole.subarray(0, Math.floor(whole.length / 2));
       },
       reason:
@@ -265,48 +241,25 @@ describe('hostile and broken sources', () => {
     {
       name: 'audio only',
       key: 'in/podcast.m4a',
-      body: () => {
-        const out = tmp('podcast.m4a');
-        execFileSync('ffmpeg', [
-          '-v',
-          'error',
-          '-f',
-          'lavfi',
-          '-i',
-          'sine=duration=2',
-          '-c:a',
-          'aac',
-          '-y',
-          out,
-        ]);
-        return readFileSync(out);
-      },
+      body: made('podcast.m4a', '-f', 'lavfi', '-i', 'sine=duration=2', '-c:a', 'aac'),
       reason: /the source has audio but no video stream/,
     },
     {
       name: 'two video streams',
       key: 'in/multicam.mkv',
-      body: async () => {
-        const out = tmp('multicam.mkv');
-        const a = await clip({ seconds: 2, width: 160, height: 90, audio: false });
-        execFileSync('ffmpeg', [
-          '-v',
-          'error',
-          '-i',
-          a,
-          '-i',
-          a,
-          '-map',
-          '0:v',
-          '-map',
-          '1:v',
-          '-c',
-          'copy',
-          '-y',
-          out,
-        ]);
-        return readFileSync(out);
-      },
+      body: made(
+        'multicam.mkv',
+        '-i',
+        clip({ seconds: 2, width: 160, height: 90, audio: false }),
+        '-i',
+        clip({ seconds: 2, width: 160, height: 90, audio: false }),
+        '-map',
+        '0:v',
+        '-map',
+        '1:v',
+        '-c',
+        'copy',
+      ),
       reason: /the source has 2 video streams; only files with exactly one are accepted/,
     },
     {
