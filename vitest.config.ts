@@ -11,7 +11,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['worker/src/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: ['worker/src/**/*.test.ts', 'scripts/**/*.test.ts', 'charts/**/*.test.ts'],
         },
       },
       {

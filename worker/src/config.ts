@@ -38,6 +38,8 @@ export interface Config {
   readonly outputSizeFactor: number;
   readonly uploadConcurrency: number;
   readonly uploadPartSizeBytes: number;
+  /** Finished job records expire after this long (DynamoDB TTL on `expiresAt`); undefined keeps them. */
+  readonly recordTtlSeconds?: number;
 }
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -88,7 +90,12 @@ const EnvSchema = z.object({
   OUTPUT_SIZE_FACTOR: z.coerce.number().min(0).max(100).default(1.5),
   UPLOAD_CONCURRENCY: int(1, 64).default(4),
   UPLOAD_PART_SIZE_MB: int(5, 5 * 1024).default(8),
+  RECORD_TTL_DAYS: int(1, 3650).optional(),
 });
+
+/** The environment variables the worker reads: the contract the charts fill in. */
+export type WorkerEnvName = keyof z.input<typeof EnvSchema>;
+export const WORKER_ENV_NAMES = Object.keys(EnvSchema.shape) as WorkerEnvName[];
 
 /**
  * Rules between fields, checked on the raw values (with the defaults) so they are reported
@@ -166,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outputSizeFactor: e.OUTPUT_SIZE_FACTOR,
     uploadConcurrency: e.UPLOAD_CONCURRENCY,
     uploadPartSizeBytes: e.UPLOAD_PART_SIZE_MB * MIB,
+    ...(e.RECORD_TTL_DAYS === undefined ? {} : { recordTtlSeconds: e.RECORD_TTL_DAYS * 86_400 }),
   };
 }
 

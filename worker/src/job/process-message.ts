@@ -24,6 +24,7 @@ export type JobSettings = Pick<
   | 'maxMessageBytes'
   | 'maxInputBytes'
   | 'outputSizeFactor'
+  | 'recordTtlSeconds'
 >;
 
 /** How one message ended. Every one of these leaves the message in a defined place. */
@@ -128,6 +129,7 @@ async function rejectMessage(ctx: Context, reason: string): Promise<MessageOutco
           now: deps.clock.now(),
           error: { code: 'INVALID_MESSAGE', message: reason },
           body: message.body,
+          ...ttl(ctx.settings),
         }),
       { known: UNKNOWN_RECORD, signal },
     );
@@ -237,6 +239,7 @@ async function runClaimed(
           workerId: settings.workerId,
           now: deps.clock.now(),
           result: summary,
+          ...ttl(settings),
         }),
       { known: holder.record, signal: settleSignal(settings) },
     );
@@ -289,6 +292,7 @@ async function settleFailure(
             final,
             outcome,
             error: info,
+            ...ttl(settings),
           }),
         { known: holder.record, signal },
       );
@@ -418,6 +422,10 @@ function summarize(
     bytes: result.files.reduce((sum, f) => sum + f.size, 0),
     timings,
   };
+}
+
+function ttl(settings: Pick<JobSettings, 'recordTtlSeconds'>): { ttlSeconds?: number } {
+  return settings.recordTtlSeconds === undefined ? {} : { ttlSeconds: settings.recordTtlSeconds };
 }
 
 /** SDK calls that settle the message run after a shutdown too, bounded by the grace period. */

@@ -167,6 +167,42 @@ describe('transitions that need the lease', () => {
   });
 });
 
+describe('record expiry', () => {
+  it('stamps finished records with expiresAt when a TTL is configured, and only finished ones', () => {
+    const running = written(decideClaim(undefined, claimCtx()));
+    expect(running.expiresAt).toBeUndefined();
+    const done = written(
+      decideSuccess(running, { workerId: 'a', now: T0, result: {}, ttlSeconds: 86_400 }),
+    );
+    expect(done.expiresAt).toBe(T0 / 1000 + 86_400);
+    const retry = written(
+      decideFailure(running, {
+        workerId: 'a',
+        now: T0,
+        final: false,
+        outcome: 'retry',
+        error,
+        ttlSeconds: 60,
+      }),
+    );
+    expect(retry.expiresAt).toBeUndefined();
+    const failed = written(
+      decideFailure(running, {
+        workerId: 'a',
+        now: T0,
+        final: true,
+        outcome: 'failed',
+        error,
+        ttlSeconds: 60,
+      }),
+    );
+    expect(failed.expiresAt).toBe(T0 / 1000 + 60);
+    expect(
+      written(decideSuccess(running, { workerId: 'a', now: T0, result: {} })).expiresAt,
+    ).toBeUndefined();
+  });
+});
+
 describe('rejected (malformed) messages', () => {
   const ctx = {
     jobId: 'bad',

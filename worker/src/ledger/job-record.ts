@@ -50,6 +50,8 @@ export interface JobRecord {
   readonly result?: unknown;
   readonly error?: JobErrorInfo;
   readonly history: readonly AttemptRecord[];
+  /** Epoch seconds; DynamoDB's TTL deletes the record after it (set on SUCCEEDED and FAILED). */
+  readonly expiresAt?: number;
 }
 
 export interface Stats {
@@ -193,7 +195,7 @@ export function decideHeartbeat(
 
 export function decideSuccess(
   current: JobRecord | undefined,
-  ctx: { workerId: string; now: number; result: unknown },
+  ctx: { workerId: string; now: number; result: unknown; ttlSeconds?: number },
 ): Decision<OwnedResult> {
   if (!owns(current, ctx.workerId)) return { result: { kind: 'lease-lost' } };
   const at = iso(ctx.now);
@@ -204,6 +206,7 @@ export function decideSuccess(
     version: current.version + 1,
     updatedAt: at,
     finishedAt: at,
+    ...expiry(ctx.now, ctx.ttlSeconds),
     progress: { percent: 100, at },
     result: ctx.result,
     history: endAttempt(current.history, at, 'succeeded'),
@@ -223,6 +226,7 @@ export function decideFailure(
     final: boolean;
     outcome: Extract<AttemptOutcome, 'retry' | 'failed' | 'interrupted'>;
     error: { code: string; message: string; retryable: boolean };
+    ttlSeconds?: number;
   },
 ): Decision<OwnedResult> {
   if (!owns(current, ctx.workerId)) return { result: { kind: 'lease-lost' } };
@@ -233,7 +237,7 @@ export function decideFailure(
     status: ctx.final ? 'FAILED' : 'QUEUED',
     version: current.version + 1,
     updatedAt: at,
-    ...(ctx.final ? { finishedAt: at } : {}),
+    ...(ctx.final ? { finishedAt: at, ...expiry(ctx.now, ctx.ttlSeconds) } : {}),
     error: { ...ctx.error, attempt: current.attempts, at },
     history: endAttempt(
       current.history,
@@ -264,6 +268,7 @@ export function decideRejected(
     now: number;
     error: { code: string; message: string };
     body: string;
+    ttlSeconds?: number;
   },
 ): Decision<RejectResult> {
   if (current) {
@@ -284,6 +289,7 @@ export function decideRejected(
     createdAt: current?.createdAt ?? at,
     updatedAt: at,
     finishedAt: at,
+    ...expiry(ctx.now, ctx.ttlSeconds),
     attempts,
     retries: Math.max(0, attempts - 1),
     messageId: ctx.messageId,
@@ -324,6 +330,11 @@ function endAttempt(
     };
   }
   return copy;
+}
+
+/** A terminal record's expiry for DynamoDB TTL, when records expire at all. */
+function expiry(now: number, ttlSeconds: number | undefined): { expiresAt?: number } {
+  return ttlSeconds === undefined ? {} : { expiresAt: Math.floor(now / 1000) + ttlSeconds };
 }
 
 function iso(ms: number): string {

@@ -1,0 +1,213 @@
+import { Chart, Duration, Size, type App } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-33';
+import { formatS3Uri } from '../worker/src/job/s3-uri.ts';
+import { accountOf, queueArn, queueName, type DeploymentConfig } from './config.ts';
+import { ArgoCdApp } from './constructs/argocd-app.ts';
+import { AwsResources } from './constructs/aws-resources.ts';
+import { FargateLogging } from './constructs/fargate-logging.ts';
+import { FARGATE_MAX_EPHEMERAL_GIB, fargateSize } from './constructs/fargate-size.ts';
+import { KarpenterPool } from './constructs/karpenter-pool.ts';
+import { SqsScaledJob } from './constructs/sqs-scaled-job.ts';
+import { renderWorkerJobSpec } from './constructs/worker-job-template.ts';
+import {
+  inputPrefixes,
+  scalerPolicy,
+  workerPolicy,
+  workerTrustPolicy,
+  type PolicyDocument,
+} from './iam.ts';
+import { applySyncWaves } from './sync-waves.ts';
+import { WORK_MOUNT, workerEnvironment } from './worker-env.ts';
+
+export const WORKER_TAINT = { key: 'keda-transcoder/worker', value: 'true' } as const;
+/** Leave at most this long after SIGTERM before Kubernetes kills the pod. */
+const GRACE_MARGIN_SECONDS = 5;
+const COMMON_LABELS = {
+  'app.kubernetes.io/name': 'keda-transcoder',
+  'app.kubernetes.io/part-of': 'keda-transcoder',
+};
+
+export interface BuiltCharts {
+  readonly workload: Chart;
+  readonly cluster: Chart;
+  readonly aws?: Chart;
+  readonly argocd?: Chart;
+  /** Plain IAM JSON for users without ACK, written next to the manifests. */
+  readonly iam: Record<string, PolicyDocument | object>;
+  /** What Fargate will bill per pod, when placed on Fargate. */
+  readonly fargate?: ReturnType<typeof fargateSize>;
+}
+
+/**
+ * Builds every chart for one deployment config. Charts wire constructs; constructs never read
+ * configuration. Throws (failing synth) when the sizes do not fit the placement.
+ */
+export function buildCharts(app: App, config: DeploymentConfig): BuiltCharts {
+  const w = config.worker;
+  const placement = config.placement;
+  const fargate = placement === 'fargate' ? fargateSize(w.cpu, w.memoryMiB) : undefined;
+  if (placement === 'fargate' && w.workVolumeGiB + 1 > FARGATE_MAX_EPHEMERAL_GIB) {
+    throw new Error(
+      `worker.workVolumeGiB ${w.workVolumeGiB} plus 1 GiB is more ephemeral storage than a Fargate pod may request (${FARGATE_MAX_EPHEMERAL_GIB} GiB)`,
+    );
+  }
+
+  // Cluster-scoped objects (and the aws-observability namespace's own ConfigMap) carry no
+  // chart namespace.
+  const cluster = new Chart(app, `${config.name}-cluster`, {
+    labels: COMMON_LABELS,
+    disableResourceNameHashes: true,
+  });
+  new kplus.Namespace(cluster, 'namespace', {
+    metadata: {
+      name: config.namespace,
+      labels: placement === 'fargate' ? { ...config.fargate.profileLabel } : {},
+    },
+  });
+  if (placement === 'fargate' && config.fargate.logging.enabled) {
+    new FargateLogging(cluster, 'fargate-logging', {
+      region: config.region,
+      ...config.fargate.logging,
+    });
+  }
+  let karpenter: KarpenterPool | undefined;
+  if (placement === 'karpenter') {
+    const k = config.karpenter!;
+    karpenter = new KarpenterPool(cluster, 'karpenter', {
+      name: config.name,
+      ...k,
+      consolidateAfter: Duration.seconds(k.consolidateAfterSeconds),
+      taint: WORKER_TAINT,
+    });
+  }
+
+  const workload = new Chart(app, config.name, {
+    namespace: config.namespace,
+    labels: COMMON_LABELS,
+    disableResourceNameHashes: true,
+  });
+  const serviceAccount = new kplus.ServiceAccount(workload, 'worker-identity', {
+    metadata: {
+      name: `${config.name}-worker`,
+      annotations: {
+        'eks.amazonaws.com/role-arn': config.workerRoleArn,
+        'eks.amazonaws.com/sts-regional-endpoints': 'true',
+      },
+    },
+    automountToken: false,
+  });
+
+  const jobSpec = renderWorkerJobSpec({
+    image: config.image,
+    serviceAccountName: serviceAccount.name,
+    env: workerEnvironment(config),
+    cpu: w.cpu,
+    memory: Size.mebibytes(w.memoryMiB),
+    workVolume: Size.gibibytes(w.workVolumeGiB),
+    workMount: WORK_MOUNT,
+    activeDeadline: Duration.seconds(w.jobDeadlineSeconds),
+    ttlAfterFinished: Duration.seconds(w.ttlSecondsAfterFinished),
+    terminationGracePeriod: Duration.seconds(w.shutdownGraceSeconds + GRACE_MARGIN_SECONDS),
+    runAsUser: w.runAsUser,
+    podLabels: {
+      ...COMMON_LABELS,
+      'app.kubernetes.io/component': 'worker',
+      ...(placement === 'fargate' ? config.fargate.profileLabel : {}),
+    },
+    podAnnotations: placement === 'karpenter' ? { 'karpenter.sh/do-not-disrupt': 'true' } : {},
+    ...(karpenter
+      ? {
+          nodeSelector: { 'karpenter.sh/nodepool': karpenter.nodePool.name },
+          tolerations: [{ ...WORKER_TAINT, effect: 'NoSchedule' as const }],
+        }
+      : {}),
+  });
+  new SqsScaledJob(workload, 'worker', {
+    name: `${config.name}-worker`,
+    queueUrl: config.queueUrl,
+    region: config.region,
+    jobSpec,
+    pollingInterval: Duration.seconds(config.scaling.pollingIntervalSeconds),
+    maxReplicaCount: config.scaling.maxReplicaCount,
+    successfulJobsHistoryLimit: config.scaling.successfulJobsHistoryLimit,
+    failedJobsHistoryLimit: config.scaling.failedJobsHistoryLimit,
+    identity: config.keda.identity,
+  });
+
+  const iam: Record<string, PolicyDocument | object> = {
+    'worker-policy.json': workerPolicy(config),
+    'keda-scaler-policy.json': scalerPolicy(config),
+  };
+
+  let aws: Chart | undefined;
+  if (config.ack?.enabled) {
+    const ack = config.ack;
+    const trust = workerTrustPolicy(
+      config,
+      accountOf(config.queueUrl),
+      ack.oidcIssuer,
+      serviceAccount.name,
+    );
+    iam['worker-trust-policy.json'] = trust;
+    aws = new Chart(app, `${config.name}-aws`, {
+      namespace: config.namespace,
+      labels: COMMON_LABELS,
+      disableResourceNameHashes: true,
+    });
+    const roleName = config.workerRoleArn.slice(config.workerRoleArn.lastIndexOf('/') + 1);
+    new AwsResources(aws, 'aws', {
+      name: config.name,
+      queueName: queueName(config.queueUrl),
+      deadLetterQueueName: queueName(config.deadLetterQueueUrl),
+      deadLetterQueueArn: queueArn(config.deadLetterQueueUrl, config.region),
+      maxReceiveCount: w.maxReceiveCount,
+      visibilityTimeoutSeconds: w.visibilityTimeoutSeconds,
+      bucketName: config.outputUri.bucket,
+      sourcePrefix:
+        inputPrefixes(config).find((p) => p.bucket === config.outputUri.bucket)?.key ?? 'uploads/',
+      sourceExpirationDays: ack.sourceExpirationDays,
+      tableName: config.tableName,
+      recordTtl: w.recordTtlDays !== undefined,
+      roleName,
+      trustPolicy: trust,
+      workerPolicy: workerPolicy(config),
+    });
+  }
+
+  let argocd: Chart | undefined;
+  if (config.argocd?.enabled) {
+    const a = config.argocd;
+    argocd = new Chart(app, `${config.name}-argocd`, {
+      namespace: a.namespace,
+      labels: COMMON_LABELS,
+      disableResourceNameHashes: true,
+    });
+    new ArgoCdApp(argocd, 'argocd', {
+      name: config.name,
+      repoURL: a.repoURL,
+      targetRevision: a.targetRevision,
+      path: a.path,
+      project: a.project,
+      destinationNamespace: config.namespace,
+      exclude: `${config.name}-argocd.k8s.yaml`,
+    });
+  }
+
+  for (const chart of [cluster, workload, aws]) if (chart) applySyncWaves(chart);
+  return {
+    workload,
+    cluster,
+    ...(aws ? { aws } : {}),
+    ...(argocd ? { argocd } : {}),
+    iam,
+    ...(fargate ? { fargate } : {}),
+  };
+}
+
+/** A one-line summary of what was synthesized, for the synth log. */
+export function describe(config: DeploymentConfig, built: BuiltCharts): string {
+  const size = built.fargate
+    ? `Fargate bills ${built.fargate.vcpu} vCPU / ${built.fargate.memoryGiB} GiB per job`
+    : `Karpenter pool ${config.name}`;
+  return `${config.name}: ${config.placement}, ${size}, up to ${config.scaling.maxReplicaCount} jobs, output ${formatS3Uri(config.outputUri)}`;
+}

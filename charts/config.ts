@@ -1,0 +1,265 @@
+import { z } from 'zod';
+import { parseS3Uri, type S3Location } from '../worker/src/job/s3-uri.ts';
+
+/**
+ * The deployment configuration: every value a user sets to deploy keda-transcoder, validated
+ * with one schema. One YAML file per environment under charts/environments/ (chosen with
+ * DEPLOY_ENV); charts/main.ts is the only reader. A bad value fails synth naming the field.
+ */
+const name = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label (lowercase letters, digits, "-")')
+  .max(53);
+const arn = (service: string, resource: string) =>
+  z
+    .string()
+    .regex(
+      new RegExp(`^arn:aws[a-zA-Z-]*:${service}:[a-z0-9-]*:\\d{12}:${resource}`),
+      `must be an ARN like arn:aws:${service}:...:123456789012:${resource}...`,
+    );
+const sqsUrl = z
+  .string()
+  .regex(
+    /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/\d{12}\/[A-Za-z0-9_-]{1,80}$/,
+    'must be an SQS queue URL like https://sqs.eu-west-1.amazonaws.com/123456789012/name',
+  );
+const s3Prefix = z.string().transform((value, ctx): S3Location => {
+  const parsed = parseS3Uri(value, { prefix: true });
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  }
+  return parsed.value;
+});
+const positive = z.number().positive();
+const seconds = z.number().int().positive();
+
+const Worker = z.strictObject({
+  /** vCPU per pod (requests = limits). */
+  cpu: positive.default(2),
+  memoryMiB: z.number().int().positive().default(4096),
+  /** The emptyDir for sources and renditions; the pod's ephemeral-storage request adds 1 GiB. */
+  workVolumeGiB: z.number().int().min(1).max(2000).default(20),
+  /** Kubernetes Job activeDeadlineSeconds: the longest one attempt may run. */
+  jobDeadlineSeconds: seconds.default(6 * 3600),
+  ttlSecondsAfterFinished: seconds.default(3600),
+  /** Worker settings, passed as the environment variables the worker reads (README: Configuration). */
+  idleTimeoutSeconds: seconds.default(30),
+  visibilityTimeoutSeconds: seconds.default(120),
+  heartbeatSeconds: seconds.default(30),
+  retryDelaySeconds: seconds.default(30),
+  retryDelayMaxSeconds: seconds.default(300),
+  shutdownGraceSeconds: seconds.default(25),
+  maxReceiveCount: z.number().int().min(1).default(3),
+  maxInputBytes: z.number().int().positive().optional(),
+  maxDurationSeconds: seconds.optional(),
+  maxDimension: z.number().int().positive().optional(),
+  maxFrameRate: z.number().int().positive().optional(),
+  uploadConcurrency: z.number().int().positive().optional(),
+  /** Days after which finished job records expire (DynamoDB TTL on `expiresAt`); unset keeps them. */
+  recordTtlDays: z.number().int().positive().optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** The numeric user the image runs as (the Dockerfile's USER). */
+  runAsUser: z.number().int().min(1).default(10001),
+});
+
+const Scaling = z.strictObject({
+  pollingIntervalSeconds: seconds.default(15),
+  maxReplicaCount: z.number().int().min(1).default(20),
+  successfulJobsHistoryLimit: z.number().int().min(0).default(5),
+  failedJobsHistoryLimit: z.number().int().min(0).default(10),
+});
+
+const Keda = z.strictObject({
+  /**
+   * Whose IAM role KEDA uses to read the queue depth: its own operator role (`keda`), the
+   * worker's (`workload`), or a role it assumes (`roleArn`). Never keys.
+   */
+  identity: z
+    .union([
+      z.strictObject({ owner: z.enum(['keda', 'workload']) }),
+      z.strictObject({ roleArn: arn('iam', 'role/') }),
+    ])
+    .default({ owner: 'keda' }),
+});
+
+const Fargate = z.strictObject({
+  /** The label the Fargate profile selects, besides the namespace. */
+  profileLabel: z.record(z.string(), z.string()).default({ 'keda-transcoder/compute': 'fargate' }),
+  logging: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      logGroup: z.string().min(1).default('/eks/keda-transcoder'),
+      retentionDays: z.number().int().positive().default(30),
+    })
+    .prefault({}),
+});
+
+const Karpenter = z.strictObject({
+  clusterName: z.string().min(1),
+  /** IAM role of the nodes (the node class's `role`). */
+  nodeRoleName: z.string().min(1),
+  amiAlias: z
+    .string()
+    .regex(
+      /^(al2023|bottlerocket)@(latest|v[\w.-]+)$/,
+      'must be al2023@<version> or bottlerocket@<version>',
+    )
+    .default('al2023@latest'),
+  capacityTypes: z
+    .array(z.enum(['spot', 'on-demand']))
+    .min(1)
+    .default(['spot', 'on-demand']),
+  instanceCategories: z
+    .array(z.string().regex(/^[a-z]$/))
+    .min(1)
+    .default(['c', 'm']),
+  minInstanceGeneration: z.number().int().min(1).default(5),
+  architectures: z
+    .array(z.enum(['amd64', 'arm64']))
+    .min(1)
+    .default(['amd64']),
+  limits: z
+    .strictObject({ cpu: z.number().int().positive(), memoryGiB: z.number().int().positive() })
+    .default({ cpu: 64, memoryGiB: 256 }),
+  consolidateAfterSeconds: seconds.default(60),
+  /** Most nodes Karpenter may disrupt at once (a percentage or a count). */
+  disruptionBudget: z
+    .string()
+    .regex(/^(\d+%?)$/)
+    .default('20%'),
+  rootVolumeGiB: z.number().int().min(20).default(100),
+});
+
+const ArgoCd = z.strictObject({
+  enabled: z.boolean().default(false),
+  repoURL: z.string().min(1),
+  targetRevision: z.string().default('HEAD'),
+  /** Where the synthesized manifests live in that repository. */
+  path: z.string().default('dist'),
+  project: z.string().default('default'),
+  namespace: z.string().default('argocd'),
+});
+
+const Ack = z.strictObject({
+  enabled: z.boolean().default(false),
+  accountId: z.string().regex(/^\d{12}$/),
+  /** The cluster's OIDC issuer without https://, e.g. oidc.eks.eu-west-1.amazonaws.com/id/ABC. */
+  oidcIssuer: z.string().regex(/^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com\/id\/[A-Z0-9]+$/),
+  /** Days after which uploaded sources (the `uploads/` prefix) expire. */
+  sourceExpirationDays: z.number().int().positive().default(30),
+});
+
+export const DeploymentConfigSchema = z
+  .strictObject({
+    /** Prefix of every object's name. */
+    name: name.default('keda-transcoder'),
+    namespace: name.default('keda-transcoder'),
+    image: z
+      .string()
+      .regex(
+        /^[\w.-]+(:\d+)?(\/[\w.-]+)+(:[\w.-]+|@sha256:[a-f0-9]{64})$/,
+        'must be an image reference with a tag or digest',
+      ),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
+    queueUrl: sqsUrl,
+    deadLetterQueueUrl: sqsUrl,
+    outputUri: s3Prefix,
+    /** Prefixes the worker may read sources from (default: the output bucket's uploads/). */
+    inputUris: z.array(s3Prefix).min(1).optional(),
+    tableName: z
+      .string()
+      .regex(
+        /^[a-zA-Z0-9_.-]{3,255}$/,
+        'must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)',
+      ),
+    workerRoleArn: arn('iam', 'role/'),
+    placement: z.enum(['fargate', 'karpenter']),
+    worker: Worker.prefault({}),
+    scaling: Scaling.prefault({}),
+    keda: Keda.prefault({}),
+    fargate: Fargate.prefault({}),
+    karpenter: Karpenter.optional(),
+    argocd: ArgoCd.optional(),
+    ack: Ack.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.placement === 'karpenter' && !c.karpenter) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['karpenter'],
+        message: 'is required when placement is karpenter',
+      });
+    }
+    if (c.worker.heartbeatSeconds * 2 > c.worker.visibilityTimeoutSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['worker', 'heartbeatSeconds'],
+        message: `must be at most half of worker.visibilityTimeoutSeconds (${c.worker.visibilityTimeoutSeconds})`,
+      });
+    }
+    if (c.worker.shutdownGraceSeconds + 5 > c.worker.jobDeadlineSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['worker', 'shutdownGraceSeconds'],
+        message: 'must leave room in worker.jobDeadlineSeconds',
+      });
+    }
+    const queueRegion = /sqs\.([a-z0-9-]+)\./.exec(c.queueUrl)?.[1];
+    if (queueRegion && queueRegion !== c.region) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['queueUrl'],
+        message: `is in ${queueRegion}, not in region ${c.region}`,
+      });
+    }
+  });
+
+export type DeploymentConfig = z.output<typeof DeploymentConfigSchema>;
+export type DeploymentInput = z.input<typeof DeploymentConfigSchema>;
+
+export class DeploymentConfigError extends Error {
+  constructor(source: string, issues: readonly string[]) {
+    super(`invalid deployment configuration in ${source}:\n  - ${issues.join('\n  - ')}`);
+    this.name = 'DeploymentConfigError';
+  }
+}
+
+/** Validates a parsed config file; the error names every bad field by its path. */
+export function parseDeploymentConfig(
+  input: unknown,
+  source = 'the deployment config',
+): DeploymentConfig {
+  const parsed = DeploymentConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new DeploymentConfigError(
+      source,
+      parsed.error.issues.map((issue) => {
+        const field = issue.path.join('.') || '(top level)';
+        if (issue.code === 'unrecognized_keys')
+          return `${field}: unknown field(s) ${issue.keys.join(', ')}`;
+        return `${field}: ${issue.message}`;
+      }),
+    );
+  }
+  return parsed.data;
+}
+
+/** The ARN of a queue, from its URL. */
+export function queueArn(url: string, region: string): string {
+  const match = /\/(\d{12})\/([^/]+)$/.exec(url);
+  if (!match) throw new Error(`not an SQS queue URL: ${url}`);
+  return `arn:aws:sqs:${region}:${match[1]}:${match[2]}`;
+}
+
+/** The AWS account that owns a queue, from its URL. */
+export function accountOf(url: string): string {
+  const match = /\/(\d{12})\/[^/]+$/.exec(url);
+  if (!match) throw new Error(`not an SQS queue URL: ${url}`);
+  return match[1]!;
+}
+
+/** The queue's name, from its URL. */
+export function queueName(url: string): string {
+  return url.slice(url.lastIndexOf('/') + 1);
+}

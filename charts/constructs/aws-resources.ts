@@ -1,0 +1,148 @@
+import { Construct } from 'constructs';
+import { Table } from '../../imports/ackdynamodb-dynamodb.services.k8s.aws.ts';
+import { Policy } from '../../imports/ackiampolicy-iam.services.k8s.aws.ts';
+import { Role } from '../../imports/ackiamrole-iam.services.k8s.aws.ts';
+import { Bucket } from '../../imports/acks3-s3.services.k8s.aws.ts';
+import { Queue } from '../../imports/acksqs-sqs.services.k8s.aws.ts';
+import { tableDefinition } from '../../worker/src/ledger/table.ts';
+import type { PolicyDocument } from '../iam.ts';
+
+export interface AwsResourcesProps {
+  /** Prefix of the Kubernetes object names. */
+  readonly name: string;
+  readonly queueName: string;
+  readonly deadLetterQueueName: string;
+  readonly deadLetterQueueArn: string;
+  /** Receives before SQS moves a message to the DLQ (the worker's MAX_RECEIVE_COUNT). */
+  readonly maxReceiveCount: number;
+  readonly visibilityTimeoutSeconds: number;
+  readonly bucketName: string;
+  /** Prefix of uploaded sources, which expire. */
+  readonly sourcePrefix: string;
+  readonly sourceExpirationDays: number;
+  readonly tableName: string;
+  /** Set when job records expire (the worker writes `expiresAt`). */
+  readonly recordTtl: boolean;
+  readonly roleName: string;
+  readonly trustPolicy: object;
+  readonly workerPolicy: PolicyDocument;
+}
+
+/**
+ * The AWS side through AWS Controllers for Kubernetes (optional): the work queue and its DLQ
+ * (redrive after maxReceiveCount), the media bucket (no public access, encrypted, sources
+ * expire, stale multipart uploads aborted), the ledger table (on demand, point-in-time
+ * recovery, the same key schema the worker and the local stack use), and the worker's IAM role
+ * trusting only its ServiceAccount, with the least-privilege policy.
+ */
+export class AwsResources extends Construct {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly bucket: Bucket;
+  readonly table: Table;
+  readonly role: Role;
+  readonly policy: Policy;
+
+  constructor(scope: Construct, id: string, props: AwsResourcesProps) {
+    super(scope, id);
+    this.deadLetterQueue = new Queue(this, 'dlq', {
+      metadata: { name: `${props.name}-dlq` },
+      spec: {
+        queueName: props.deadLetterQueueName,
+        messageRetentionPeriod: String(14 * 24 * 3600),
+        sqsManagedSseEnabled: 'true',
+      },
+    });
+    this.queue = new Queue(this, 'queue', {
+      metadata: { name: `${props.name}-queue` },
+      spec: {
+        queueName: props.queueName,
+        visibilityTimeout: String(props.visibilityTimeoutSeconds),
+        receiveMessageWaitTimeSeconds: '20',
+        messageRetentionPeriod: String(4 * 24 * 3600),
+        sqsManagedSseEnabled: 'true',
+        redrivePolicy: JSON.stringify({
+          deadLetterTargetArn: props.deadLetterQueueArn,
+          maxReceiveCount: props.maxReceiveCount,
+        }),
+      },
+    });
+
+    this.bucket = new Bucket(this, 'bucket', {
+      metadata: { name: `${props.name}-media` },
+      spec: {
+        name: props.bucketName,
+        publicAccessBlock: {
+          blockPublicAcLs: true,
+          ignorePublicAcLs: true,
+          blockPublicPolicy: true,
+          restrictPublicBuckets: true,
+        },
+        ownershipControls: { rules: [{ objectOwnership: 'BucketOwnerEnforced' }] },
+        encryption: {
+          rules: [
+            {
+              applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' },
+              bucketKeyEnabled: true,
+            },
+          ],
+        },
+        lifecycle: {
+          rules: [
+            {
+              id: 'expire-sources',
+              status: 'Enabled',
+              filter: { prefix: props.sourcePrefix },
+              expiration: { days: props.sourceExpirationDays },
+            },
+            {
+              id: 'abort-stale-multipart-uploads',
+              status: 'Enabled',
+              filter: { prefix: '' },
+              abortIncompleteMultipartUpload: { daysAfterInitiation: 2 },
+            },
+          ],
+        },
+      },
+    });
+
+    const definition = tableDefinition(props.tableName);
+    this.table = new Table(this, 'table', {
+      metadata: { name: `${props.name}-jobs` },
+      spec: {
+        tableName: props.tableName,
+        billingMode: definition.BillingMode!,
+        attributeDefinitions: (definition.AttributeDefinitions ?? []).map((a) => ({
+          attributeName: a.AttributeName!,
+          attributeType: a.AttributeType!,
+        })),
+        keySchema: (definition.KeySchema ?? []).map((k) => ({
+          attributeName: k.AttributeName!,
+          keyType: k.KeyType!,
+        })),
+        continuousBackups: { pointInTimeRecoveryEnabled: true },
+        ...(props.recordTtl ? { timeToLive: { attributeName: 'expiresAt', enabled: true } } : {}),
+      },
+    });
+
+    this.policy = new Policy(this, 'policy', {
+      metadata: { name: `${props.name}-worker` },
+      spec: {
+        name: `${props.roleName}-policy`,
+        description:
+          'keda-transcoder worker: its queue, DLQ, bucket prefixes and table, nothing else',
+        policyDocument: JSON.stringify(props.workerPolicy),
+      },
+    });
+    this.role = new Role(this, 'role', {
+      metadata: { name: `${props.name}-worker` },
+      spec: {
+        name: props.roleName,
+        description: 'keda-transcoder worker (IRSA)',
+        assumeRolePolicyDocument: JSON.stringify(props.trustPolicy),
+        maxSessionDuration: 3600,
+        policyRefs: [{ from: { name: this.policy.name } }],
+      },
+    });
+  }
+}

@@ -1,0 +1,54 @@
+// Tests reach into arbitrary manifest paths to break them on purpose.
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access */
+import { describe, expect, it } from 'vitest';
+import { exampleInput, karpenterInput, one, synth } from './fixtures.ts';
+import { validateManifest, type Manifest } from './validate.ts';
+
+/** The validation the chart tests rely on must itself catch mistakes. */
+describe('validateManifest', () => {
+  const fargate = synth(exampleInput());
+  const karpenter = synth(karpenterInput());
+  const mutate = (
+    m: Manifest,
+    change: (copy: Manifest & Record<string, any>) => void,
+  ): Manifest => {
+    const copy = structuredClone(m) as Manifest & Record<string, any>;
+    change(copy);
+    return copy;
+  };
+
+  it('rejects a wrongly typed ScaledJob field and an unknown one the API server would drop', () => {
+    const job = one(fargate.workload, 'ScaledJob');
+    expect(validateManifest(mutate(job, (j) => (j.spec.pollingInterval = '15')))).not.toEqual([]);
+    expect(
+      validateManifest(mutate(job, (j) => (j.spec.scalingStrategy = { stratgey: 'accurate' }))),
+    ).toEqual([expect.stringMatching(/scalingStrategy must NOT have additional properties/)]);
+  });
+
+  it('rejects a Job template Kubernetes 1.33 would refuse', () => {
+    const job = one(fargate.workload, 'ScaledJob');
+    const broken = mutate(
+      job,
+      (j) => (j.spec.jobTargetRef.template.spec.containers[0].resources.limits.cpu = { amount: 2 }),
+    );
+    expect(validateManifest(broken).join('\n')).toMatch(/jobTargetRef|cpu/);
+  });
+
+  it('rejects a bad Karpenter enum and a bad core object', () => {
+    const pool = one(karpenter.cluster, 'NodePool');
+    expect(
+      validateManifest(mutate(pool, (p) => (p.spec.disruption.consolidationPolicy = 'WhenIdle')))
+        .length,
+    ).toBeGreaterThan(0);
+    const sa = one(fargate.workload, 'ServiceAccount');
+    expect(
+      validateManifest(mutate(sa, (s) => (s.automountServiceAccountToken = 'no'))).length,
+    ).toBeGreaterThan(0);
+  });
+
+  it('knows no schema for kinds it was not given', () => {
+    expect(
+      validateManifest({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }),
+    ).toEqual(['no schema known for example.com/v1/Widget']);
+  });
+});

@@ -1,0 +1,41 @@
+import type { WorkerEnvName } from '../worker/src/config.ts';
+import { formatS3Uri } from '../worker/src/job/s3-uri.ts';
+import type { DeploymentConfig } from './config.ts';
+
+/** Where the pod mounts its work volume (an emptyDir). */
+export const WORK_MOUNT = '/work';
+
+/**
+ * The worker's environment, from the deployment config, by the names the worker reads (typed
+ * against worker/src/config.ts, so a renamed variable fails to compile here). WORKER_ID comes
+ * from the pod's name at run time.
+ */
+export function workerEnvironment(
+  config: DeploymentConfig,
+): Partial<Record<WorkerEnvName, string>> {
+  const w = config.worker;
+  const optional = <K extends WorkerEnvName>(key: K, value: number | undefined) =>
+    value === undefined ? {} : { [key]: String(value) };
+  return {
+    AWS_REGION: config.region,
+    QUEUE_URL: config.queueUrl,
+    DLQ_URL: config.deadLetterQueueUrl,
+    TABLE_NAME: config.tableName,
+    OUTPUT_URI: formatS3Uri(config.outputUri),
+    WORK_DIR: WORK_MOUNT,
+    MAX_RECEIVE_COUNT: String(w.maxReceiveCount),
+    IDLE_TIMEOUT_SECONDS: String(w.idleTimeoutSeconds),
+    VISIBILITY_TIMEOUT_SECONDS: String(w.visibilityTimeoutSeconds),
+    HEARTBEAT_SECONDS: String(w.heartbeatSeconds),
+    RETRY_DELAY_SECONDS: String(w.retryDelaySeconds),
+    RETRY_DELAY_MAX_SECONDS: String(w.retryDelayMaxSeconds),
+    SHUTDOWN_GRACE_SECONDS: String(w.shutdownGraceSeconds),
+    LOG_LEVEL: w.logLevel,
+    ...optional('MAX_INPUT_BYTES', w.maxInputBytes),
+    ...optional('MAX_DURATION_SECONDS', w.maxDurationSeconds),
+    ...optional('MAX_DIMENSION', w.maxDimension),
+    ...optional('MAX_FRAME_RATE', w.maxFrameRate),
+    ...optional('UPLOAD_CONCURRENCY', w.uploadConcurrency),
+    ...optional('RECORD_TTL_DAYS', w.recordTtlDays),
+  };
+}
