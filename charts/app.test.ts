@@ -363,6 +363,10 @@ describe('optional AWS resources through ACK', () => {
       tableName: 'keda-transcoder-jobs',
       billingMode: 'PAY_PER_REQUEST',
       keySchema: [{ attributeName: 'pk', keyType: 'HASH' }],
+      globalSecondaryIndexes: [
+        expect.objectContaining({ indexName: 'by-created' }),
+        expect.objectContaining({ indexName: 'by-status' }),
+      ],
       timeToLive: { attributeName: 'expiresAt', enabled: true },
     });
     const role = one(s.aws, 'Role').spec as {

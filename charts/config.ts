@@ -245,21 +245,4 @@ export function parseDeploymentConfig(
   return parsed.data;
 }
 
-/** The ARN of a queue, from its URL. */
-export function queueArn(url: string, region: string): string {
-  const match = /\/(\d{12})\/([^/]+)$/.exec(url);
-  if (!match) throw new Error(`not an SQS queue URL: ${url}`);
-  return `arn:aws:sqs:${region}:${match[1]}:${match[2]}`;
-}
-
-/** The AWS account that owns a queue, from its URL. */
-export function accountOf(url: string): string {
-  const match = /\/(\d{12})\/[^/]+$/.exec(url);
-  if (!match) throw new Error(`not an SQS queue URL: ${url}`);
-  return match[1]!;
-}
-
-/** The queue's name, from its URL. */
-export function queueName(url: string): string {
-  return url.slice(url.lastIndexOf('/') + 1);
-}
+export { accountOf, queueArn, queueName } from '../worker/src/queue/queue-url.ts';

@@ -120,6 +120,14 @@ export class AwsResources extends Construct {
           attributeName: k.AttributeName!,
           keyType: k.KeyType!,
         })),
+        globalSecondaryIndexes: (definition.GlobalSecondaryIndexes ?? []).map((g) => ({
+          indexName: g.IndexName!,
+          keySchema: (g.KeySchema ?? []).map((k) => ({
+            attributeName: k.AttributeName!,
+            keyType: k.KeyType!,
+          })),
+          projection: { projectionType: g.Projection?.ProjectionType ?? 'ALL' },
+        })),
         continuousBackups: { pointInTimeRecoveryEnabled: true },
         ...(props.recordTtl ? { timeToLive: { attributeName: 'expiresAt', enabled: true } } : {}),
       },

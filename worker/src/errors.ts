@@ -83,6 +83,19 @@ export class LeaseLostError extends TranscoderError {
   readonly code = 'LEASE_LOST';
 }
 
+/** A control-plane request that cannot be served as asked (bad cursor, conflicting key, ...). */
+export class BadRequestError extends TranscoderError {
+  readonly retryable = false;
+  readonly code: string;
+  readonly status: number;
+
+  constructor(message: string, options: ErrorOptions & { code?: string; status?: number } = {}) {
+    super(message, options);
+    this.code = options.code ?? 'BAD_REQUEST';
+    this.status = options.status ?? 400;
+  }
+}
+
 /** The environment does not describe a usable worker; lists every bad field. */
 export class ConfigError extends Error {
   readonly issues: readonly string[];

@@ -100,24 +100,63 @@ export function parseJobMessage(body: string, maxBytes: number): Parsed<JobReque
   } catch (err) {
     return { ok: false, error: `message body is not JSON (${(err as Error).message})` };
   }
+  const checked = validateJobMessage(json);
+  if (!checked.ok) {
+    return {
+      ok: false,
+      error:
+        checked.problems[0]?.field === ''
+          ? `message body ${checked.problems[0].message}`
+          : `invalid job message: ${checked.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
+    };
+  }
+  return checked;
+}
+
+export interface FieldProblem {
+  /** Dotted path (`ladder.0.height`), `message` for the object itself, '' for the whole body. */
+  readonly field: string;
+  readonly message: string;
+}
+
+/** Validates an already-parsed body against the contract, naming every bad field. */
+export function validateJobMessage(
+  json: unknown,
+): { ok: true; value: JobRequest } | { ok: false; problems: FieldProblem[] } {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return { ok: false, error: `message body must be a JSON object, got ${describeJson(json)}` };
+    return {
+      ok: false,
+      problems: [{ field: '', message: `must be a JSON object, got ${describeJson(json)}` }],
+    };
   }
   const parsed = MessageSchema.safeParse(json);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const field = issue.path.length > 0 ? issue.path.join('.') : 'message';
-      if (issue.code === 'unrecognized_keys') {
-        return `${field}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-      }
-      if (issue.code === 'invalid_type' && valueAt(json, issue.path) === undefined) {
-        return `${field}: is required`;
-      }
-      return `${field}: ${issue.message}`;
-    });
-    return { ok: false, error: `invalid job message: ${problems.join('; ')}` };
-  }
-  return { ok: true, value: parsed.data };
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, problems: issuesToProblems(parsed.error.issues, json) };
+}
+
+/** Zod issues as field problems a person can read (`is required`, `unknown field "x"`). */
+export function issuesToProblems(
+  issues: readonly z.core.$ZodIssue[],
+  root: unknown,
+): FieldProblem[] {
+  return issues.map((issue) => {
+    const field = issue.path.length > 0 ? issue.path.join('.') : 'message';
+    if (issue.code === 'unrecognized_keys') {
+      return {
+        field,
+        message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
+      };
+    }
+    if (issue.code === 'invalid_type' && valueAt(root, issue.path) === undefined) {
+      return { field, message: 'is required' };
+    }
+    return { field, message: issue.message };
+  });
+}
+
+/** The contract as JSON Schema (what a client sends), for the API's OpenAPI document. */
+export function jobMessageJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(MessageSchema, { io: 'input', unrepresentable: 'any' });
 }
 
 /**

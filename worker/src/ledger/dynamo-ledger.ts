@@ -4,21 +4,23 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   type PutCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { classifyAwsError, TransientError } from '../errors.ts';
+import { BadRequestError, classifyAwsError, TransientError } from '../errors.ts';
 import {
   isZero,
   statsDelta,
   ZERO_STATS,
   type Decision,
   type JobRecord,
+  type JobStatus,
   type Stats,
 } from './job-record.ts';
 import { UNKNOWN_RECORD, type LedgerPort } from '../job/ports.ts';
-import { jobKey, KEY, STATS_SHARDS, statsKey } from './table.ts';
+import { idempotencyKey, INDEX, indexKeys, jobKey, KEY, STATS_SHARDS, statsKey } from './table.ts';
 
 const MAX_TRANSITION_TRIES = 8;
 
@@ -83,6 +85,84 @@ export class DynamoLedger implements LedgerPort {
     }
   }
 
+  /**
+   * Jobs newest first, from an index (never a scan), optionally of one status. The cursor is
+   * opaque to callers: the index position to continue from.
+   */
+  async list(
+    options: { status?: JobStatus; limit: number; cursor?: string },
+    signal?: AbortSignal,
+  ): Promise<{ items: JobRecord[]; cursor?: string }> {
+    const index = options.status ? INDEX.byStatus : INDEX.byCreated;
+    const partition = options.status ? `status#${options.status}` : 'job';
+    let start: Record<string, unknown> | undefined;
+    if (options.cursor) {
+      try {
+        start = JSON.parse(Buffer.from(options.cursor, 'base64url').toString('utf8')) as Record<
+          string,
+          unknown
+        >;
+        if (typeof start !== 'object' || start === null || typeof start[KEY] !== 'string')
+          throw new Error('shape');
+      } catch {
+        throw new BadRequestError('cursor is not one this API returned', { code: 'BAD_CURSOR' });
+      }
+    }
+    try {
+      const out = await this.#doc.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: index.name,
+          KeyConditionExpression: '#p = :p',
+          ExpressionAttributeNames: { '#p': index.partition },
+          ExpressionAttributeValues: { ':p': partition },
+          ScanIndexForward: false,
+          Limit: options.limit,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+        { ...(signal ? { abortSignal: signal } : {}) },
+      );
+      const next = out.LastEvaluatedKey;
+      return {
+        items: (out.Items ?? []).map(fromItem),
+        ...(next ? { cursor: Buffer.from(JSON.stringify(next)).toString('base64url') } : {}),
+      };
+    } catch (err) {
+      throw classifyAwsError(err, 'DynamoDB Query (job list)');
+    }
+  }
+
+  /**
+   * Reserves an idempotency key for a job: the first caller gets `claimed`, a repeat gets the
+   * job the key already names (and the fingerprint of the request that named it).
+   */
+  async claimIdempotencyKey(
+    key: string,
+    value: { jobId: string; fingerprint: string; expiresAt: number },
+    signal?: AbortSignal,
+  ): Promise<{ kind: 'claimed' } | { kind: 'existing'; jobId: string; fingerprint: string }> {
+    try {
+      await this.#doc.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { ...idempotencyKey(key), ...value },
+          ConditionExpression: 'attribute_not_exists(#key)',
+          ExpressionAttributeNames: { '#key': KEY },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+        { ...(signal ? { abortSignal: signal } : {}) },
+      );
+      return { kind: 'claimed' };
+    } catch (err) {
+      const e = err as { name?: string; Item?: Record<string, AttributeValue> };
+      if (e.name === 'ConditionalCheckFailedException') {
+        const old = e.Item ? unmarshallMaybe(e.Item) : {};
+        return { kind: 'existing', jobId: String(old.jobId), fingerprint: String(old.fingerprint) };
+      }
+      throw classifyAwsError(err, 'DynamoDB PutItem (idempotency key)');
+    }
+  }
+
   /** Exact counts, O(1): a consistent BatchGet of the fixed counter shards. */
   async stats(signal?: AbortSignal): Promise<Stats> {
     let keys: Record<string, unknown>[] = Array.from({ length: STATS_SHARDS }, (_, i) =>
@@ -134,7 +214,7 @@ export class DynamoLedger implements LedgerPort {
         };
     const put = {
       TableName: this.#table,
-      Item: { ...after, ...jobKey(after.jobId) },
+      Item: { ...after, ...indexKeys(after), ...jobKey(after.jobId) },
       ...condition,
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     };
@@ -193,7 +273,7 @@ export class DynamoLedger implements LedgerPort {
 }
 
 function fromItem(item: Record<string, unknown>): JobRecord {
-  const { [KEY]: _key, ...record } = item;
+  const { [KEY]: _key, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...record } = item;
   return { history: [], ...record } as unknown as JobRecord;
 }
 

@@ -313,6 +313,82 @@ export function decideRejected(
   return { write: next, result: { kind: 'recorded', record: next } };
 }
 
+export type EnqueueResult =
+  | { readonly kind: 'recorded'; readonly record: JobRecord }
+  | { readonly kind: 'exists'; readonly record: JobRecord };
+
+/**
+ * A job accepted by the control API: QUEUED before any worker sees it. If a worker got there
+ * first (the message is already in flight), its record stands.
+ */
+export function decideEnqueued(
+  current: JobRecord | undefined,
+  ctx: {
+    jobId: string;
+    now: number;
+    input: string;
+    output: string;
+    request: unknown;
+    messageId?: string;
+  },
+): Decision<EnqueueResult> {
+  if (current) return { result: { kind: 'exists', record: current } };
+  const at = iso(ctx.now);
+  const next: JobRecord = {
+    jobId: ctx.jobId,
+    status: 'QUEUED',
+    version: 1,
+    createdAt: at,
+    updatedAt: at,
+    attempts: 0,
+    retries: 0,
+    input: ctx.input,
+    output: ctx.output,
+    request: ctx.request,
+    ...(ctx.messageId ? { messageId: ctx.messageId } : {}),
+    history: [],
+  };
+  return { write: next, result: { kind: 'recorded', record: next } };
+}
+
+export type AbandonResult =
+  | { readonly kind: 'failed'; readonly record: JobRecord }
+  | { readonly kind: 'unchanged'; readonly record: JobRecord | undefined };
+
+/**
+ * A RUNNING job whose lease ran out while its message sits in the dead-letter queue: its worker
+ * died on the last allowed receive and SQS's redrive moved the message. It will not come back
+ * by itself, so it is FAILED (found when the DLQ is listed).
+ */
+export function decideAbandoned(
+  current: JobRecord | undefined,
+  ctx: { now: number },
+): Decision<AbandonResult> {
+  if (!current || current.status !== 'RUNNING' || (current.lease?.expiresAt ?? 0) > ctx.now) {
+    return { result: { kind: 'unchanged', record: current } };
+  }
+  const at = iso(ctx.now);
+  const { lease: _lease, ...rest } = current;
+  const reason =
+    'the worker stopped without recording an outcome on its last allowed attempt; SQS moved the message to the dead-letter queue';
+  const next: JobRecord = {
+    ...rest,
+    status: 'FAILED',
+    version: current.version + 1,
+    updatedAt: at,
+    finishedAt: at,
+    error: {
+      code: 'WORKER_LOST',
+      message: reason,
+      retryable: false,
+      attempt: current.attempts,
+      at,
+    },
+    history: endAttempt(current.history, at, 'lost', `WORKER_LOST: ${reason}`),
+  };
+  return { write: next, result: { kind: 'failed', record: next } };
+}
+
 function endAttempt(
   history: readonly AttemptRecord[],
   at: string,

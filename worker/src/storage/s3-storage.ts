@@ -1,7 +1,13 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Upload } from '@aws-sdk/lib-storage';
 import { classifyAwsError, SourceUnavailableError, TransientError } from '../errors.ts';
 import type { StoragePort, UploadItem } from '../job/ports.ts';
@@ -139,6 +145,31 @@ export class S3Storage implements StoragePort {
       await Promise.allSettled(workers);
     }
   }
+}
+
+/**
+ * Presigned PUT URLs for uploads: Content-Type and Content-Length are signed, so the upload
+ * must be exactly what was asked for. The client must be built with
+ * `requestChecksumCalculation: 'WHEN_REQUIRED'`, or S3 rejects the PUT for a missing checksum.
+ */
+export async function presignPut(
+  presigner: S3Client,
+  location: S3Location,
+  options: { contentType: string; contentLength: number; expiresInSeconds: number },
+): Promise<string> {
+  return getSignedUrl(
+    presigner,
+    new PutObjectCommand({
+      Bucket: location.bucket,
+      Key: location.key,
+      ContentType: options.contentType,
+      ContentLength: options.contentLength,
+    }),
+    {
+      expiresIn: options.expiresInSeconds,
+      signableHeaders: new Set(['content-type', 'content-length']),
+    },
+  );
 }
 
 function sourceError(err: unknown, location: S3Location, operation: string): Error {

@@ -1,0 +1,135 @@
+import {
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  GetScheduleCommand,
+  ListSchedulesCommand,
+  type SchedulerClient,
+} from '@aws-sdk/client-scheduler';
+import { BadRequestError, classifyAwsError } from '../errors.ts';
+
+export interface ScheduleSpec {
+  readonly name: string;
+  /** EventBridge's 6-field form, `cron(...)`. */
+  readonly expression: string;
+  readonly timezone: string;
+  /** The SQS message body sent at each run. */
+  readonly body: string;
+  readonly description?: string;
+}
+
+export interface ScheduleView {
+  readonly name: string;
+  readonly expression: string;
+  readonly timezone: string;
+  readonly state: string;
+  readonly body?: string;
+  readonly description?: string;
+  readonly createdAt?: string;
+}
+
+/**
+ * The EventBridge Scheduler adapter: schedules that send a job message straight to the work
+ * queue (a universal SQS target; no compute of ours runs to enqueue). All live in one schedule
+ * group; the scheduler assumes `roleArn` to send.
+ */
+export class EventBridgeScheduler {
+  readonly #client: SchedulerClient;
+  readonly #group: string;
+  readonly #queueArn: string;
+  readonly #roleArn: string;
+  readonly #deadLetterArn: string;
+
+  constructor(
+    client: SchedulerClient,
+    options: { group: string; queueArn: string; roleArn: string; deadLetterArn: string },
+  ) {
+    this.#client = client;
+    this.#group = options.group;
+    this.#queueArn = options.queueArn;
+    this.#roleArn = options.roleArn;
+    this.#deadLetterArn = options.deadLetterArn;
+  }
+
+  async create(spec: ScheduleSpec): Promise<void> {
+    try {
+      await this.#client.send(
+        new CreateScheduleCommand({
+          Name: spec.name,
+          GroupName: this.#group,
+          ScheduleExpression: spec.expression,
+          ScheduleExpressionTimezone: spec.timezone,
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          State: 'ENABLED',
+          ...(spec.description ? { Description: spec.description } : {}),
+          Target: {
+            Arn: this.#queueArn,
+            RoleArn: this.#roleArn,
+            Input: spec.body,
+            RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+            // A run the scheduler cannot deliver lands in the jobs' DLQ, not in silence.
+            DeadLetterConfig: { Arn: this.#deadLetterArn },
+          },
+        }),
+      );
+    } catch (err) {
+      if ((err as { name?: string }).name === 'ConflictException') {
+        throw new BadRequestError(`a schedule named "${spec.name}" already exists`, {
+          code: 'SCHEDULE_EXISTS',
+          status: 409,
+        });
+      }
+      throw classifyAwsError(err, 'EventBridge Scheduler CreateSchedule');
+    }
+  }
+
+  async list(): Promise<ScheduleView[]> {
+    const names: string[] = [];
+    try {
+      let token: string | undefined;
+      do {
+        const out = await this.#client.send(
+          new ListSchedulesCommand({
+            GroupName: this.#group,
+            ...(token ? { NextToken: token } : {}),
+          }),
+        );
+        for (const s of out.Schedules ?? []) if (s.Name) names.push(s.Name);
+        token = out.NextToken;
+      } while (token);
+      return await Promise.all(names.map((name) => this.get(name) as Promise<ScheduleView>));
+    } catch (err) {
+      throw classifyAwsError(err, 'EventBridge Scheduler ListSchedules');
+    }
+  }
+
+  async get(name: string): Promise<ScheduleView | undefined> {
+    try {
+      const s = await this.#client.send(
+        new GetScheduleCommand({ Name: name, GroupName: this.#group }),
+      );
+      return {
+        name,
+        expression: s.ScheduleExpression ?? '',
+        timezone: s.ScheduleExpressionTimezone ?? 'UTC',
+        state: s.State ?? 'UNKNOWN',
+        ...(s.Target?.Input ? { body: s.Target.Input } : {}),
+        ...(s.Description ? { description: s.Description } : {}),
+        ...(s.CreationDate ? { createdAt: s.CreationDate.toISOString() } : {}),
+      };
+    } catch (err) {
+      if ((err as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+      throw classifyAwsError(err, 'EventBridge Scheduler GetSchedule');
+    }
+  }
+
+  /** False when there was no such schedule. */
+  async delete(name: string): Promise<boolean> {
+    try {
+      await this.#client.send(new DeleteScheduleCommand({ Name: name, GroupName: this.#group }));
+      return true;
+    } catch (err) {
+      if ((err as { name?: string }).name === 'ResourceNotFoundException') return false;
+      throw classifyAwsError(err, 'EventBridge Scheduler DeleteSchedule');
+    }
+  }
+}
