@@ -50,7 +50,8 @@ const bool = z
 
 const MIB = 1024 * 1024;
 
-const EnvSchema = z.object({
+/** What every entry point (worker, API, CLI) reads: where the queue, table and bucket are. */
+const CommonShape = {
   AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region such as eu-west-1'),
   AWS_ENDPOINT_URL: url.optional(),
   AWS_ENDPOINT_URL_SQS: url.optional(),
@@ -63,6 +64,13 @@ const EnvSchema = z.object({
   TABLE_NAME: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
   OUTPUT_URI: s3UriSchema({ prefix: true }),
   MAX_RECEIVE_COUNT: int(1, 1000).default(3),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MAX_MESSAGE_BYTES: int(256, 1024 * 1024).default(64 * 1024),
+  RECORD_TTL_DAYS: int(1, 3650).optional(),
+};
+
+const EnvSchema = z.object({
+  ...CommonShape,
   RECEIVE_WAIT_SECONDS: int(1, 20).default(20),
   IDLE_TIMEOUT_SECONDS: int(1, 3600).default(30),
   VISIBILITY_TIMEOUT_SECONDS: int(2, 43_200).default(120),
@@ -75,10 +83,8 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._:-]{1,128}$/)
     .optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   FFPROBE_PATH: z.string().min(1).default('ffprobe'),
-  MAX_MESSAGE_BYTES: int(256, 1024 * 1024).default(64 * 1024),
   MAX_INPUT_BYTES: z.coerce
     .number()
     .int()
@@ -90,7 +96,6 @@ const EnvSchema = z.object({
   OUTPUT_SIZE_FACTOR: z.coerce.number().min(0).max(100).default(1.5),
   UPLOAD_CONCURRENCY: int(1, 64).default(4),
   UPLOAD_PART_SIZE_MB: int(5, 5 * 1024).default(8),
-  RECORD_TTL_DAYS: int(1, 3650).optional(),
 });
 
 /** The environment variables the worker reads: the contract the charts fill in. */
@@ -124,10 +129,14 @@ function crossFieldIssues(env: Record<string, string>, bad: Set<string>): string
   return issues;
 }
 
-/** Reads and validates the environment; throws one ConfigError naming every bad field. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** Parses an environment against a schema; one ConfigError names every bad field. */
+function parseEnv<S extends z.ZodObject>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+  crossField: (defined: Record<string, string>, bad: Set<string>) => string[] = () => [],
+): z.output<S> {
   const defined = pickDefined(env);
-  const parsed = EnvSchema.safeParse(defined);
+  const parsed = schema.safeParse(defined);
   const issues = (parsed.success ? [] : parsed.error.issues).map((issue) => {
     const field = issue.path.join('.') || '(environment)';
     const missing = issue.code === 'invalid_type' && defined[field] === undefined;
@@ -135,10 +144,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
   const problems = [
     ...issues.map((i) => i.text),
-    ...crossFieldIssues(defined, new Set(issues.map((i) => i.field))),
+    ...crossField(defined, new Set(issues.map((i) => i.field))),
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** Reads and validates the worker's environment; throws one ConfigError naming every bad field. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const e = parseEnv(EnvSchema, env, crossFieldIssues);
   return {
     region: e.AWS_REGION,
     endpoints: {
@@ -188,4 +202,104 @@ function pickDefined(env: NodeJS.ProcessEnv): Record<string, string> {
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}
+
+/** The control plane's settings (API server and CLI), beside the common ones. */
+export interface ControlConfig extends Pick<
+  Config,
+  | 'region'
+  | 'endpoints'
+  | 's3ForcePathStyle'
+  | 'awsMaxAttempts'
+  | 'queueUrl'
+  | 'deadLetterQueueUrl'
+  | 'tableName'
+  | 'output'
+  | 'maxReceiveCount'
+  | 'logLevel'
+  | 'maxMessageBytes'
+> {
+  readonly schedulerEndpoint?: string;
+  /** Bearer tokens the API accepts; empty means the API refuses to start. */
+  readonly apiTokens: readonly string[];
+  readonly apiHost: string;
+  readonly apiPort: number;
+  /** The role EventBridge Scheduler assumes to send to the queue; unset disables schedules. */
+  readonly schedulerRoleArn?: string;
+  readonly scheduleGroup: string;
+  /** Where presigned uploads go (default: the output bucket's uploads/). */
+  readonly upload: S3Location;
+  readonly uploadMaxBytes: number;
+  readonly uploadUrlTtlSeconds: number;
+  readonly redriveMode: 'auto' | 'move-task' | 'resend';
+}
+
+const ControlEnvSchema = z.object({
+  ...CommonShape,
+  AWS_ENDPOINT_URL_SCHEDULER: url.optional(),
+  API_TOKENS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (tokens) => tokens.every((t) => t.length >= 16),
+      'every token must be at least 16 characters',
+    )
+    .optional(),
+  API_HOST: z.string().min(1).default('0.0.0.0'),
+  API_PORT: int(0, 65_535).default(8080),
+  SCHEDULER_ROLE_ARN: z
+    .string()
+    .regex(/^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')
+    .optional(),
+  SCHEDULE_GROUP: z
+    .string()
+    .regex(/^[0-9a-zA-Z-_.]{1,64}$/)
+    .default('keda-transcoder'),
+  UPLOAD_URI: s3UriSchema({ prefix: true }).optional(),
+  // One presigned PUT carries at most 5 GiB (S3's single-request limit).
+  UPLOAD_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(5 * 1024 * MIB)
+    .default(5 * 1024 * MIB),
+  UPLOAD_URL_TTL_SECONDS: int(60, 7 * 24 * 3600).default(900),
+  REDRIVE_MODE: z.enum(['auto', 'move-task', 'resend']).default('auto'),
+});
+
+/** Reads the control plane's environment (API and CLI); one ConfigError names every bad field. */
+export function loadControlConfig(env: NodeJS.ProcessEnv = process.env): ControlConfig {
+  const e = parseEnv(ControlEnvSchema, env);
+  return {
+    region: e.AWS_REGION,
+    endpoints: {
+      ...optional('sqs', e.AWS_ENDPOINT_URL_SQS ?? e.AWS_ENDPOINT_URL),
+      ...optional('s3', e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL),
+      ...optional('dynamodb', e.AWS_ENDPOINT_URL_DYNAMODB ?? e.AWS_ENDPOINT_URL),
+    },
+    ...optional('schedulerEndpoint', e.AWS_ENDPOINT_URL_SCHEDULER ?? e.AWS_ENDPOINT_URL),
+    s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,
+    awsMaxAttempts: e.AWS_MAX_ATTEMPTS,
+    queueUrl: e.QUEUE_URL,
+    deadLetterQueueUrl: e.DLQ_URL,
+    tableName: e.TABLE_NAME,
+    output: e.OUTPUT_URI,
+    maxReceiveCount: e.MAX_RECEIVE_COUNT,
+    logLevel: e.LOG_LEVEL,
+    maxMessageBytes: e.MAX_MESSAGE_BYTES,
+    apiTokens: e.API_TOKENS ?? [],
+    apiHost: e.API_HOST,
+    apiPort: e.API_PORT,
+    ...optional('schedulerRoleArn', e.SCHEDULER_ROLE_ARN),
+    scheduleGroup: e.SCHEDULE_GROUP,
+    upload: e.UPLOAD_URI ?? { bucket: e.OUTPUT_URI.bucket, key: 'uploads/' },
+    uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    uploadUrlTtlSeconds: e.UPLOAD_URL_TTL_SECONDS,
+    redriveMode: e.REDRIVE_MODE,
+  };
 }

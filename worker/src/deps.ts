@@ -1,13 +1,17 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Logger } from 'pino';
-import type { Config } from './config.ts';
+import type { Config, ControlConfig } from './config.ts';
+import type { ControlDeps } from './control/service.ts';
 import type { WorkerDeps } from './job/ports.ts';
 import { DynamoLedger } from './ledger/dynamo-ledger.ts';
-import { SqsQueue } from './queue/sqs-queue.ts';
-import { S3Storage } from './storage/s3-storage.ts';
+import { queueArn } from './queue/queue-url.ts';
+import { SqsControl, SqsQueue } from './queue/sqs-queue.ts';
+import { EventBridgeScheduler } from './scheduler/eventbridge-scheduler.ts';
+import { presignPut, S3Storage } from './storage/s3-storage.ts';
 import { Transcoder } from './transcode/transcoder.ts';
 
 export interface AwsClients {
@@ -76,4 +80,39 @@ export function createWorkerDeps(
 
 function endpoint(url: string | undefined): { endpoint?: string } {
   return url ? { endpoint: url } : {};
+}
+
+/** The control plane's dependencies (API server and CLI), around the same clients. */
+export function createControlDeps(
+  config: ControlConfig,
+  clients: AwsClients,
+  overrides: Partial<ControlDeps> = {},
+): ControlDeps {
+  // Presigned PUTs must not carry SDK-computed checksums: a browser or curl cannot send them.
+  const presigner = new S3Client({
+    region: config.region,
+    ...endpoint(config.endpoints.s3),
+    forcePathStyle: config.s3ForcePathStyle,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+  const scheduler = config.schedulerRoleArn
+    ? new EventBridgeScheduler(
+        new SchedulerClient({ region: config.region, ...endpoint(config.schedulerEndpoint) }),
+        {
+          group: config.scheduleGroup,
+          queueArn: queueArn(config.queueUrl, config.region),
+          deadLetterArn: queueArn(config.deadLetterQueueUrl, config.region),
+          roleArn: config.schedulerRoleArn,
+        },
+      )
+    : undefined;
+  return {
+    config,
+    ledger: new DynamoLedger(clients.dynamodb, config.tableName),
+    queue: new SqsControl(clients.sqs, config.queueUrl, config.deadLetterQueueUrl),
+    ...(scheduler ? { scheduler } : {}),
+    presignPut: (location, options) => presignPut(presigner, location, options),
+    clock: { now: () => Date.now() },
+    ...overrides,
+  };
 }

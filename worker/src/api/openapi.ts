@@ -1,0 +1,199 @@
+import { jobMessageJsonSchema } from '../job/message.ts';
+
+/** The API's OpenAPI 3.1 document, served at /openapi.json; the job schema is the contract's own. */
+export function openApiDocument(): Record<string, unknown> {
+  const problem = {
+    description: 'An RFC 9457 problem document',
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+  };
+  const json = (schema: object, description = 'OK') => ({
+    description,
+    content: { 'application/json': { schema } },
+  });
+  const secured = { security: [{ bearer: [] }], responses: { 401: problem } };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'keda-transcoder control API',
+      version: '1',
+      description:
+        'Enqueue transcoding jobs, read their status and exact stats, schedule recurring jobs, upload sources, inspect and redrive the dead-letter queue.',
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        JobMessage: jobMessageJsonSchema(),
+        Problem: {
+          type: 'object',
+          properties: {
+            type: { type: 'string' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            detail: { type: 'string' },
+            code: { type: 'string' },
+            errors: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { field: { type: 'string' }, message: { type: 'string' } },
+              },
+            },
+          },
+          required: ['title', 'status', 'detail'],
+        },
+        Job: {
+          type: 'object',
+          description:
+            'A job record: status, attempts, retries, progress, result (outputs) and error',
+        },
+        Stats: {
+          type: 'object',
+          properties: {
+            succeeded: { type: 'integer' },
+            failed: { type: 'integer' },
+            running: { type: 'integer' },
+            retries: { type: 'integer' },
+            queue: { type: 'object' },
+            deadLetterQueue: { type: 'object' },
+          },
+        },
+      },
+    },
+    paths: {
+      '/jobs': {
+        post: {
+          ...secured,
+          summary: 'Enqueue a job',
+          parameters: [
+            { name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 255 } },
+          ],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/JobMessage' } },
+            },
+          },
+          responses: {
+            ...secured.responses,
+            202: json({ type: 'object' }, 'Accepted'),
+            400: problem,
+            409: problem,
+            413: problem,
+            422: problem,
+          },
+        },
+        get: {
+          ...secured,
+          summary: 'Recent jobs, newest first',
+          parameters: [
+            {
+              name: 'status',
+              in: 'query',
+              schema: { enum: ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED'] },
+            },
+            {
+              name: 'limit',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+            },
+            { name: 'cursor', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: { ...secured.responses, 200: json({ type: 'object' }), 400: problem },
+        },
+      },
+      '/jobs/{id}': {
+        get: {
+          ...secured,
+          summary: 'One job',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            ...secured.responses,
+            200: json({ $ref: '#/components/schemas/Job' }),
+            404: problem,
+          },
+        },
+      },
+      '/jobs/stats': {
+        get: {
+          ...secured,
+          summary: 'Exact counts and queue depths',
+          responses: { ...secured.responses, 200: json({ $ref: '#/components/schemas/Stats' }) },
+        },
+      },
+      '/jobs/schedule': {
+        post: {
+          ...secured,
+          summary: 'Schedule a recurring job (5-field cron, IANA time zone)',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { type: 'object', required: ['cron', 'job'] } },
+            },
+          },
+          responses: {
+            ...secured.responses,
+            201: json({ type: 'object' }, 'Created'),
+            400: problem,
+            409: problem,
+            501: problem,
+          },
+        },
+      },
+      '/jobs/schedules': {
+        get: {
+          ...secured,
+          summary: 'The schedules',
+          responses: { ...secured.responses, 200: json({ type: 'object' }) },
+        },
+      },
+      '/jobs/schedules/{name}': {
+        delete: {
+          ...secured,
+          summary: 'Remove a schedule',
+          parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { ...secured.responses, 204: { description: 'Deleted' }, 404: problem },
+        },
+      },
+      '/uploads': {
+        post: {
+          ...secured,
+          summary: 'A presigned PUT for a source file',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: { type: 'object', required: ['filename', 'contentType', 'size'] },
+              },
+            },
+          },
+          responses: {
+            ...secured.responses,
+            201: json({ type: 'object' }, 'Created'),
+            400: problem,
+          },
+        },
+      },
+      '/dlq': {
+        get: {
+          ...secured,
+          summary: 'Dead letters with their reasons',
+          responses: { ...secured.responses, 200: json({ type: 'object' }) },
+        },
+      },
+      '/dlq/redrive': {
+        post: {
+          ...secured,
+          summary: 'Move dead letters back to the queue',
+          responses: { ...secured.responses, 202: json({ type: 'object' }, 'Accepted') },
+        },
+      },
+      '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'Alive' } } } },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: the ledger and the queue answer',
+          responses: { 200: { description: 'Ready' }, 503: problem },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,263 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { BadRequestError, TranscoderError } from '../errors.ts';
+import { InvalidJobError, type ControlService } from '../control/service.ts';
+import { issuesToProblems, type FieldProblem } from '../job/message.ts';
+import { openApiDocument } from './openapi.ts';
+
+export interface ApiOptions {
+  readonly service: ControlService;
+  /** Bearer tokens accepted; compared in constant time. */
+  readonly tokens: readonly string[];
+  readonly logger: Logger;
+  /** Throws when a dependency is unreachable (for /readyz). */
+  readonly ready: () => Promise<void>;
+  /** @default 65536 */
+  readonly bodyLimit?: number;
+}
+
+const OPEN = new Set(['/healthz', '/readyz', '/openapi.json']);
+const STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED'] as const;
+
+const ListQuery = z.strictObject({
+  status: z.enum(STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(4096).optional(),
+});
+const ScheduleBody = z.strictObject({
+  cron: z.string().min(1).max(200),
+  timezone: z.string().min(1).max(100).optional(),
+  name: z.string().max(64).optional(),
+  job: z.unknown(),
+});
+const UploadBody = z.strictObject({
+  filename: z.string().min(1).max(1024),
+  contentType: z.string().min(1).max(255),
+  size: z.number(),
+});
+const LimitQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+const RedriveBody = z
+  .strictObject({ max: z.number().int().min(1).max(100_000).default(1000) })
+  .default({ max: 1000 });
+
+/**
+ * The control API. Every route but /healthz, /readyz and /openapi.json needs a bearer token.
+ * A client's mistake is always a 4xx with an RFC 9457 problem document naming the field; a 5xx
+ * means our side (503 for a dependency that may recover, with Retry-After).
+ */
+export function buildApi(options: ApiOptions) {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    disableRequestLogging: false,
+    return503OnClosing: true,
+  });
+  // JSON only: anything else is a 415, not a body to misread.
+  app.removeContentTypeParser('text/plain');
+  const { service } = options;
+  const digests = options.tokens.map(digest);
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (OPEN.has(request.routeOptions.url ?? '')) return;
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer (.+)$/.exec(header);
+    const presented = match ? digest(match[1]!) : undefined;
+    // Compare against every token, so timing says nothing about which (if any) matched.
+    let ok = false;
+    for (const d of digests) ok = (presented !== undefined && timingSafeEqual(d, presented)) || ok;
+    if (!ok) {
+      reply.header('WWW-Authenticate', 'Bearer realm="keda-transcoder"');
+      return problem(
+        reply,
+        401,
+        'unauthorized',
+        'Unauthorized',
+        'a valid bearer token is required',
+      );
+    }
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    problem(
+      reply,
+      404,
+      'not-found',
+      'Not Found',
+      `no route ${request.method} ${request.url.split('?')[0]}`,
+    ),
+  );
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err instanceof InvalidJobError) {
+      return problem(
+        reply,
+        400,
+        err.code.toLowerCase(),
+        'Invalid request',
+        err.message,
+        err.problems,
+      );
+    }
+    if (err instanceof BadRequestError) {
+      return problem(reply, err.status, err.code.toLowerCase(), titleFor(err.status), err.message);
+    }
+    if (err instanceof TranscoderError) {
+      request.log.warn({ err }, 'dependency failed');
+      if (err.retryable) reply.header('Retry-After', '5');
+      return problem(
+        reply,
+        err.retryable ? 503 : 502,
+        err.code.toLowerCase(),
+        titleFor(err.retryable ? 503 : 502),
+        err.message,
+      );
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      // Fastify's own: malformed JSON, body too large, unsupported media type.
+      const known: Record<string, [string, string]> = {
+        FST_ERR_CTP_BODY_TOO_LARGE: [
+          'body_too_large',
+          `the body is larger than ${options.bodyLimit ?? 65_536} bytes`,
+        ],
+        FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type', 'send application/json'],
+        FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_json', 'the body is not valid JSON'],
+        FST_ERR_CTP_EMPTY_JSON_BODY: ['invalid_json', 'the body is empty'],
+      };
+      const [code, detail] = known[err.code] ?? ['bad_request', err.message];
+      return problem(reply, status, code, titleFor(status), detail);
+    }
+    request.log.error({ err }, 'unhandled error');
+    return problem(
+      reply,
+      500,
+      'internal',
+      'Internal Server Error',
+      'an unexpected error; it has been logged',
+    );
+  });
+
+  app.get('/healthz', () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await options.ready();
+      return { status: 'ready' };
+    } catch (err) {
+      return problem(reply, 503, 'not-ready', 'Service Unavailable', (err as Error).message);
+    }
+  });
+  app.get('/openapi.json', () => openApiDocument());
+
+  app.post('/jobs', async (request, reply) => {
+    const key = request.headers['idempotency-key'];
+    const result = await service.enqueue(request.body, {
+      ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
+    });
+    if (!result.created) reply.header('Idempotent-Replayed', 'true');
+    reply.header('Location', `/jobs/${result.jobId}`);
+    return reply.code(202).send({
+      jobId: result.jobId,
+      status: result.status,
+      links: { self: `/jobs/${result.jobId}` },
+    });
+  });
+  app.get('/jobs', async (request) => {
+    const query = parse(ListQuery, request.query, 'query');
+    return service.list(query);
+  });
+  app.get('/jobs/stats', () => service.stats());
+  app.get<{ Params: { id: string } }>('/jobs/:id', async (request, reply) => {
+    const job = await service.get(request.params.id);
+    return job ?? problem(reply, 404, 'job-not-found', 'Not Found', `no job ${request.params.id}`);
+  });
+  app.post('/jobs/schedule', async (request, reply) => {
+    const body = parse(ScheduleBody, request.body, 'body');
+    const created = await service.schedule({
+      cron: body.cron,
+      job: body.job,
+      ...(body.timezone ? { timezone: body.timezone } : {}),
+      ...(body.name ? { name: body.name } : {}),
+    });
+    reply.header('Location', `/jobs/schedules/${created.name}`);
+    return reply.code(201).send(created);
+  });
+  app.get('/jobs/schedules', async () => ({ items: await service.schedules() }));
+  app.delete<{ Params: { name: string } }>('/jobs/schedules/:name', async (request, reply) => {
+    const deleted = await service.unschedule(request.params.name);
+    return deleted
+      ? reply.code(204).send()
+      : problem(
+          reply,
+          404,
+          'schedule-not-found',
+          'Not Found',
+          `no schedule ${request.params.name}`,
+        );
+  });
+  app.post('/uploads', async (request, reply) => {
+    const body = parse(UploadBody, request.body, 'body');
+    return reply.code(201).send(await service.createUpload(body));
+  });
+  app.get('/dlq', async (request) => {
+    const { limit } = parse(LimitQuery, request.query, 'query');
+    return { items: await service.deadLetters(limit) };
+  });
+  app.post('/dlq/redrive', async (request, reply) => {
+    const { max } = parse(RedriveBody, request.body ?? undefined, 'body');
+    return reply.code(202).send(await service.redrive(max));
+  });
+  return app;
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, where: 'body' | 'query'): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new InvalidJobError(
+    issuesToProblems(parsed.error.issues, value).map((p) =>
+      p.field === 'message' ? { ...p, field: where } : p,
+    ),
+  );
+}
+
+function problem(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  title: string,
+  detail: string,
+  errors?: readonly FieldProblem[],
+) {
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .send({
+      type: `urn:keda-transcoder:problem:${code}`,
+      title,
+      status,
+      detail,
+      code,
+      ...(errors ? { errors } : {}),
+    });
+}
+
+function titleFor(status: number): string {
+  return (
+    {
+      400: 'Bad Request',
+      401: 'Unauthorized',
+      404: 'Not Found',
+      409: 'Conflict',
+      413: 'Content Too Large',
+      415: 'Unsupported Media Type',
+      422: 'Unprocessable Content',
+      501: 'Not Implemented',
+      502: 'Bad Gateway',
+      503: 'Service Unavailable',
+    }[status] ?? 'Error'
+  );
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
