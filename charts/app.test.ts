@@ -62,7 +62,7 @@ describe('the charts, placed on Fargate (the example config, as shipped)', () =>
   });
 
   it('gives the worker an IRSA service account and KEDA a pod identity, never keys', () => {
-    const sa = one(s.workload, 'ServiceAccount');
+    const sa = one(s.workload, 'ServiceAccount', 'keda-transcoder-worker');
     expect(sa.metadata.annotations).toMatchObject({
       'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/keda-transcoder-worker',
       'eks.amazonaws.com/sts-regional-endpoints': 'true',
@@ -190,7 +190,7 @@ describe('the charts, placed on Fargate (the example config, as shipped)', () =>
   it('orders the Argo CD sync with waves and applies server-side', () => {
     const wave = (m: Manifest) => Number(m.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
     expect(wave(one(s.cluster, 'Namespace', 'keda-transcoder'))).toBeLessThan(
-      wave(one(s.workload, 'ServiceAccount')),
+      wave(one(s.workload, 'ServiceAccount', 'keda-transcoder-worker')),
     );
     expect(wave(one(s.workload, 'TriggerAuthentication'))).toBeLessThan(
       wave(one(s.workload, 'ScaledJob')),
@@ -335,8 +335,12 @@ describe('optional AWS resources through ACK', () => {
     expect(s.aws.map((m) => m.kind).sort()).toEqual([
       'Bucket',
       'Policy',
+      'Policy',
+      'Policy',
       'Queue',
       'Queue',
+      'Role',
+      'Role',
       'Role',
       'Table',
     ]);
@@ -369,7 +373,7 @@ describe('optional AWS resources through ACK', () => {
       ],
       timeToLive: { attributeName: 'expiresAt', enabled: true },
     });
-    const role = one(s.aws, 'Role').spec as {
+    const role = one(s.aws, 'Role', 'keda-transcoder-worker').spec as {
       assumeRolePolicyDocument: string;
       policyRefs: { from: { name: string } }[];
     };
@@ -379,9 +383,14 @@ describe('optional AWS resources through ACK', () => {
     expect(Object.values(trust.Statement[0]!.Condition.StringEquals)).toContain(
       'system:serviceaccount:keda-transcoder:keda-transcoder-worker',
     );
-    expect(role.policyRefs).toEqual([{ from: { name: one(s.aws, 'Policy').metadata.name } }]);
+    expect(role.policyRefs).toEqual([
+      { from: { name: one(s.aws, 'Policy', 'keda-transcoder-worker').metadata.name } },
+    ]);
     expect(
-      JSON.parse((one(s.aws, 'Policy').spec as { policyDocument: string }).policyDocument),
+      JSON.parse(
+        (one(s.aws, 'Policy', 'keda-transcoder-worker').spec as { policyDocument: string })
+          .policyDocument,
+      ),
     ).toEqual(s.built.iam['worker-policy.json']);
     expect(s.built.iam['worker-trust-policy.json']).toEqual(trust);
   });
@@ -466,6 +475,31 @@ describe('every deployment setting', () => {
       oidcIssuer: 'oidc.eks.us-east-2.amazonaws.com/id/ABC123',
       sourceExpirationDays: 7,
     },
+    control: {
+      roleArn: 'arn:aws:iam::210987654321:role/media-control',
+      api: {
+        enabled: true,
+        replicas: 3,
+        cpu: 0.5,
+        memoryMiB: 512,
+        tokensSecret: { name: 'media-api-keys', key: 'bearer' },
+        schedulerRoleArn: 'arn:aws:iam::210987654321:role/media-scheduler',
+        scheduleGroup: 'media',
+        uploadUri: 's3://media-in/incoming/api/',
+        uploadMaxBytes: 2 ** 30,
+        uploadUrlTtlSeconds: 600,
+      },
+      schedules: [
+        {
+          name: 'nightly',
+          cron: '0 2 * * *',
+          timezone: 'America/Chicago',
+          suspend: true,
+          job: { version: 1, input: 's3://media-in/incoming/nightly.mov', formats: ['hls'] },
+        },
+      ],
+      scheduleResources: { cpu: 0.5, memoryMiB: 384 },
+    },
   };
   const s = synth(everything);
 
@@ -523,5 +557,42 @@ describe('every deployment setting', () => {
     const policy = JSON.stringify(s.built.iam['worker-policy.json']);
     expect(policy).toContain('arn:aws:s3:::media-in/incoming/*');
     expect(policy).toContain('arn:aws:s3:::media-out/uploads/*');
+
+    const api = one(s.workload, 'Deployment', 'media-api').spec as {
+      replicas: number;
+      template: { spec: { containers: (typeof container)[] } };
+    };
+    expect(api.replicas).toBe(3);
+    const apiContainer = api.template.spec.containers[0]!;
+    expect(apiContainer.resources.limits).toMatchObject({ cpu: '0.5', memory: '512Mi' });
+    expect(
+      Object.fromEntries(apiContainer.env.map((e) => [e.name, e.value ?? e.valueFrom])),
+    ).toMatchObject({
+      API_TOKENS: { secretKeyRef: { name: 'media-api-keys', key: 'bearer', optional: false } },
+      SCHEDULER_ROLE_ARN: 'arn:aws:iam::210987654321:role/media-scheduler',
+      SCHEDULE_GROUP: 'media',
+      UPLOAD_URI: 's3://media-in/incoming/api/',
+      UPLOAD_MAX_BYTES: String(2 ** 30),
+      UPLOAD_URL_TTL_SECONDS: '600',
+    });
+    const cron = one(s.workload, 'CronJob', 'media-schedule-nightly').spec as {
+      schedule: string;
+      timeZone: string;
+      suspend: boolean;
+      jobTemplate: { spec: { template: { spec: { containers: (typeof container)[] } } } };
+    };
+    expect(cron).toMatchObject({
+      schedule: '0 2 * * *',
+      timeZone: 'America/Chicago',
+      suspend: true,
+    });
+    expect(cron.jobTemplate.spec.template.spec.containers[0]!.resources.limits).toMatchObject({
+      cpu: '0.5',
+      memory: '384Mi',
+    });
+    const controlPolicy = JSON.stringify(s.built.iam['control-policy.json']);
+    expect(controlPolicy).toContain('arn:aws:s3:::media-in/incoming/api/*');
+    expect(controlPolicy).toContain('schedule/media/*');
+    expect(one(s.aws, 'Role', 'media-scheduler').spec).toMatchObject({ name: 'media-scheduler' });
   });
 });

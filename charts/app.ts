@@ -3,6 +3,8 @@ import * as kplus from 'cdk8s-plus-33';
 import { formatS3Uri } from '../worker/src/job/s3-uri.ts';
 import { accountOf, queueArn, queueName, type DeploymentConfig } from './config.ts';
 import { ArgoCdApp } from './constructs/argocd-app.ts';
+import { ControlApi } from './constructs/control-api.ts';
+import { ScheduledEnqueue } from './constructs/scheduled-enqueue.ts';
 import { AwsResources } from './constructs/aws-resources.ts';
 import { FargateLogging } from './constructs/fargate-logging.ts';
 import { FARGATE_MAX_EPHEMERAL_GIB, fargateSize } from './constructs/fargate-size.ts';
@@ -10,14 +12,18 @@ import { KarpenterPool } from './constructs/karpenter-pool.ts';
 import { SqsScaledJob } from './constructs/sqs-scaled-job.ts';
 import { renderWorkerJobSpec } from './constructs/worker-job-template.ts';
 import {
+  controlPolicy,
   inputPrefixes,
+  irsaTrustPolicy,
   scalerPolicy,
+  schedulerPolicy,
+  schedulerTrustPolicy,
   workerPolicy,
-  workerTrustPolicy,
   type PolicyDocument,
 } from './iam.ts';
+import { cronJobSchedule, enqueueArgs, RUN_KEY_VARIABLE } from './schedules.ts';
 import { applySyncWaves } from './sync-waves.ts';
-import { WORK_MOUNT, workerEnvironment } from './worker-env.ts';
+import { API_PORT, controlEnvironment, WORK_MOUNT, workerEnvironment } from './worker-env.ts';
 
 export const WORKER_TAINT = { key: 'keda-transcoder/worker', value: 'true' } as const;
 /** Leave at most this long after SIGTERM before Kubernetes kills the pod. */
@@ -139,22 +145,94 @@ export function buildCharts(app: App, config: DeploymentConfig): BuiltCharts {
     'keda-scaler-policy.json': scalerPolicy(config),
   };
 
+  // The control plane: the API (behind control.api.enabled) and the schedules kept in Git,
+  // sharing one identity.
+  const control = config.control;
+  let controlAccount: kplus.ServiceAccount | undefined;
+  if (control && (control.api.enabled || control.schedules.length > 0)) {
+    controlAccount = new kplus.ServiceAccount(workload, 'control-identity', {
+      metadata: {
+        name: `${config.name}-control`,
+        annotations: {
+          'eks.amazonaws.com/role-arn': control.roleArn,
+          'eks.amazonaws.com/sts-regional-endpoints': 'true',
+        },
+      },
+      automountToken: false,
+    });
+    const podLabels = {
+      ...COMMON_LABELS,
+      ...(placement === 'fargate' ? config.fargate.profileLabel : {}),
+    };
+    iam['control-policy.json'] = controlPolicy(config);
+    if (control.api.enabled) {
+      const api = control.api;
+      if (placement === 'fargate') fargateSize(api.cpu, api.memoryMiB, 'control.api');
+      new ControlApi(workload, 'api', {
+        name: config.name,
+        image: config.image,
+        serviceAccountName: controlAccount.name,
+        replicas: api.replicas,
+        cpu: api.cpu,
+        memory: Size.mebibytes(api.memoryMiB),
+        env: controlEnvironment(config, { api: true }),
+        tokensSecret: {
+          name: api.tokensSecret.name ?? `${config.name}-api-tokens`,
+          key: api.tokensSecret.key,
+        },
+        port: API_PORT,
+        runAsUser: w.runAsUser,
+        podLabels,
+      });
+      if (api.schedulerRoleArn) {
+        iam['scheduler-policy.json'] = schedulerPolicy(config);
+        iam['scheduler-trust-policy.json'] = schedulerTrustPolicy(
+          config,
+          accountOf(config.queueUrl),
+        );
+      }
+    }
+    const r = control.scheduleResources;
+    if (control.schedules.length > 0 && placement === 'fargate')
+      fargateSize(r.cpu, r.memoryMiB, 'control.scheduleResources');
+    for (const schedule of control.schedules) {
+      const cron = cronJobSchedule(schedule.cron);
+      if (!cron.ok) throw new Error(`control.schedules ${schedule.name}: ${cron.error}`);
+      new ScheduledEnqueue(workload, `schedule-${schedule.name}`, {
+        name: `${config.name}-schedule-${schedule.name}`,
+        image: config.image,
+        serviceAccountName: controlAccount.name,
+        schedule: cron.schedule,
+        timeZone: schedule.timezone,
+        suspend: schedule.suspend,
+        args: enqueueArgs(schedule.job),
+        env: controlEnvironment(config, { api: false }),
+        runKeyVariable: RUN_KEY_VARIABLE,
+        cpu: r.cpu,
+        memory: Size.mebibytes(r.memoryMiB),
+        runAsUser: w.runAsUser,
+        podLabels,
+      });
+    }
+  }
+
   let aws: Chart | undefined;
   if (config.ack?.enabled) {
     const ack = config.ack;
-    const trust = workerTrustPolicy(
-      config,
-      accountOf(config.queueUrl),
-      ack.oidcIssuer,
-      serviceAccount.name,
-    );
+    const accountId = accountOf(config.queueUrl);
+    const trust = irsaTrustPolicy(config, accountId, ack.oidcIssuer, serviceAccount.name);
     iam['worker-trust-policy.json'] = trust;
+    const controlTrust = controlAccount
+      ? irsaTrustPolicy(config, accountId, ack.oidcIssuer, controlAccount.name)
+      : undefined;
+    if (controlTrust) iam['control-trust-policy.json'] = controlTrust;
+    const roleNameOf = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
+    const schedulerRoleArn = control?.api.enabled ? control.api.schedulerRoleArn : undefined;
     aws = new Chart(app, `${config.name}-aws`, {
       namespace: config.namespace,
       labels: COMMON_LABELS,
       disableResourceNameHashes: true,
     });
-    const roleName = config.workerRoleArn.slice(config.workerRoleArn.lastIndexOf('/') + 1);
     new AwsResources(aws, 'aws', {
       name: config.name,
       queueName: queueName(config.queueUrl),
@@ -168,9 +246,27 @@ export function buildCharts(app: App, config: DeploymentConfig): BuiltCharts {
       sourceExpirationDays: ack.sourceExpirationDays,
       tableName: config.tableName,
       recordTtl: w.recordTtlDays !== undefined,
-      roleName,
+      roleName: roleNameOf(config.workerRoleArn),
       trustPolicy: trust,
       workerPolicy: workerPolicy(config),
+      ...(control && controlTrust
+        ? {
+            control: {
+              roleName: roleNameOf(control.roleArn),
+              trustPolicy: controlTrust,
+              policy: controlPolicy(config),
+            },
+          }
+        : {}),
+      ...(schedulerRoleArn
+        ? {
+            scheduler: {
+              roleName: roleNameOf(schedulerRoleArn),
+              trustPolicy: schedulerTrustPolicy(config, accountId),
+              policy: schedulerPolicy(config),
+            },
+          }
+        : {}),
     });
   }
 

@@ -39,16 +39,24 @@ describe('cdk8s synth', { timeout: 60_000 }, () => {
       'keda-transcoder.k8s.yaml',
     ]);
     expect(readdirSync(join(out, 'iam')).sort()).toEqual([
+      'control-policy.json',
       'keda-scaler-policy.json',
+      'scheduler-policy.json',
+      'scheduler-trust-policy.json',
       'worker-policy.json',
     ]);
     const all = manifests(out);
     expect(all.map((m) => m.kind).sort()).toEqual([
       'Application',
       'ConfigMap',
+      'CronJob',
+      'Deployment',
       'Namespace',
       'Namespace',
+      'PodDisruptionBudget',
       'ScaledJob',
+      'Service',
+      'ServiceAccount',
       'ServiceAccount',
       'TriggerAuthentication',
     ]);

@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { isTimeZone } from '../worker/src/control/cron.ts';
+import { validateJobMessage } from '../worker/src/job/message.ts';
 import { parseS3Uri, type S3Location } from '../worker/src/job/s3-uri.ts';
+import { checkCronJobSchedule } from './schedules.ts';
 
 /**
  * The deployment configuration: every value a user sets to deploy keda-transcoder, validated
@@ -150,6 +153,70 @@ const Ack = z.strictObject({
   sourceExpirationDays: z.number().int().positive().default(30),
 });
 
+const Schedule = z.strictObject({
+  /** The CronJob's name suffix: `<name>-schedule-<this>`. */
+  name: z
+    .string()
+    .regex(
+      /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+      'must be a DNS label (lowercase letters, digits, "-")',
+    )
+    .max(30),
+  /** Five-field cron, as for POST /jobs/schedule (without EventBridge's L, W and #). */
+  cron: z.string().min(1),
+  timezone: z.string().default('UTC'),
+  suspend: z.boolean().default(false),
+  /** The job message each run enqueues (the message contract; no jobId: every run is a new job). */
+  job: z.record(z.string(), z.unknown()),
+});
+
+const Control = z.strictObject({
+  /** IAM role (IRSA) of the API and of the schedules' CronJobs (dist/iam/control-policy.json). */
+  roleArn: arn('iam', 'role/'),
+  api: z
+    .strictObject({
+      /** Deploy the control API (a Deployment, Service and PodDisruptionBudget). */
+      enabled: z.boolean().default(false),
+      replicas: z.number().int().min(1).max(20).default(2),
+      cpu: positive.default(0.25),
+      memoryMiB: z.number().int().min(128).default(256),
+      /** An existing Secret holding the bearer tokens (comma-separated) under `key`. */
+      tokensSecret: z
+        .strictObject({ name: name.optional(), key: z.string().min(1).default('tokens') })
+        .prefault({}),
+      /** The role EventBridge Scheduler assumes to send to the queue; unset disables POST /jobs/schedule. */
+      schedulerRoleArn: arn('iam', 'role/').optional(),
+      scheduleGroup: z
+        .string()
+        .regex(/^[0-9a-zA-Z-_.]{1,64}$/)
+        .default('keda-transcoder'),
+      /** Where POST /uploads presigns PUTs (default: the first input prefix). */
+      uploadUri: s3Prefix.optional(),
+      uploadMaxBytes: z
+        .number()
+        .int()
+        .positive()
+        .max(5 * 1024 ** 3)
+        .optional(),
+      uploadUrlTtlSeconds: z
+        .number()
+        .int()
+        .min(60)
+        .max(7 * 24 * 3600)
+        .optional(),
+    })
+    .prefault({}),
+  /** Recurring jobs kept in Git: each becomes a CronJob that enqueues with the CLI. */
+  schedules: z.array(Schedule).default([]),
+  /** Resources of a schedule's enqueue pod. */
+  scheduleResources: z
+    .strictObject({
+      cpu: positive.default(0.25),
+      memoryMiB: z.number().int().min(128).default(256),
+    })
+    .prefault({}),
+});
+
 export const DeploymentConfigSchema = z
   .strictObject({
     /** Prefix of every object's name. */
@@ -182,6 +249,7 @@ export const DeploymentConfigSchema = z
     karpenter: Karpenter.optional(),
     argocd: ArgoCd.optional(),
     ack: Ack.optional(),
+    control: Control.optional(),
   })
   .superRefine((c, ctx) => {
     if (c.placement === 'karpenter' && !c.karpenter) {
@@ -205,6 +273,46 @@ export const DeploymentConfigSchema = z
         message: 'must leave room in worker.jobDeadlineSeconds',
       });
     }
+    const upload = c.control?.api.uploadUri;
+    const inputs = c.inputUris ?? [{ bucket: c.outputUri.bucket, key: 'uploads/' }];
+    if (upload && !inputs.some((i) => i.bucket === upload.bucket && upload.key.startsWith(i.key)))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['control', 'api', 'uploadUri'],
+        message: 'must be under one of inputUris, or the worker could not read what is uploaded',
+      });
+    const schedules = c.control?.schedules ?? [];
+    schedules.forEach((schedule, i) => {
+      const path = ['control', 'schedules', i];
+      const cron = checkCronJobSchedule(schedule.cron);
+      if (cron) ctx.addIssue({ code: 'custom', path: [...path, 'cron'], message: cron });
+      if (!isTimeZone(schedule.timezone))
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'timezone'],
+          message: `"${schedule.timezone}" is not an IANA time zone (like Europe/Paris or UTC)`,
+        });
+      if ('jobId' in schedule.job)
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'job', 'jobId'],
+          message: 'must not be set: a schedule runs many times and each run is a new job',
+        });
+      const job = validateJobMessage(schedule.job);
+      if (!job.ok)
+        for (const p of job.problems)
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'job', ...(p.field ? p.field.split('.') : [])],
+            message: p.message,
+          });
+      if (schedules.findIndex((s) => s.name === schedule.name) !== i)
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'name'],
+          message: `"${schedule.name}" is used by another schedule`,
+        });
+    });
     const queueRegion = /sqs\.([a-z0-9-]+)\./.exec(c.queueUrl)?.[1];
     if (queueRegion && queueRegion !== c.region) {
       ctx.addIssue({

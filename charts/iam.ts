@@ -21,6 +21,11 @@ export function inputPrefixes(config: DeploymentConfig): readonly S3Location[] {
   return config.inputUris ?? [{ bucket: config.outputUri.bucket, key: 'uploads/' }];
 }
 
+/** Where presigned uploads go: control.api.uploadUri, else the first input prefix. */
+export function uploadPrefix(config: DeploymentConfig): S3Location {
+  return config.control?.api.uploadUri ?? inputPrefixes(config)[0]!;
+}
+
 export function workerPolicy(config: DeploymentConfig): PolicyDocument {
   const accountId = accountOf(config.queueUrl);
   const objects = (l: S3Location) => `arn:aws:s3:::${l.bucket}/${l.key}*`;
@@ -77,8 +82,143 @@ export function workerPolicy(config: DeploymentConfig): PolicyDocument {
   };
 }
 
-/** Lets exactly the worker's ServiceAccount assume the role through the cluster's OIDC provider. */
-export function workerTrustPolicy(
+/**
+ * The control plane's policy (the API and the schedules' CronJobs share one role): enqueue,
+ * read the ledger and its indexes, look after the DLQ, presign uploads to the upload prefix,
+ * and, when schedules go through EventBridge Scheduler, manage schedules in its own group and
+ * pass exactly the scheduler's role to exactly that service.
+ */
+export function controlPolicy(config: DeploymentConfig): PolicyDocument {
+  const accountId = accountOf(config.queueUrl);
+  const api = config.control?.api;
+  const table = `arn:aws:dynamodb:${config.region}:${accountId}:table/${config.tableName}`;
+  const upload = uploadPrefix(config);
+  const statements: PolicyDocument['Statement'][number][] = [
+    {
+      Sid: 'Enqueue',
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
+      Resource: queueArn(config.queueUrl, config.region),
+    },
+    {
+      Sid: 'Ledger',
+      Effect: 'Allow',
+      Action: [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:ConditionCheckItem',
+      ],
+      Resource: table,
+    },
+    {
+      Sid: 'ListJobs',
+      Effect: 'Allow',
+      Action: ['dynamodb:Query'],
+      Resource: `${table}/index/*`,
+    },
+  ];
+  if (api?.enabled) {
+    statements.push(
+      {
+        // List (receive, then release) and redrive: a move task from the DLQ, or re-sending.
+        Sid: 'DeadLetters',
+        Effect: 'Allow',
+        Action: [
+          'sqs:GetQueueAttributes',
+          'sqs:ReceiveMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:DeleteMessage',
+          'sqs:StartMessageMoveTask',
+          'sqs:ListMessageMoveTasks',
+        ],
+        Resource: queueArn(config.deadLetterQueueUrl, config.region),
+      },
+      {
+        // Presigned PUTs carry the API's identity; the CLI's local uploads go multipart.
+        Sid: 'Uploads',
+        Effect: 'Allow',
+        Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        Resource: `arn:aws:s3:::${upload.bucket}/${upload.key}*`,
+      },
+    );
+  }
+  if (api?.enabled && api.schedulerRoleArn) {
+    statements.push(
+      {
+        Sid: 'Schedules',
+        Effect: 'Allow',
+        Action: ['scheduler:CreateSchedule', 'scheduler:GetSchedule', 'scheduler:DeleteSchedule'],
+        Resource: `arn:aws:scheduler:${config.region}:${accountId}:schedule/${api.scheduleGroup}/*`,
+      },
+      {
+        Sid: 'ScheduleGroup',
+        Effect: 'Allow',
+        Action: ['scheduler:CreateScheduleGroup', 'scheduler:GetScheduleGroup'],
+        Resource: `arn:aws:scheduler:${config.region}:${accountId}:schedule-group/${api.scheduleGroup}`,
+      },
+      {
+        // ListSchedules has no resource type: IAM only accepts "*" for it.
+        Sid: 'ListSchedules',
+        Effect: 'Allow',
+        Action: ['scheduler:ListSchedules'],
+        Resource: '*',
+      },
+      {
+        Sid: 'PassSchedulerRole',
+        Effect: 'Allow',
+        Action: ['iam:PassRole'],
+        Resource: api.schedulerRoleArn,
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      },
+    );
+  }
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+/** What EventBridge Scheduler may do with the role it assumes: send to the queue, and its
+ * undeliverable runs to the DLQ. */
+export function schedulerPolicy(config: DeploymentConfig): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'SendJobsAndDeadLetters',
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage'],
+        Resource: [
+          queueArn(config.queueUrl, config.region),
+          queueArn(config.deadLetterQueueUrl, config.region),
+        ],
+      },
+    ],
+  };
+}
+
+/** Lets EventBridge Scheduler, for this account's schedules in our group only, assume the role. */
+export function schedulerTrustPolicy(config: DeploymentConfig, accountId: string) {
+  const group = config.control?.api.scheduleGroup ?? 'keda-transcoder';
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': accountId },
+          ArnLike: {
+            'aws:SourceArn': `arn:aws:scheduler:${config.region}:${accountId}:schedule-group/${group}`,
+          },
+        },
+      },
+    ],
+  } as const;
+}
+
+/** Lets exactly one ServiceAccount assume the role through the cluster's OIDC provider. */
+export function irsaTrustPolicy(
   config: DeploymentConfig,
   accountId: string,
   oidcIssuer: string,

@@ -1,6 +1,7 @@
-import type { WorkerEnvName } from '../worker/src/config.ts';
+import type { ControlEnvName, WorkerEnvName } from '../worker/src/config.ts';
 import { formatS3Uri } from '../worker/src/job/s3-uri.ts';
 import type { DeploymentConfig } from './config.ts';
+import { uploadPrefix } from './iam.ts';
 
 /** Where the pod mounts its work volume (an emptyDir). */
 export const WORK_MOUNT = '/work';
@@ -37,5 +38,41 @@ export function workerEnvironment(
     ...optional('MAX_FRAME_RATE', w.maxFrameRate),
     ...optional('UPLOAD_CONCURRENCY', w.uploadConcurrency),
     ...optional('RECORD_TTL_DAYS', w.recordTtlDays),
+  };
+}
+
+/** The port the API container listens on. */
+export const API_PORT = 8080;
+
+/**
+ * The control plane's environment (API and the schedules' CLI), typed against the control
+ * schema in worker/src/config.ts. API_TOKENS comes from a Secret, never from here.
+ */
+export function controlEnvironment(
+  config: DeploymentConfig,
+  options: { api: boolean },
+): Partial<Record<ControlEnvName, string>> {
+  const api = config.control?.api;
+  const optional = <K extends ControlEnvName>(key: K, value: string | number | undefined) =>
+    value === undefined ? {} : { [key]: String(value) };
+  return {
+    AWS_REGION: config.region,
+    QUEUE_URL: config.queueUrl,
+    DLQ_URL: config.deadLetterQueueUrl,
+    TABLE_NAME: config.tableName,
+    OUTPUT_URI: formatS3Uri(config.outputUri),
+    MAX_RECEIVE_COUNT: String(config.worker.maxReceiveCount),
+    LOG_LEVEL: config.worker.logLevel,
+    ...(options.api && api
+      ? {
+          API_HOST: '0.0.0.0',
+          API_PORT: String(API_PORT),
+          SCHEDULE_GROUP: api.scheduleGroup,
+          ...optional('SCHEDULER_ROLE_ARN', api.schedulerRoleArn),
+          UPLOAD_URI: formatS3Uri(uploadPrefix(config)),
+          ...optional('UPLOAD_MAX_BYTES', api.uploadMaxBytes),
+          ...optional('UPLOAD_URL_TTL_SECONDS', api.uploadUrlTtlSeconds),
+        }
+      : {}),
   };
 }

@@ -26,22 +26,66 @@ export interface AwsResourcesProps {
   readonly roleName: string;
   readonly trustPolicy: object;
   readonly workerPolicy: PolicyDocument;
+  /** The control plane's IRSA role (API and schedule CronJobs), when deployed. */
+  readonly control?: RoleSpec;
+  /** The role EventBridge Scheduler assumes to send scheduled jobs, when schedules are on. */
+  readonly scheduler?: RoleSpec;
+}
+
+export interface RoleSpec {
+  readonly roleName: string;
+  readonly trustPolicy: object;
+  readonly policy: PolicyDocument;
+}
+
+/** An IAM role and its one managed policy, as ACK objects named `<objectName>`. */
+export class AckRole extends Construct {
+  readonly role: Role;
+  readonly policy: Policy;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    props: RoleSpec & { readonly objectName: string; readonly description: string },
+  ) {
+    super(scope, id);
+    this.policy = new Policy(this, 'policy', {
+      metadata: { name: props.objectName },
+      spec: {
+        name: `${props.roleName}-policy`,
+        description: props.description,
+        policyDocument: JSON.stringify(props.policy),
+      },
+    });
+    this.role = new Role(this, 'role', {
+      metadata: { name: props.objectName },
+      spec: {
+        name: props.roleName,
+        description: props.description,
+        assumeRolePolicyDocument: JSON.stringify(props.trustPolicy),
+        maxSessionDuration: 3600,
+        policyRefs: [{ from: { name: this.policy.name } }],
+      },
+    });
+  }
 }
 
 /**
  * The AWS side through AWS Controllers for Kubernetes (optional): the work queue and its DLQ
  * (redrive after maxReceiveCount), the media bucket (no public access, encrypted, sources
  * expire, stale multipart uploads aborted), the ledger table (on demand, point-in-time
- * recovery, the same key schema the worker and the local stack use), and the worker's IAM role
- * trusting only its ServiceAccount, with the least-privilege policy.
+ * recovery, the same key schema the worker and the local stack use), and the IAM roles: the
+ * worker's and the control plane's, each trusting only its ServiceAccount, and the one
+ * EventBridge Scheduler assumes; each with its least-privilege policy.
  */
 export class AwsResources extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
   readonly bucket: Bucket;
   readonly table: Table;
-  readonly role: Role;
-  readonly policy: Policy;
+  readonly worker: AckRole;
+  readonly control?: AckRole;
+  readonly scheduler?: AckRole;
 
   constructor(scope: Construct, id: string, props: AwsResourcesProps) {
     super(scope, id);
@@ -133,24 +177,26 @@ export class AwsResources extends Construct {
       },
     });
 
-    this.policy = new Policy(this, 'policy', {
-      metadata: { name: `${props.name}-worker` },
-      spec: {
-        name: `${props.roleName}-policy`,
-        description:
-          'keda-transcoder worker: its queue, DLQ, bucket prefixes and table, nothing else',
-        policyDocument: JSON.stringify(props.workerPolicy),
-      },
+    this.worker = new AckRole(this, 'worker', {
+      objectName: `${props.name}-worker`,
+      roleName: props.roleName,
+      trustPolicy: props.trustPolicy,
+      policy: props.workerPolicy,
+      description: 'keda-transcoder worker (IRSA): its queue, DLQ, bucket prefixes and table',
     });
-    this.role = new Role(this, 'role', {
-      metadata: { name: `${props.name}-worker` },
-      spec: {
-        name: props.roleName,
-        description: 'keda-transcoder worker (IRSA)',
-        assumeRolePolicyDocument: JSON.stringify(props.trustPolicy),
-        maxSessionDuration: 3600,
-        policyRefs: [{ from: { name: this.policy.name } }],
-      },
-    });
+    if (props.control) {
+      this.control = new AckRole(this, 'control', {
+        objectName: `${props.name}-control`,
+        ...props.control,
+        description: 'keda-transcoder API and schedules (IRSA): enqueue, read, DLQ, uploads',
+      });
+    }
+    if (props.scheduler) {
+      this.scheduler = new AckRole(this, 'scheduler', {
+        objectName: `${props.name}-scheduler`,
+        ...props.scheduler,
+        description: 'EventBridge Scheduler sends scheduled keda-transcoder jobs to the queue',
+      });
+    }
   }
 }

@@ -3,7 +3,9 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { validateManifest, type Manifest } from '../testing/validate.ts';
+import { ControlApi, type ControlApiProps } from './control-api.ts';
 import { KarpenterPool, type KarpenterPoolProps } from './karpenter-pool.ts';
+import { ScheduledEnqueue, type ScheduledEnqueueProps } from './scheduled-enqueue.ts';
 import { SqsScaledJob, type SqsScaledJobProps } from './sqs-scaled-job.ts';
 import { renderWorkerJobSpec, type WorkerJobTemplateProps } from './worker-job-template.ts';
 
@@ -142,5 +144,94 @@ describe('constructs with every prop set', () => {
     ]) {
       expect(nodeClass).toContain(fragment);
     }
+  });
+
+  it('builds the control API from each prop', () => {
+    const props: Required<ControlApiProps> = {
+      name: 'media',
+      image: 'registry.example.com/t:2',
+      serviceAccountName: 'ctl',
+      replicas: 4,
+      cpu: 0.5,
+      memory: Size.mebibytes(640),
+      env: { QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q' },
+      tokensSecret: { name: 'keys', key: 'k' },
+      port: 9090,
+      runAsUser: 4242,
+      podLabels: { team: 'media' },
+    };
+    const chart = new Chart(Testing.app(), 'c', {
+      namespace: 'ns',
+      disableResourceNameHashes: true,
+    });
+    new ControlApi(chart, 'api', props);
+    const out = Testing.synth(chart) as Manifest[];
+    expect(out.flatMap(validateManifest)).toEqual([]);
+    const deployment = out.find((m) => m.kind === 'Deployment') as any;
+    expect(deployment.metadata.name).toBe('media-api');
+    expect(deployment.spec.replicas).toBe(4);
+    const pod = deployment.spec.template;
+    expect(pod.metadata.labels).toMatchObject({ team: 'media' });
+    expect(pod.spec.serviceAccountName).toBe('ctl');
+    expect(pod.spec.securityContext).toMatchObject({ runAsUser: 4242 });
+    const container = pod.spec.containers[0];
+    expect(container.image).toBe('registry.example.com/t:2');
+    expect(container.resources.limits).toMatchObject({ cpu: '0.5', memory: '640Mi' });
+    expect(container.readinessProbe.httpGet.port).toBe(9090);
+    expect(container.env).toContainEqual({
+      name: 'API_TOKENS',
+      valueFrom: { secretKeyRef: { name: 'keys', key: 'k', optional: false } },
+    });
+    expect(container.env).toContainEqual({
+      name: 'QUEUE_URL',
+      value: 'https://sqs.eu-west-1.amazonaws.com/1/q',
+    });
+    expect((out.find((m) => m.kind === 'Service') as any).spec.ports).toEqual([
+      { name: 'http', port: 80, targetPort: 9090 },
+    ]);
+  });
+
+  it('builds a schedule CronJob from each prop', () => {
+    const props: Required<ScheduledEnqueueProps> = {
+      name: 'media-nightly',
+      image: 'registry.example.com/t:3',
+      serviceAccountName: 'ctl',
+      schedule: '15 3 * * 1-5',
+      timeZone: 'Asia/Tokyo',
+      suspend: true,
+      args: ['enqueue', 's3://b/k.mp4'],
+      env: { QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q' },
+      runKeyVariable: 'RUN',
+      cpu: 0.5,
+      memory: Size.mebibytes(300),
+      runAsUser: 4242,
+      podLabels: { team: 'media' },
+    };
+    const chart = new Chart(Testing.app(), 'c', {
+      namespace: 'ns',
+      disableResourceNameHashes: true,
+    });
+    new ScheduledEnqueue(chart, 'cron', props);
+    const out = Testing.synth(chart) as Manifest[];
+    expect(out.flatMap(validateManifest)).toEqual([]);
+    const cron = out.find((m) => m.kind === 'CronJob') as any;
+    expect(cron.metadata.name).toBe('media-nightly');
+    expect(cron.spec).toMatchObject({
+      schedule: '15 3 * * 1-5',
+      timeZone: 'Asia/Tokyo',
+      suspend: true,
+    });
+    const pod = cron.spec.jobTemplate.spec.template;
+    expect(pod.metadata.labels).toMatchObject({ team: 'media' });
+    expect(pod.spec.serviceAccountName).toBe('ctl');
+    expect(pod.spec.securityContext).toMatchObject({ runAsUser: 4242 });
+    const container = pod.spec.containers[0];
+    expect(container.image).toBe('registry.example.com/t:3');
+    expect(container.args).toEqual(['enqueue', 's3://b/k.mp4']);
+    expect(container.resources.limits).toMatchObject({ cpu: '0.5', memory: '300Mi' });
+    expect(container.env).toContainEqual({
+      name: 'RUN',
+      valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } },
+    });
   });
 });

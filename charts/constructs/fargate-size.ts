@@ -40,11 +40,11 @@ export interface FargateSize {
  * memory past what that vCPU allows (Fargate would silently bill the next vCPU size), or when
  * nothing is large enough.
  */
-export function fargateSize(cpu: number, memoryMiB: number): FargateSize {
+export function fargateSize(cpu: number, memoryMiB: number, field = 'worker'): FargateSize {
   const combination = FARGATE_COMBINATIONS.find((c) => c.vcpu === cpu);
   if (!combination) {
     throw new Error(
-      `worker.cpu ${cpu} is not a Fargate vCPU size; use one of ${FARGATE_COMBINATIONS.map((c) => c.vcpu).join(', ')}`,
+      `${field}.cpu ${cpu} is not a Fargate vCPU size; use one of ${FARGATE_COMBINATIONS.map((c) => c.vcpu).join(', ')}`,
     );
   }
   const requestedMemoryMiB = memoryMiB + FARGATE_OVERHEAD_MIB;
@@ -53,7 +53,7 @@ export function fargateSize(cpu: number, memoryMiB: number): FargateSize {
   const max = combination.memoryGiB[combination.memoryGiB.length - 1]!;
   if (fit === undefined) {
     throw new Error(
-      `worker.memoryMiB ${memoryMiB} plus the ${FARGATE_OVERHEAD_MIB} MiB Fargate adds is ${requestedMemoryMiB} MiB, ` +
+      `${field}.memoryMiB ${memoryMiB} plus the ${FARGATE_OVERHEAD_MIB} MiB Fargate adds is ${requestedMemoryMiB} MiB, ` +
         `more than ${cpu} vCPU allows (${min}-${max} GiB); Fargate would bill a larger vCPU size. ` +
         `Ask for at most ${max * GIB - FARGATE_OVERHEAD_MIB} MiB, or more vCPU.`,
     );

@@ -1,6 +1,7 @@
 import type { Duration } from 'cdk8s';
 import { App, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
+import { containerSecurityContext, podSecurityContext } from './hardening.ts';
 
 /** What runs in every Job KEDA starts. */
 export interface WorkerJobTemplateProps {
@@ -63,12 +64,7 @@ export function renderWorkerJobSpec(props: WorkerJobTemplateProps): Record<strin
     ttlAfterFinished: props.ttlAfterFinished,
     terminationGracePeriod: props.terminationGracePeriod,
     restartPolicy: kplus.RestartPolicy.NEVER,
-    securityContext: {
-      ensureNonRoot: true,
-      user: props.runAsUser,
-      group: props.runAsUser,
-      fsGroup: props.runAsUser,
-    },
+    securityContext: podSecurityContext(props.runAsUser),
     podMetadata: { labels: { ...props.podLabels }, annotations: { ...props.podAnnotations } },
     containers: [
       {
@@ -87,16 +83,7 @@ export function renderWorkerJobSpec(props: WorkerJobTemplateProps): Record<strin
           memory: { request: props.memory, limit: props.memory },
           ephemeralStorage: { request: ephemeral, limit: ephemeral },
         },
-        securityContext: {
-          ensureNonRoot: true,
-          user: props.runAsUser,
-          group: props.runAsUser,
-          privileged: false,
-          readOnlyRootFilesystem: true,
-          allowPrivilegeEscalation: false,
-          capabilities: { drop: [kplus.Capability.ALL] },
-          seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-        },
+        securityContext: containerSecurityContext(props.runAsUser),
         volumeMounts: [
           { path: props.workMount, volume: work },
           { path: '/tmp', volume: tmp },

@@ -40,10 +40,24 @@ describe('validateManifest', () => {
       validateManifest(mutate(pool, (p) => (p.spec.disruption.consolidationPolicy = 'WhenIdle')))
         .length,
     ).toBeGreaterThan(0);
-    const sa = one(fargate.workload, 'ServiceAccount');
+    const sa = one(fargate.workload, 'ServiceAccount', 'keda-transcoder-worker');
     expect(
       validateManifest(mutate(sa, (s) => (s.automountServiceAccountToken = 'no'))).length,
     ).toBeGreaterThan(0);
+  });
+
+  it('rejects a Deployment probe with a wrongly typed port and a CronJob without a schedule', () => {
+    const deployment = one(fargate.workload, 'Deployment');
+    expect(
+      validateManifest(
+        mutate(
+          deployment,
+          (d) => (d.spec.template.spec.containers[0].readinessProbe.httpGet.port = { n: 1 }),
+        ),
+      ).length,
+    ).toBeGreaterThan(0);
+    const cron = one(fargate.workload, 'CronJob');
+    expect(validateManifest(mutate(cron, (c) => delete c.spec.schedule)).length).toBeGreaterThan(0);
   });
 
   it('knows no schema for kinds it was not given', () => {

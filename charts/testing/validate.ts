@@ -6,9 +6,13 @@ import { EC2NodeClass } from '@kubernetes-models/karpenter/karpenter.k8s.aws/v1/
 import { ScaledJob } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJob';
 import { TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { Deployment } from 'kubernetes-models-1.33/apps/v1/Deployment';
+import { CronJob } from 'kubernetes-models-1.33/batch/v1/CronJob';
 import { Job } from 'kubernetes-models-1.33/batch/v1/Job';
+import { PodDisruptionBudget } from 'kubernetes-models-1.33/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models-1.33/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models-1.33/v1/Namespace';
+import { Service } from 'kubernetes-models-1.33/v1/Service';
 import { ServiceAccount } from 'kubernetes-models-1.33/v1/ServiceAccount';
 
 export interface Manifest {
@@ -33,6 +37,10 @@ const MODELS: Record<string, Model> = {
   'v1/Namespace': Namespace,
   'v1/ServiceAccount': ServiceAccount,
   'v1/ConfigMap': ConfigMap,
+  'v1/Service': Service,
+  'apps/v1/Deployment': Deployment,
+  'batch/v1/CronJob': CronJob,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'keda.sh/v1alpha1/ScaledJob': ScaledJob,
   'keda.sh/v1alpha1/TriggerAuthentication': TriggerAuthentication as unknown as Model,
   'karpenter.sh/v1/NodePool': NodePool as unknown as Model,

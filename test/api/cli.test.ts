@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enqueueArgs, RUN_KEY_VARIABLE } from '../../charts/schedules.ts';
 import { startApi, TOKEN } from '../support/api.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, ROOT, type TestEnv } from '../support/env.ts';
@@ -115,6 +116,37 @@ describe('the keda-transcoder CLI', () => {
     expect((await env.depth()).visible).toBe(1);
     await env.runWorker();
     await env.drainDeadLetters();
+  });
+
+  it("enqueues as a schedule's CronJob does: once per scheduled time, however often it retries", async () => {
+    const job = {
+      version: 1,
+      input: `s3://${env.resources.bucket}/in/weekly.mp4`,
+      formats: ['hls'],
+      ladder: 'economy',
+    };
+    // Kubernetes expands $(VAR) in args from the container's environment; so does this.
+    const asKubelet = (runName: string) =>
+      enqueueArgs(job).map((a) => a.replace(`$(${RUN_KEY_VARIABLE})`, runName));
+    const before = (await env.depth()).visible;
+    const first = await run(asKubelet('promo-29395620'));
+    expect(first.code).toBe(0);
+    const retried = await run(asKubelet('promo-29395620'));
+    const next = await run(asKubelet('promo-29405700'));
+    const [a, b, c] = [first, retried, next].map((r) => JSON.parse(r.stdout) as { jobId: string });
+    expect(b!.jobId).toBe(a!.jobId);
+    expect(c!.jobId).not.toBe(a!.jobId);
+    expect((await env.depth()).visible).toBe(before + 2);
+    expect(JSON.parse((await run(['--json', 'status', a!.jobId])).stdout)).toMatchObject({
+      status: 'QUEUED',
+    });
+    const sent = (await env.drainQueue()).map((body) => JSON.parse(body) as object);
+    expect(sent).toEqual(
+      expect.arrayContaining([
+        { ...job, jobId: a!.jobId },
+        { ...job, jobId: c!.jobId },
+      ]),
+    );
   });
 
   it('needs EventBridge Scheduler for schedules and says so', async () => {

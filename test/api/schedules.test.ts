@@ -10,9 +10,10 @@ import { createTestEnv, type TestEnv } from '../support/env.ts';
  * EventBridge Scheduler has no local stand-in, so its client is replaced by one that records
  * each command and answers like the service; what is pinned is exactly what would be sent.
  */
-function fakeSchedulerClient() {
+function fakeSchedulerClient(options: { groupExists?: boolean } = {}) {
   const sent: { command: string; input: Record<string, unknown> }[] = [];
   const schedules = new Map<string, Record<string, unknown>>();
+  let groupExists = options.groupExists ?? true;
   const client = {
     send(command: { constructor: { name: string }; input: Record<string, unknown> }) {
       const name = command.constructor.name;
@@ -22,7 +23,24 @@ function fakeSchedulerClient() {
         Object.assign(new Error(`Schedule ${key} does not exist.`), {
           name: 'ResourceNotFoundException',
         });
+      if (!groupExists && name !== 'CreateScheduleGroupCommand') {
+        return Promise.reject(
+          Object.assign(
+            new Error(`Schedule group ${String(command.input.GroupName)} does not exist.`),
+            {
+              name: 'ResourceNotFoundException',
+            },
+          ),
+        );
+      }
       switch (name) {
+        case 'CreateScheduleGroupCommand':
+          if (groupExists)
+            return Promise.reject(
+              Object.assign(new Error('exists'), { name: 'ConflictException' }),
+            );
+          groupExists = true;
+          return Promise.resolve({});
         case 'CreateScheduleCommand':
           if (schedules.has(key))
             return Promise.reject(
@@ -158,6 +176,36 @@ describe('schedules through EventBridge Scheduler', () => {
       input: { Name: 'nightly', GroupName: 'keda-transcoder' },
     });
     expect((await api.call('DELETE', '/jobs/schedules/nightly')).status).toBe(404);
+  });
+
+  it('creates the schedule group on first use, and lists nothing before it exists', async () => {
+    await api.stop();
+    fake = fakeSchedulerClient({ groupExists: false });
+    api = await startApi(env, {
+      scheduler: new EventBridgeScheduler(fake.client, {
+        group: 'keda-transcoder',
+        queueArn: 'arn:aws:sqs:eu-west-1:123456789012:jobs',
+        deadLetterArn: 'arn:aws:sqs:eu-west-1:123456789012:jobs-dlq',
+        roleArn: 'arn:aws:iam::123456789012:role/scheduler-to-sqs',
+      }),
+    });
+    const empty = await api.call('GET', '/jobs/schedules');
+    expect(empty.status).toBe(200);
+    expect(empty.body.items).toEqual([]);
+    fake.sent.length = 0;
+    const created = await api.call('POST', '/jobs/schedule', {
+      cron: '0 * * * *',
+      name: 'hourly',
+      job,
+    });
+    expect(created.status).toBe(201);
+    expect(fake.sent.map((s) => s.command)).toEqual([
+      'CreateScheduleCommand',
+      'CreateScheduleGroupCommand',
+      'CreateScheduleCommand',
+      'GetScheduleCommand',
+    ]);
+    expect(fake.sent[1]?.input).toEqual({ Name: 'keda-transcoder' });
   });
 
   it.each([

@@ -134,6 +134,31 @@ export async function createTestEnv(name: string, options: { maxReceiveCount?: n
       };
     },
 
+    /** Takes every visible message off the work queue (deleting them); returns their bodies. */
+    async drainQueue(): Promise<string[]> {
+      const bodies: string[] = [];
+      for (;;) {
+        const out = await clients.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: resources.queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 0,
+          }),
+        );
+        const messages: Message[] = out.Messages ?? [];
+        if (messages.length === 0) return bodies;
+        for (const m of messages) {
+          bodies.push(m.Body ?? '');
+          await clients.sqs.send(
+            new DeleteMessageCommand({
+              QueueUrl: resources.queueUrl,
+              ReceiptHandle: m.ReceiptHandle,
+            }),
+          );
+        }
+      }
+    },
+
     /** Takes every message off the dead-letter queue (deleting them) with their attributes. */
     async drainDeadLetters(): Promise<DlqMessage[]> {
       const all: DlqMessage[] = [];

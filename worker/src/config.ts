@@ -272,6 +272,9 @@ const ControlEnvSchema = z.object({
   REDRIVE_MODE: z.enum(['auto', 'move-task', 'resend']).default('auto'),
 });
 
+export type ControlEnvName = keyof z.input<typeof ControlEnvSchema>;
+export const CONTROL_ENV_NAMES = Object.keys(ControlEnvSchema.shape) as ControlEnvName[];
+
 /** Reads the control plane's environment (API and CLI); one ConfigError names every bad field. */
 export function loadControlConfig(env: NodeJS.ProcessEnv = process.env): ControlConfig {
   const e = parseEnv(ControlEnvSchema, env);

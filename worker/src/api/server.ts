@@ -51,7 +51,6 @@ export function buildApi(options: ApiOptions) {
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
-    disableRequestLogging: false,
     return503OnClosing: true,
   });
   // JSON only: anything else is a 415, not a body to misread.

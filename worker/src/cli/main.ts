@@ -77,13 +77,25 @@ function jobBody(
     formats?: string;
     thumbnails?: string | boolean;
     output?: string;
+    message?: string;
   },
 ) {
+  let base: Record<string, unknown> = {};
+  if (o.message) {
+    try {
+      base = JSON.parse(o.message) as Record<string, unknown>;
+    } catch (err) {
+      throw new InvalidArgumentError(`--message is not JSON: ${(err as Error).message}`);
+    }
+    if (typeof base !== 'object' || base === null || Array.isArray(base))
+      throw new InvalidArgumentError('--message must be a JSON object');
+  }
   let ladder: unknown;
   if (o.ladder) {
     ladder = o.ladder.trim().startsWith('[') ? (JSON.parse(o.ladder) as unknown) : o.ladder;
   }
   return {
+    ...base,
     version: 1,
     input,
     ...(o.jobId ? { jobId: o.jobId } : {}),
@@ -111,6 +123,10 @@ program
   .option('--thumbnails [seconds]', 'thumbnails, every N seconds (default 10)')
   .option('--output <s3-prefix>', 'where the renditions go')
   .option('--idempotency-key <key>', 'a retried enqueue with the same key returns the same job')
+  .option(
+    '--message <json>',
+    'more of the job message as JSON (the options above override its fields)',
+  )
   .action(async (source: string, o: Record<string, string | boolean | undefined>) => {
     const c = client();
     let input = source;

@@ -1,5 +1,6 @@
 import {
   CreateScheduleCommand,
+  CreateScheduleGroupCommand,
   DeleteScheduleCommand,
   GetScheduleCommand,
   ListSchedulesCommand,
@@ -30,7 +31,8 @@ export interface ScheduleView {
 /**
  * The EventBridge Scheduler adapter: schedules that send a job message straight to the work
  * queue (a universal SQS target; no compute of ours runs to enqueue). All live in one schedule
- * group; the scheduler assumes `roleArn` to send.
+ * group, created on first use (so a fresh account needs no set-up step); the scheduler assumes
+ * `roleArn` to send.
  */
 export class EventBridgeScheduler {
   readonly #client: SchedulerClient;
@@ -51,6 +53,32 @@ export class EventBridgeScheduler {
   }
 
   async create(spec: ScheduleSpec): Promise<void> {
+    try {
+      await this.#createSchedule(spec);
+      return;
+    } catch (err) {
+      // CreateSchedule's only missing resource is the group.
+      if (!isNotFound(err)) throw err;
+    }
+    await this.#createGroup();
+    try {
+      await this.#createSchedule(spec);
+    } catch (err) {
+      throw classifyAwsError(err, 'EventBridge Scheduler CreateSchedule');
+    }
+  }
+
+  async #createGroup(): Promise<void> {
+    try {
+      await this.#client.send(new CreateScheduleGroupCommand({ Name: this.#group }));
+    } catch (err) {
+      // Another replica created it first.
+      if ((err as { name?: string }).name === 'ConflictException') return;
+      throw classifyAwsError(err, 'EventBridge Scheduler CreateScheduleGroup');
+    }
+  }
+
+  async #createSchedule(spec: ScheduleSpec): Promise<void> {
     try {
       await this.#client.send(
         new CreateScheduleCommand({
@@ -78,6 +106,8 @@ export class EventBridgeScheduler {
           status: 409,
         });
       }
+      // The group is missing: create() makes it and tries once more.
+      if (isNotFound(err)) throw err;
       throw classifyAwsError(err, 'EventBridge Scheduler CreateSchedule');
     }
   }
@@ -96,10 +126,14 @@ export class EventBridgeScheduler {
         for (const s of out.Schedules ?? []) if (s.Name) names.push(s.Name);
         token = out.NextToken;
       } while (token);
-      return await Promise.all(names.map((name) => this.get(name) as Promise<ScheduleView>));
     } catch (err) {
+      // No group yet: nothing was ever scheduled.
+      if (isNotFound(err)) return [];
       throw classifyAwsError(err, 'EventBridge Scheduler ListSchedules');
     }
+    const views = await Promise.all(names.map((name) => this.get(name)));
+    // A schedule deleted between the list and the get is simply gone.
+    return views.filter((v): v is ScheduleView => v !== undefined);
   }
 
   async get(name: string): Promise<ScheduleView | undefined> {
@@ -117,7 +151,7 @@ export class EventBridgeScheduler {
         ...(s.CreationDate ? { createdAt: s.CreationDate.toISOString() } : {}),
       };
     } catch (err) {
-      if ((err as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+      if (isNotFound(err)) return undefined;
       throw classifyAwsError(err, 'EventBridge Scheduler GetSchedule');
     }
   }
@@ -128,8 +162,12 @@ export class EventBridgeScheduler {
       await this.#client.send(new DeleteScheduleCommand({ Name: name, GroupName: this.#group }));
       return true;
     } catch (err) {
-      if ((err as { name?: string }).name === 'ResourceNotFoundException') return false;
+      if (isNotFound(err)) return false;
       throw classifyAwsError(err, 'EventBridge Scheduler DeleteSchedule');
     }
   }
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as { name?: string }).name === 'ResourceNotFoundException';
 }
