@@ -245,7 +245,6 @@ export function buildCharts(app: App, config: DeploymentConfig): BuiltCharts {
         inputPrefixes(config).find((p) => p.bucket === config.outputUri.bucket)?.key ?? 'uploads/',
       sourceExpirationDays: ack.sourceExpirationDays,
       tableName: config.tableName,
-      recordTtl: w.recordTtlDays !== undefined,
       roleName: roleNameOf(config.workerRoleArn),
       trustPolicy: trust,
       workerPolicy: workerPolicy(config),

@@ -41,7 +41,9 @@ console.log(
 console.log(`  queue   ${resources.queueUrl}\n  dlq     ${resources.deadLetterQueueUrl}`);
 console.log(`  bucket  s3://${resources.bucket}\n  table   ${resources.tableName}`);
 console.log(`worker environment written to ${envFile}; in another shell:`);
-console.log('  set -a; . .local/stack.env; set +a; npm run enqueue -- <file>; npm run worker');
+console.log(
+  '  set -a; . .local/stack.env; set +a; npm run enqueue -- <file>; npm run worker; npm run cli -- status <jobId>',
+);
 console.log('Ctrl-C stops the stack.');
 
 let stopping = false;

@@ -21,8 +21,6 @@ export interface AwsResourcesProps {
   readonly sourcePrefix: string;
   readonly sourceExpirationDays: number;
   readonly tableName: string;
-  /** Set when job records expire (the worker writes `expiresAt`). */
-  readonly recordTtl: boolean;
   readonly roleName: string;
   readonly trustPolicy: object;
   readonly workerPolicy: PolicyDocument;
@@ -173,7 +171,8 @@ export class AwsResources extends Construct {
           projection: { projectionType: g.Projection?.ProjectionType ?? 'ALL' },
         })),
         continuousBackups: { pointInTimeRecoveryEnabled: true },
-        ...(props.recordTtl ? { timeToLive: { attributeName: 'expiresAt', enabled: true } } : {}),
+        // Idempotency keys always carry `expiresAt` (24 h); job records only with recordTtlDays.
+        timeToLive: { attributeName: 'expiresAt', enabled: true },
       },
     });
 

@@ -103,7 +103,7 @@ describe('control API over real HTTP', () => {
     expect((await env.depth()).visible).toBe(1);
     const reused = await api.call('POST', '/jobs', { ...body, formats: ['hls'] }, key);
     expect(reused.status).toBe(422);
-    expect(reused.body.code).toBe('idempotency_key_reused');
+    expect(reused.body.code).toBe('idempotency-key-reused');
     expect(await env.runWorker()).toEqual({ kind: 'handled', outcome: 'succeeded' });
   });
 
@@ -389,5 +389,27 @@ describe('control API over real HTTP', () => {
         expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(field);
       }
     });
+  });
+
+  // Last: it leaves two QUEUED records behind, which the listing and stats tests would count.
+  it('frees an Idempotency-Key after 24 hours, even where DynamoDB TTL has not removed it', async () => {
+    let now = Date.parse('2026-11-01T00:00:00Z');
+    const clocked = await startApi(env, { clock: { now: () => now } });
+    try {
+      const body = { version: 1, input: source, ...tiny };
+      const key = { 'Idempotency-Key': `nightly-${Date.now()}` };
+      const first = await clocked.call('POST', '/jobs', body, key);
+      now += 23 * 3600 * 1000;
+      const replay = await clocked.call('POST', '/jobs', body, key);
+      expect(replay.body.jobId).toBe(first.body.jobId);
+      now += 2 * 3600 * 1000;
+      const fresh = await clocked.call('POST', '/jobs', body, key);
+      expect(fresh.status).toBe(202);
+      expect(fresh.headers.get('idempotent-replayed')).toBeNull();
+      expect(fresh.body.jobId).not.toBe(first.body.jobId);
+      expect((await env.drainQueue()).length).toBe(2);
+    } finally {
+      await clocked.stop();
+    }
   });
 });

@@ -222,11 +222,13 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, where: 'body' | 'query')
 function problem(
   reply: FastifyReply,
   status: number,
-  code: string,
+  rawCode: string,
   title: string,
   detail: string,
   errors?: readonly FieldProblem[],
 ) {
+  // One spelling for every problem code: lowercase, hyphenated (INVALID_JOB -> invalid-job).
+  const code = rawCode.toLowerCase().replace(/_/g, '-');
   return reply
     .code(status)
     .type('application/problem+json')

@@ -121,11 +121,12 @@ export class ControlService {
         });
       }
       const fingerprint = fingerprintOf(request);
-      const claim = await this.#d.ledger.claimIdempotencyKey(options.idempotencyKey, {
-        jobId,
-        fingerprint,
-        expiresAt: Math.floor(this.#d.clock.now() / 1000) + IDEMPOTENCY_TTL_SECONDS,
-      });
+      const now = Math.floor(this.#d.clock.now() / 1000);
+      const claim = await this.#d.ledger.claimIdempotencyKey(
+        options.idempotencyKey,
+        { jobId, fingerprint, expiresAt: now + IDEMPOTENCY_TTL_SECONDS },
+        now,
+      );
       if (claim.kind === 'existing') {
         if (claim.fingerprint !== fingerprint) {
           throw new BadRequestError(

@@ -139,6 +139,8 @@ export class DynamoLedger implements LedgerPort {
   async claimIdempotencyKey(
     key: string,
     value: { jobId: string; fingerprint: string; expiresAt: number },
+    /** Epoch seconds: a key that expired before this is free again. */
+    now: number,
     signal?: AbortSignal,
   ): Promise<{ kind: 'claimed' } | { kind: 'existing'; jobId: string; fingerprint: string }> {
     try {
@@ -146,8 +148,10 @@ export class DynamoLedger implements LedgerPort {
         new PutCommand({
           TableName: this.#table,
           Item: { ...idempotencyKey(key), ...value },
-          ConditionExpression: 'attribute_not_exists(#key)',
-          ExpressionAttributeNames: { '#key': KEY },
+          // A key past its expiry is free again, whether or not DynamoDB's TTL has removed it.
+          ConditionExpression: 'attribute_not_exists(#key) OR #expiresAt < :now',
+          ExpressionAttributeNames: { '#key': KEY, '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':now': now },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
         { ...(signal ? { abortSignal: signal } : {}) },
