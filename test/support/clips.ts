@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,7 +33,8 @@ export async function makeClip(spec: ClipSpec): Promise<string> {
   const path = join(CACHE, `${id}.${spec.container ?? 'mp4'}`);
   if (existsSync(path)) return path;
   const fps = spec.fps ?? 25;
-  const tmp = `${path}.${process.pid}.tmp.${spec.container ?? 'mp4'}`;
+  // Unique per call: test files in worker threads share a pid and may make the same clip at once.
+  const tmp = `${path}.${randomUUID()}.tmp.${spec.container ?? 'mp4'}`;
   const args = [
     '-hide_banner',
     '-loglevel',
