@@ -23,11 +23,13 @@ export function containerSecurityContext(runAsUser: number): kplus.ContainerSecu
 }
 
 /**
- * The image's entry points. The worker is the image's default command; the API and the CLI
- * are started by path (the Dockerfile's WORKDIR is /app, and Node runs the TypeScript sources
- * directly).
+ * The image's entry points, by path: the Dockerfile's WORKDIR is /app and Node runs the
+ * TypeScript sources directly. The worker is also the image's default command; the manifests
+ * name every command anyway, so what runs never depends on the image's CMD (and the local
+ * runner can start exactly what a pod would).
  */
 export const IMAGE_COMMANDS = {
+  worker: ['node', '/app/worker/src/main.ts'],
   api: ['node', '/app/worker/src/api/main.ts'],
   cli: ['node', '/app/worker/src/cli/main.ts'],
 } as const;

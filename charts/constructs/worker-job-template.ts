@@ -1,7 +1,7 @@
 import type { Duration } from 'cdk8s';
 import { App, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
-import { containerSecurityContext, podSecurityContext } from './hardening.ts';
+import { containerSecurityContext, IMAGE_COMMANDS, podSecurityContext } from './hardening.ts';
 
 /** What runs in every Job KEDA starts. */
 export interface WorkerJobTemplateProps {
@@ -71,6 +71,7 @@ export function renderWorkerJobSpec(props: WorkerJobTemplateProps): Record<strin
         name: 'worker',
         image: props.image,
         imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        command: [...IMAGE_COMMANDS.worker],
         envVariables: {
           ...Object.fromEntries(
             Object.entries(props.env).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)]),

@@ -23,19 +23,20 @@ export interface BenchSource {
 const KINDS = {
   camera: {
     description: 'camera footage: detail, motion and sensor noise; H.264 16 Mbps',
-    video: (s: number) => `testsrc2=size=1920x1080:rate=30:duration=${s},noise=alls=6:allf=t+u`,
+    video: (s: number, h: number) =>
+      `testsrc2=size=${(h * 16) / 9}x${h}:rate=30:duration=${s},noise=alls=6:allf=t+u`,
     encode: ['-preset', 'faster', '-b:v', '16M', '-maxrate', '20M', '-bufsize', '32M'],
   },
   screen: {
     description: 'screen recording: static slide, one moving window; H.264 ~2 Mbps',
-    video: (s: number) =>
-      `smptehdbars=size=1920x1080:rate=30:duration=${s}[bg];testsrc=size=480x270:rate=30:duration=${s}[win];[bg][win]overlay=x='200+mod(t*120,1200)':y=400[out0]`,
+    video: (s: number, h: number) =>
+      `smptehdbars=size=1920x1080:rate=30:duration=${s}[bg];testsrc=size=480x270:rate=30:duration=${s}[win];[bg][win]overlay=x='200+mod(t*120,1200)':y=400,scale=${(h * 16) / 9}:${h}[out0]`,
     encode: ['-preset', 'faster', '-crf', '23', '-tune', 'stillimage'],
   },
   animation: {
     description: 'animation: flat colours, hard edges, constant motion; H.264 CRF 20',
-    video: (s: number) =>
-      `life=size=480x270:rate=30:mold=10:ratio=0.1:death_color=#C83232:life_color=#00ff00,scale=1920:1080:flags=neighbor,trim=duration=${s}[out0]`,
+    video: (s: number, h: number) =>
+      `life=size=480x270:rate=30:mold=10:ratio=0.1:death_color=#C83232:life_color=#00ff00,scale=${(h * 16) / 9}:${h}:flags=neighbor,trim=duration=${s}[out0]`,
     encode: ['-preset', 'faster', '-crf', '20'],
   },
 } as const;
@@ -44,12 +45,14 @@ export async function benchSources(
   dir: string,
   seconds: number,
   names = Object.keys(KINDS) as BenchSource['name'][],
+  /** Picture height (16:9); the benchmark's sources are 1080p. */
+  height = 1080,
 ): Promise<BenchSource[]> {
   mkdirSync(dir, { recursive: true });
   const sources: BenchSource[] = [];
   for (const name of names) {
     const kind = KINDS[name];
-    const path = join(dir, `${name}-${seconds}s.mp4`);
+    const path = join(dir, `${name}-${height === 1080 ? '' : `${height}p-`}${seconds}s.mp4`);
     if (!existsSync(path)) {
       const tmp = `${path}.tmp.mp4`;
       await run('ffmpeg', [
@@ -58,7 +61,7 @@ export async function benchSources(
         '-f',
         'lavfi',
         '-i',
-        kind.video(seconds),
+        kind.video(seconds, height),
         '-f',
         'lavfi',
         '-i',

@@ -15,8 +15,18 @@ export interface Resources {
 }
 
 export interface ProvisionOptions {
-  /** Lowercase letters, digits and hyphens; names every resource, so tests can isolate. */
+  /**
+   * Lowercase letters, digits and hyphens; names every resource (`<prefix>-jobs`,
+   * `<prefix>-jobs-dlq`, `<prefix>-media`), so tests can isolate.
+   */
   readonly prefix: string;
+  /** Exact names instead (the local run takes them from the deployment config). */
+  readonly names?: {
+    readonly queue: string;
+    readonly deadLetterQueue: string;
+    readonly bucket: string;
+    readonly table: string;
+  };
   /** Receives before SQS moves a message to the DLQ: the first try plus two retries. */
   readonly maxReceiveCount?: number;
   readonly visibilityTimeoutSeconds?: number;
@@ -30,7 +40,7 @@ export async function provision(
   const { sqs, s3, dynamodb } = clients;
   const dlq = await sqs.send(
     new CreateQueueCommand({
-      QueueName: `${options.prefix}-jobs-dlq`,
+      QueueName: options.names?.deadLetterQueue ?? `${options.prefix}-jobs-dlq`,
       Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
     }),
   );
@@ -41,7 +51,7 @@ export async function provision(
   ).Attributes?.QueueArn;
   const queue = await sqs.send(
     new CreateQueueCommand({
-      QueueName: `${options.prefix}-jobs`,
+      QueueName: options.names?.queue ?? `${options.prefix}-jobs`,
       Attributes: {
         VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 120),
         ReceiveMessageWaitTimeSeconds: '20',
@@ -52,9 +62,9 @@ export async function provision(
       },
     }),
   );
-  const bucket = `${options.prefix}-media`;
+  const bucket = options.names?.bucket ?? `${options.prefix}-media`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const tableName = `${options.prefix}-jobs`;
+  const tableName = options.names?.table ?? `${options.prefix}-jobs`;
   await dynamodb.send(new CreateTableCommand(tableDefinition(tableName)));
   await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: tableName });
   return { queueUrl: queue.QueueUrl!, deadLetterQueueUrl: dlq.QueueUrl!, bucket, tableName };
