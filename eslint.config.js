@@ -30,5 +30,24 @@ export default tseslint.config(
     files: ['scripts/**', 'test/**', '**/*.test.ts'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // The API page's script: plain JavaScript for the browser, served as is.
+    files: ['worker/src/api/ui/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { projectService: false, project: false, program: null },
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        history: 'readonly',
+        fetch: 'readonly',
+        sessionStorage: 'readonly',
+        URLSearchParams: 'readonly',
+        setInterval: 'readonly',
+      },
+    },
+  },
   prettier,
 );

@@ -186,6 +186,7 @@ describe('the control plane in the charts (the example config)', () => {
       'Ledger',
       'ListJobs',
       'DeadLetters',
+      'PreviewOutputs',
       'Uploads',
       'Schedules',
       'ScheduleGroup',
@@ -213,7 +214,10 @@ describe('the control plane in the charts (the example config)', () => {
     // "*" only where IAM allows nothing narrower.
     for (const st of policy.Statement)
       if (st.Resource === '*') expect(st.Action).toEqual(['scheduler:ListSchedules']);
-    expect(JSON.stringify(policy)).not.toMatch(/s3:GetObject|sqs:\*|dynamodb:\*|Scan/);
+    expect(bySid.PreviewOutputs?.Resource).toBe(
+      'arn:aws:s3:::example-keda-transcoder-media/renditions/*',
+    );
+    expect(JSON.stringify(policy)).not.toMatch(/sqs:\*|dynamodb:\*|s3:\*|Scan/);
   });
 
   it('writes the scheduler role: it may send to the queue and the DLQ, assumed only by our schedules', () => {

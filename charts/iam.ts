@@ -136,6 +136,13 @@ export function controlPolicy(config: DeploymentConfig): PolicyDocument {
         Resource: queueArn(config.deadLetterQueueUrl, config.region),
       },
       {
+        // The page's player and GET /jobs/{id}/outputs read renditions through the API.
+        Sid: 'PreviewOutputs',
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: `arn:aws:s3:::${config.outputUri.bucket}/${config.outputUri.key}*`,
+      },
+      {
         // Presigned PUTs carry the API's identity; the CLI's local uploads go multipart.
         Sid: 'Uploads',
         Effect: 'Allow',

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set-up for a fresh machine: Node 24, ffmpeg/ffprobe, Java 17 (for DynamoDB Local) and strace
-# (for the tests), then `npm ci`. Safe to run again. Source it (`. scripts/setup.sh`) to keep the Node 24 PATH in
+# Set-up for a fresh machine: Node 24, ffmpeg/ffprobe, Java 17 (for DynamoDB Local), and for the
+# tests strace, the AWS CLI and Chromium; then `npm ci`. Safe to run again. Source it (`. scripts/setup.sh`) to keep the Node 24 PATH in
 # your shell when the machine's own Node is older.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -23,6 +23,9 @@ if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then missi
 if ! command -v strace >/dev/null; then missing+=(strace); fi
 # DynamoDB Local needs Java 17+, and our launcher needs the JDK's compiler (jdk.compiler).
 if ! java --list-modules 2>/dev/null | grep -q '^jdk.compiler'; then missing+=(openjdk-17-jdk-headless); fi
+# The system tests drop work with Debian's AWS CLI and play the HLS output in Debian's Chromium.
+if [ ! -x /usr/bin/aws ]; then missing+=(awscli); fi
+if [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: please install: ${missing[*]} (Debian/Ubuntu: sudo apt-get install ${missing[*]})" >&2

@@ -54,6 +54,55 @@ describe('control API over real HTTP', () => {
     expect(doc.components.schemas.JobMessage?.required).toEqual(['version', 'input']);
   });
 
+  it('serves the page and its scripts without a token, under a strict content policy', async () => {
+    const page = await fetch(`${api.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    expect(await page.text()).toContain('<script src="/ui/hls.min.js"></script>');
+    for (const path of ['/ui/app.js', '/ui/app.css', '/ui/hls.min.js']) {
+      const response = await fetch(`${api.url}${path}`);
+      expect(response.status, path).toBe(200);
+    }
+  });
+
+  it("reads a finished job's outputs through the API: whole, by range, and nothing else", async () => {
+    const created = await api.call('POST', '/jobs', {
+      version: 1,
+      input: source,
+      ladder: [{ height: 144 }],
+      formats: ['hls', 'mp4'],
+    });
+    const { jobId } = created.body as { jobId: string };
+    expect(await env.runWorker()).toEqual({ kind: 'handled', outcome: 'succeeded' });
+    const raw = (path: string, headers: Record<string, string> = {}) =>
+      fetch(`${api.url}/jobs/${jobId}/outputs/${path}`, {
+        headers: { Authorization: `Bearer ${TOKEN}`, ...headers },
+      });
+    const { result } = (await api.call('GET', `/jobs/${jobId}`)).body as {
+      result: {
+        output: string;
+        master: string;
+        renditions: { mp4: { uri: string; bytes: number } }[];
+      };
+    };
+    const master = await raw(result.master.slice(result.output.length));
+    expect(master.status).toBe(200);
+    expect(master.headers.get('content-type')).toMatch(/mpegurl/i);
+    expect(await master.text()).toMatch(/^#EXTM3U[\s\S]*RESOLUTION=256x144/);
+    const mp4 = result.renditions[0]!.mp4;
+    const mp4Path = mp4.uri.slice(result.output.length);
+    const part = await raw(mp4Path, { Range: 'bytes=0-99' });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 0-99/${mp4.bytes}`);
+    expect((await part.arrayBuffer()).byteLength).toBe(100);
+    expect((await raw('nothing-here.m3u8')).status).toBe(404);
+    // (fetch resolves literal and %2E dot segments itself; %2F reaches the server.)
+    expect((await raw('hls%2F..%2F..%2Fother-job%2Fsecret')).status).toBe(400);
+    const anonymous = await fetch(`${api.url}/jobs/${jobId}/outputs/${mp4Path}`);
+    expect(anonymous.status).toBe(401);
+  });
+
   it('refuses every other route without a valid bearer token', async () => {
     for (const headers of [
       {},

@@ -11,7 +11,7 @@ import { DynamoLedger } from './ledger/dynamo-ledger.ts';
 import { queueArn } from './queue/queue-url.ts';
 import { SqsControl, SqsQueue } from './queue/sqs-queue.ts';
 import { EventBridgeScheduler } from './scheduler/eventbridge-scheduler.ts';
-import { presignPut, S3Storage } from './storage/s3-storage.ts';
+import { openObject, presignPut, S3Storage } from './storage/s3-storage.ts';
 import { Transcoder } from './transcode/transcoder.ts';
 
 export interface AwsClients {
@@ -112,6 +112,7 @@ export function createControlDeps(
     queue: new SqsControl(clients.sqs, config.queueUrl, config.deadLetterQueueUrl),
     ...(scheduler ? { scheduler } : {}),
     presignPut: (location, options) => presignPut(presigner, location, options),
+    openObject: (location, range) => openObject(clients.s3, location, range),
     clock: { now: () => Date.now() },
     ...overrides,
   };

@@ -187,6 +187,37 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { ...secured.responses, 202: json({ type: 'object' }, 'Accepted') },
         },
       },
+      '/jobs/{id}/outputs/{path}': {
+        get: {
+          ...secured,
+          summary: "One file of a job's outputs (previews; honours Range)",
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+            {
+              name: 'path',
+              in: 'path',
+              required: true,
+              description: 'relative to the output prefix, e.g. hls/master.m3u8',
+              schema: { type: 'string' },
+            },
+            { name: 'Range', in: 'header', required: false, schema: { type: 'string' } },
+          ],
+          responses: {
+            ...secured.responses,
+            200: { description: 'The file' },
+            206: { description: 'The requested range' },
+            400: problem,
+            404: problem,
+            416: problem,
+          },
+        },
+      },
+      '/': {
+        get: {
+          summary: 'The jobs page with an HLS player',
+          responses: { 200: { description: 'HTML' } },
+        },
+      },
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'Alive' } } } },
       '/readyz': {
         get: {

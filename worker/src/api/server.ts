@@ -1,4 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -18,7 +21,38 @@ export interface ApiOptions {
   readonly bodyLimit?: number;
 }
 
-const OPEN = new Set(['/healthz', '/readyz', '/openapi.json']);
+const OPEN = new Set([
+  '/healthz',
+  '/readyz',
+  '/openapi.json',
+  '/',
+  '/ui/app.js',
+  '/ui/app.css',
+  '/ui/hls.min.js',
+]);
+
+/**
+ * The page's static files, read once. The page holds no data: everything it shows comes from
+ * the authenticated routes, with the token the person gives it.
+ */
+const UI_DIR = join(import.meta.dirname, 'ui');
+const UI_FILES = {
+  '/': { file: join(UI_DIR, 'index.html'), type: 'text/html; charset=utf-8' },
+  '/ui/app.js': { file: join(UI_DIR, 'app.js'), type: 'text/javascript; charset=utf-8' },
+  '/ui/app.css': { file: join(UI_DIR, 'app.css'), type: 'text/css; charset=utf-8' },
+  '/ui/hls.min.js': {
+    file: createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+} as const;
+const PAGE_POLICY = [
+  "default-src 'self'",
+  "media-src 'self' blob:",
+  "worker-src 'self' blob:",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
 const STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED'] as const;
 
 const ListQuery = z.strictObject({
@@ -147,6 +181,52 @@ export function buildApi(options: ApiOptions) {
     }
   });
   app.get('/openapi.json', () => openApiDocument());
+  const ui = Object.entries(UI_FILES).map(([route, f]) => ({
+    route,
+    type: f.type,
+    body: readFileSync(f.file),
+  }));
+  for (const f of ui) {
+    app.get(f.route, (_request, reply) =>
+      reply
+        .type(f.type)
+        .header('Cache-Control', 'no-cache')
+        .header('X-Content-Type-Options', 'nosniff')
+        .header('Content-Security-Policy', PAGE_POLICY)
+        .send(f.body),
+    );
+  }
+
+  // A job's outputs, read through the API (the page's player; previews, not a CDN).
+  app.get<{ Params: { id: string; '*': string } }>(
+    '/jobs/:id/outputs/*',
+    async (request, reply) => {
+      const range = request.headers.range;
+      const file = await service.output(
+        request.params.id,
+        request.params['*'],
+        typeof range === 'string' ? range : undefined,
+      );
+      if (!file)
+        return problem(
+          reply,
+          404,
+          'output-not-found',
+          'Not Found',
+          `no output ${request.params['*']} for job ${request.params.id}`,
+        );
+      reply
+        .code(file.contentRange ? 206 : 200)
+        .header('Accept-Ranges', 'bytes')
+        .header('X-Content-Type-Options', 'nosniff')
+        .type(file.contentType ?? 'application/octet-stream');
+      if (file.contentLength !== undefined) reply.header('Content-Length', file.contentLength);
+      if (file.contentRange) reply.header('Content-Range', file.contentRange);
+      if (file.etag) reply.header('ETag', file.etag);
+      if (file.cacheControl) reply.header('Cache-Control', file.cacheControl);
+      return reply.send(file.body);
+    },
+  );
 
   app.post('/jobs', async (request, reply) => {
     const key = request.headers['idempotency-key'];

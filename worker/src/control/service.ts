@@ -3,7 +3,7 @@ import type { ControlConfig } from '../config.ts';
 import { BadRequestError } from '../errors.ts';
 import { JOB_ID_PATTERN, validateJobMessage, type FieldProblem } from '../job/message.ts';
 import { DLQ_ATTRIBUTES, UNKNOWN_RECORD, type Clock } from '../job/ports.ts';
-import { childOf, formatS3Uri, type S3Location } from '../job/s3-uri.ts';
+import { childOf, formatS3Uri, parseS3Uri, type S3Location } from '../job/s3-uri.ts';
 import type { DynamoLedger } from '../ledger/dynamo-ledger.ts';
 import {
   decideAbandoned,
@@ -14,6 +14,7 @@ import {
 } from '../ledger/job-record.ts';
 import type { EventBridgeScheduler, ScheduleView } from '../scheduler/eventbridge-scheduler.ts';
 import type { QueueDepth, SqsControl } from '../queue/sqs-queue.ts';
+import type { OpenedObject } from '../storage/s3-storage.ts';
 import { isTimeZone, translateCron } from './cron.ts';
 
 /**
@@ -33,6 +34,7 @@ export interface ControlDeps {
     location: S3Location,
     options: { contentType: string; contentLength: number; expiresInSeconds: number },
   ) => Promise<string>;
+  readonly openObject: (location: S3Location, range?: string) => Promise<OpenedObject | undefined>;
   readonly clock: Clock;
   readonly newId?: () => string;
 }
@@ -301,6 +303,29 @@ export class ControlService {
       input: formatS3Uri(location),
       expiresAt: new Date(this.#d.clock.now() + config.uploadUrlTtlSeconds * 1000).toISOString(),
     };
+  }
+
+  /**
+   * One file of a job's outputs (a preview: the page's player reads the HLS ladder through
+   * this). Only under the job's recorded output prefix; undefined when the job or the file
+   * does not exist.
+   */
+  async output(jobId: string, path: string, range?: string): Promise<OpenedObject | undefined> {
+    if (!JOB_ID_PATTERN.test(jobId)) return undefined;
+    const segments = path.split('/');
+    if (
+      path.length > 512 ||
+      segments.some((s) => s === '' || s === '.' || s === '..' || !/^[\w.@+=-]+$/.test(s))
+    ) {
+      throw new BadRequestError('the path must be a relative file name under the job output', {
+        code: 'BAD_PATH',
+      });
+    }
+    const record = await this.#d.ledger.get(jobId);
+    if (!record?.output) return undefined;
+    const prefix = parseS3Uri(record.output, { prefix: true });
+    if (!prefix.ok) return undefined;
+    return this.#d.openObject(childOf(prefix.value, path), range);
   }
 
   /**

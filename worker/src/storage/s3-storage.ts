@@ -9,7 +9,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Upload } from '@aws-sdk/lib-storage';
-import { classifyAwsError, SourceUnavailableError, TransientError } from '../errors.ts';
+import {
+  BadRequestError,
+  classifyAwsError,
+  SourceUnavailableError,
+  TransientError,
+} from '../errors.ts';
 import type { StoragePort, UploadItem } from '../job/ports.ts';
 import { formatS3Uri, type S3Location } from '../job/s3-uri.ts';
 
@@ -144,6 +149,55 @@ export class S3Storage implements StoragePort {
     } finally {
       await Promise.allSettled(workers);
     }
+  }
+}
+
+/** One object opened for reading, whole or a byte range, to stream to an HTTP client. */
+export interface OpenedObject {
+  readonly body: Readable;
+  readonly contentType?: string;
+  readonly contentLength?: number;
+  /** Set when a range was asked for and served: `bytes 0-99/1234`. */
+  readonly contentRange?: string;
+  readonly etag?: string;
+  readonly cacheControl?: string;
+}
+
+/**
+ * Opens an object for reading (the API's output previews). Undefined when it does not exist;
+ * a range S3 cannot satisfy is a 416 BadRequestError.
+ */
+export async function openObject(
+  s3: S3Client,
+  location: S3Location,
+  range?: string,
+): Promise<OpenedObject | undefined> {
+  try {
+    const out = await s3.send(
+      new GetObjectCommand({
+        Bucket: location.bucket,
+        Key: location.key,
+        ...(range ? { Range: range } : {}),
+      }),
+    );
+    if (!(out.Body instanceof Readable)) throw new Error('S3 GetObject returned no stream');
+    return {
+      body: out.Body,
+      ...(out.ContentType ? { contentType: out.ContentType } : {}),
+      ...(out.ContentLength !== undefined ? { contentLength: out.ContentLength } : {}),
+      ...(out.ContentRange ? { contentRange: out.ContentRange } : {}),
+      ...(out.ETag ? { etag: out.ETag } : {}),
+      ...(out.CacheControl ? { cacheControl: out.CacheControl } : {}),
+    };
+  } catch (err) {
+    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined;
+    if (e.name === 'InvalidRange' || e.$metadata?.httpStatusCode === 416)
+      throw new BadRequestError(`the range ${range} is outside the object`, {
+        code: 'RANGE_NOT_SATISFIABLE',
+        status: 416,
+      });
+    throw classifyAwsError(err, `S3 GetObject ${formatS3Uri(location)}`);
   }
 }
 
