@@ -7,6 +7,12 @@ import { createTestEnv, type TestEnv } from '../support/env.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 
+/** What the tests read in the page. */
+interface Page {
+  ktPlayer: PlayerState;
+  document: { getElementById(id: string): { currentTime: number } };
+}
+
 interface PlayerState {
   jobId: string | null;
   levels: { height: number; width: number; bitrate: number; codecs: string }[];
@@ -61,10 +67,15 @@ describe('the HLS output in headless Chromium', () => {
     expect(await row.locator('td').nth(1).textContent()).toBe('SUCCEEDED');
     await row.click();
 
-    const state = () =>
-      page.evaluate(() => (window as unknown as { ktPlayer: PlayerState }).ktPlayer);
+    // Functions run in the page (strings would need 'unsafe-eval', which its policy forbids);
+    // this file is compiled without the DOM's types, hence the casts through globalThis.
+    const state = () => page.evaluate(() => (globalThis as unknown as Page).ktPlayer);
+    const videoTime = () =>
+      page.evaluate(
+        () => (globalThis as unknown as Page).document.getElementById('video').currentTime,
+      );
     await page.waitForFunction(
-      () => (window as unknown as { ktPlayer: PlayerState }).ktPlayer.levels.length > 0,
+      () => (globalThis as unknown as Page).ktPlayer.levels.length > 0,
       undefined,
       { timeout: 15_000 },
     );
@@ -81,7 +92,7 @@ describe('the HLS output in headless Chromium', () => {
 
     // Playback advances.
     await page.waitForFunction(
-      () => (document.getElementById('video') as HTMLVideoElement).currentTime > 1.5,
+      () => (globalThis as unknown as Page).document.getElementById('video').currentTime > 1.5,
       undefined,
       { timeout: 20_000 },
     );
@@ -90,18 +101,13 @@ describe('the HLS output in headless Chromium', () => {
     const smallest = (await state()).levels.findIndex((l) => l.height === Math.min(...variants));
     await page.selectOption('#levels', String(smallest));
     await page.waitForFunction(
-      (h) =>
-        (window as unknown as { ktPlayer: PlayerState }).ktPlayer.switches.some(
-          (s) => s.height === h,
-        ),
+      (h) => (globalThis as unknown as Page).ktPlayer.switches.some((x) => x.height === h),
       Math.min(...variants),
       { timeout: 20_000 },
     );
-    const before = await page.evaluate(
-      () => (document.getElementById('video') as HTMLVideoElement).currentTime,
-    );
+    const before = await videoTime();
     await page.waitForFunction(
-      (t) => (document.getElementById('video') as HTMLVideoElement).currentTime > t + 1,
+      (t) => (globalThis as unknown as Page).document.getElementById('video').currentTime > t + 1,
       before,
       { timeout: 20_000 },
     );
