@@ -161,6 +161,8 @@ describe('worker lifecycle', () => {
       visible: number;
       inFlight: number;
       percent?: number;
+      stage?: string;
+      rungs?: readonly string[];
       lease?: number;
     }[] = [];
     for (;;) {
@@ -172,6 +174,8 @@ describe('worker lifecycle', () => {
         atMs: Date.now() - started,
         ...depth,
         percent: record.progress?.percent,
+        stage: record.progress?.stage,
+        rungs: record.progress?.rungs,
         lease: record.lease?.expiresAt,
       });
     }
@@ -184,6 +188,8 @@ describe('worker lifecycle', () => {
     ).toBeGreaterThanOrEqual(2);
     expect(samples.every((s) => s.visible === 0 && s.inFlight === 1)).toBe(true);
     expect(late.some((s) => (s.percent ?? 0) > 0)).toBe(true);
+    // The record says what is being made: the economy ladder's rungs at or below 360p.
+    expect(late.find((s) => s.stage === 'transcoding')?.rungs).toEqual(['360p', '240p', '144p']);
     expect(late.at(-1)!.lease!).toBeGreaterThan(samples[0]!.lease!);
     expect((await env.record('life-long'))?.attempts).toBe(1);
   });

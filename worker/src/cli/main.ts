@@ -159,8 +159,12 @@ program
         `${job.jobId} ${job.status}  attempts ${job.attempts}, retries ${job.retries}`,
         `  input   ${job.input ?? '-'}`,
       ];
-      if (job.progress && job.status === 'RUNNING')
-        lines.push(`  progress ${job.progress.percent}%`);
+      if (job.progress && job.status === 'RUNNING') {
+        const p = job.progress;
+        lines.push(
+          `  progress ${p.stage ?? ''} ${Math.round(p.percent)}%${p.speed ? ` at ${p.speed}x` : ''}${p.rungs ? `  (${p.rungs.join(' ')})` : ''}`,
+        );
+      }
       const result = job.result as
         | {
             output?: string;

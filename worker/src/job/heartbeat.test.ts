@@ -49,7 +49,7 @@ describe('startHeartbeat', () => {
       periodSeconds: 30,
       visibilitySeconds: 60,
       leaseMs: 55_000,
-      progress: () => ({ percent: 12.5 }),
+      progress: () => ({ stage: 'transcoding', percent: 12.5 }),
       onLeaseLost,
     });
     return {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { decideHeartbeat, type JobRecord } from '../ledger/job-record.ts';
+import { decideHeartbeat, type JobProgress, type JobRecord } from '../ledger/job-record.ts';
 import type { Clock, LedgerPort, QueuePort } from './ports.ts';
 
 export interface Heartbeat {
@@ -29,7 +29,7 @@ export function startHeartbeat(options: {
   periodSeconds: number;
   visibilitySeconds: number;
   leaseMs: number;
-  progress: () => { percent: number; speed?: number } | undefined;
+  progress: () => JobProgress | undefined;
   onLeaseLost: () => void;
 }): Heartbeat {
   const { queue, ledger, clock, logger, holder } = options;

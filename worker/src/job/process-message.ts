@@ -1,7 +1,13 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { describeError, InvalidMediaError, LeaseLostError } from '../errors.ts';
-import { decideClaim, decideFailure, decideRejected, decideSuccess } from '../ledger/job-record.ts';
+import {
+  decideClaim,
+  decideFailure,
+  decideRejected,
+  decideSuccess,
+  type JobProgress,
+} from '../ledger/job-record.ts';
 import type { TranscodeResult } from '../transcode/transcoder.ts';
 import { startHeartbeat, type RecordHolder } from './heartbeat.ts';
 import { JOB_ID_PATTERN, jobIdHint, parseJobMessage, type JobRequest } from './message.ts';
@@ -205,7 +211,7 @@ async function runClaimed(
   const holder: RecordHolder = { record: claim.record };
   const leaseLost = new AbortController();
   const signal = AbortSignal.any([shutdown, leaseLost.signal]);
-  let latest: { percent: number; speed?: number } | undefined;
+  let latest: JobProgress | undefined;
   let lastLogged = { percent: -100, at: 0 };
   const heartbeat = startHeartbeat({
     queue: deps.queue,
@@ -225,6 +231,7 @@ async function runClaimed(
   try {
     const summary = await runJob(ctx, request, output, signal, (p) => {
       latest = p;
+      if (p.stage !== 'transcoding') return;
       const now = deps.clock.now();
       if (p.percent - lastLogged.percent >= 10 || now - lastLogged.at >= 30_000) {
         lastLogged = { percent: p.percent, at: now };
@@ -335,7 +342,7 @@ async function runJob(
   request: JobRequest,
   output: S3Location,
   signal: AbortSignal,
-  onProgress: (p: { percent: number; speed?: number }) => void,
+  onProgress: (p: JobProgress) => void,
 ): Promise<JobResultSummary> {
   const { deps, settings, jobId, log } = ctx;
   const dir = await createWorkDir(settings.workDir, jobId);
@@ -350,6 +357,7 @@ async function runJob(
     await checkFreeSpace(dir.root, head.size, settings.outputSizeFactor);
 
     const sourcePath = dir.sourcePath(sourceExtension(request.input.key));
+    onProgress({ stage: 'downloading', percent: 0 });
     let t = deps.clock.now();
     await deps.storage.download(request.input, sourcePath, head, signal);
     const downloadMs = deps.clock.now() - t;
@@ -361,11 +369,16 @@ async function runJob(
       outDir: dir.outDir,
       request,
       signal,
-      onProgress,
+      onProgress: (p) => onProgress({ stage: 'transcoding', ...p }),
     });
     const transcodeMs = deps.clock.now() - t;
     log.info({ renditions: result.renditions.map((r) => r.name), ms: transcodeMs }, 'transcoded');
 
+    onProgress({
+      stage: 'uploading',
+      percent: 100,
+      rungs: result.renditions.map((r) => r.name),
+    });
     t = deps.clock.now();
     await deps.storage.uploadAll(
       result.files.map((f) => ({

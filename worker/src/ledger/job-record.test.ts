@@ -124,7 +124,7 @@ describe('transitions that need the lease', () => {
         workerId: 'a',
         now: T0 + 30_000,
         leaseMs: 60_000,
-        progress: { percent: 42.5, speed: 3.1 },
+        progress: { stage: 'transcoding', percent: 42.5, speed: 3.1 },
       }),
     );
     expect(beat.lease?.expiresAt).toBe(T0 + 90_000);

@@ -27,6 +27,17 @@ export interface AttemptRecord {
   readonly error?: string;
 }
 
+/**
+ * Where a running job is: its stage, the percent of the source transcoded (ffmpeg's own
+ * progress, 100 from the upload on), the encoding speed, and the renditions being made.
+ */
+export interface JobProgress {
+  readonly stage: 'downloading' | 'transcoding' | 'uploading' | 'done';
+  readonly percent: number;
+  readonly speed?: number;
+  readonly rungs?: readonly string[];
+}
+
 export interface JobRecord {
   readonly jobId: string;
   readonly status: JobStatus;
@@ -46,7 +57,7 @@ export interface JobRecord {
   readonly request?: unknown;
   readonly startedAt?: string;
   readonly finishedAt?: string;
-  readonly progress?: { readonly percent: number; readonly speed?: number; readonly at: string };
+  readonly progress?: JobProgress & { readonly at: string };
   readonly result?: unknown;
   readonly error?: JobErrorInfo;
   readonly history: readonly AttemptRecord[];
@@ -178,7 +189,7 @@ export function decideHeartbeat(
     workerId: string;
     now: number;
     leaseMs: number;
-    progress?: { percent: number; speed?: number };
+    progress?: JobProgress;
   },
 ): Decision<OwnedResult> {
   if (!owns(current, ctx.workerId)) return { result: { kind: 'lease-lost' } };
@@ -207,7 +218,7 @@ export function decideSuccess(
     updatedAt: at,
     finishedAt: at,
     ...expiry(ctx.now, ctx.ttlSeconds),
-    progress: { percent: 100, at },
+    progress: { stage: 'done', percent: 100, at },
     result: ctx.result,
     history: endAttempt(current.history, at, 'succeeded'),
   };

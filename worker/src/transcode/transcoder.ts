@@ -44,7 +44,11 @@ export interface TranscodeInput {
   readonly outDir: string;
   readonly request: Pick<JobRequest, 'ladder' | 'formats' | 'thumbnails'>;
   readonly signal: AbortSignal;
-  readonly onProgress?: (progress: { percent: number; speed?: number }) => void;
+  readonly onProgress?: (progress: {
+    percent: number;
+    speed?: number;
+    rungs: readonly string[];
+  }) => void;
 }
 
 export interface OutputFile {
@@ -117,6 +121,8 @@ export class Transcoder {
       cwd: input.outDir,
     });
     const onProgress = input.onProgress;
+    const names = rungs.map((r) => r.name);
+    onProgress?.({ percent: 0, rungs: names });
     await runFfmpeg(paths, inv, {
       signal: input.signal,
       ...(onProgress
@@ -125,6 +131,7 @@ export class Transcoder {
               onProgress({
                 percent: percentDone(p, source.durationSeconds),
                 ...(p.speed !== undefined ? { speed: p.speed } : {}),
+                rungs: names,
               }),
           }
         : {}),
