@@ -65,7 +65,9 @@
           row.dataset.jobId = job.jobId;
           const renditions = job.result ? job.result.renditions.map((r) => r.name).join(' ') : '';
           const progress =
-            job.status === 'RUNNING' && job.progress ? `${Math.round(job.progress.percent)}%` : '';
+            job.status === 'RUNNING' && job.progress
+              ? `${job.progress.stage || ''} ${Math.round(job.progress.percent)}%`
+              : '';
           row.append(
             cell(job.jobId),
             cell(job.status, job.status),
