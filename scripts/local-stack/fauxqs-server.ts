@@ -1,12 +1,19 @@
 /**
  * fauxqs (the SQS + S3 emulator) as a process of its own, bound to 127.0.0.1 only: fauxqs's
  * startFauxqs() listens on every interface, so we build its app and listen ourselves.
- * Usage: node scripts/local-stack/fauxqs-server.ts [port]; prints "listening <port>" when ready.
+ * Usage: node scripts/local-stack/fauxqs-server.ts [port] [data-dir]; prints "listening <port>"
+ * when ready. With a data directory, queues, messages and objects survive a restart (fauxqs's
+ * SQLite persistence, wired as its startFauxqs() does).
  */
 import { buildApp, type BuildAppOptions } from 'fauxqs';
+import { registerSqsQueryProtocol } from './sqs-query-protocol.ts';
 
 const requested = Number(process.argv[2] ?? 0);
-const app = buildApp({ logger: false, ...(await plainQueueUrls()) });
+const dataDir = process.argv[3];
+const stores = await plainQueueUrls();
+if (dataDir && stores.stores) await persist(stores.stores, dataDir);
+const app = buildApp({ logger: false, ...stores });
+registerSqsQueryProtocol(app);
 const address = await app.listen({ host: '127.0.0.1', port: requested });
 process.stdout.write(`listening ${new URL(address).port}\n`);
 
@@ -47,4 +54,27 @@ async function plainQueueUrls(): Promise<Pick<BuildAppOptions, 'stores'>> {
     process.stderr.write(`fauxqs: keeping default queue URLs (${String(err)})\n`);
     return {};
   }
+}
+
+/** fauxqs's write-through SQLite persistence, loaded into the stores before they serve. */
+async function persist(stores: NonNullable<BuildAppOptions['stores']>, dir: string): Promise<void> {
+  const base = import.meta.resolve('fauxqs');
+  const { PersistenceManager } = (await import(new URL('./persistence.js', base).href)) as {
+    PersistenceManager: new (dir: string) => {
+      load(sqs: unknown, sns: unknown, s3: unknown): void;
+      close(): void;
+    };
+  };
+  const manager = new PersistenceManager(dir);
+  const s = stores as unknown as {
+    sqsStore: { persistence?: unknown; allQueues(): { persistence?: unknown }[] };
+    snsStore: { persistence?: unknown };
+    s3Store: { persistence?: unknown };
+  };
+  manager.load(s.sqsStore, s.snsStore, s.s3Store);
+  s.sqsStore.persistence = manager;
+  s.snsStore.persistence = manager;
+  for (const queue of s.sqsStore.allQueues()) queue.persistence = manager;
+  s.s3Store.persistence = manager;
+  process.on('exit', () => manager.close());
 }

@@ -19,6 +19,11 @@ export interface LocalStack {
   readonly dynamodbEndpoint: string;
   readonly servers: readonly ServerProcess[];
   stop(): Promise<void>;
+  /**
+   * Stops one server (a crash or an outage, as the system sees it) and returns a function that
+   * starts it again on the same port. Only a `persistent` stack keeps its data across this.
+   */
+  outage(name: 'dynamodb-local' | 'fauxqs'): Promise<() => Promise<void>>;
 }
 
 export const LOCAL_REGION = 'us-east-1';
@@ -35,21 +40,41 @@ const MARKERS: Record<string, string> = {
   fauxqs: 'fauxqs-server',
 };
 
-export async function startLocalStack(options: { stateDir: string }): Promise<LocalStack> {
+export async function startLocalStack(options: {
+  stateDir: string;
+  /** Keep data on disk (under <stateDir>/data, emptied at start) so a server can restart. */
+  persistent?: boolean;
+}): Promise<LocalStack> {
   mkdirSync(options.stateDir, { recursive: true });
   await stopRecorded(options.stateDir);
+  const dataDir = (name: string) => {
+    if (!options.persistent) return {};
+    const dir = join(options.stateDir, 'data', name);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    return { dataDir: dir };
+  };
+  const dirs = { 'dynamodb-local': dataDir('dynamodb-local'), fauxqs: dataDir('fauxqs') };
+  const logs = {
+    'dynamodb-local': join(options.stateDir, 'dynamodb-local.log'),
+    fauxqs: join(options.stateDir, 'fauxqs.log'),
+  };
   const started = await Promise.allSettled([
-    startDynamoDbLocal({ logFile: join(options.stateDir, 'dynamodb-local.log') }),
-    startFauxqs({ logFile: join(options.stateDir, 'fauxqs.log') }),
+    startDynamoDbLocal({ logFile: logs['dynamodb-local'], ...dirs['dynamodb-local'] }),
+    startFauxqs({ logFile: logs.fauxqs, ...dirs.fauxqs }),
   ]);
   const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const pidFile = join(options.stateDir, 'pids.json');
-  const record: PidRecord[] = servers.map((s) => ({
-    name: s.name,
-    pid: s.pid,
-    marker: MARKERS[s.name]!,
-  }));
-  writeFileSync(pidFile, JSON.stringify(record, null, 2));
+  const writePids = () =>
+    writeFileSync(
+      pidFile,
+      JSON.stringify(
+        servers.map((s) => ({ name: s.name, pid: s.pid, marker: MARKERS[s.name]! })),
+        null,
+        2,
+      ),
+    );
+  writePids();
   const failed = started.find((s) => s.status === 'rejected');
   const stop = async () => {
     await Promise.all(servers.map((s) => stopPid(s.pid)));
@@ -69,6 +94,17 @@ export async function startLocalStack(options: { stateDir: string }): Promise<Lo
     dynamodbEndpoint: dynamo.endpoint,
     servers,
     stop,
+    async outage(name) {
+      const i = servers.findIndex((s) => s.name === name);
+      const server = servers[i]!;
+      await stopPid(server.pid);
+      return async () => {
+        const options = { logFile: logs[name], port: server.port, ...dirs[name] };
+        servers[i] =
+          name === 'fauxqs' ? await startFauxqs(options) : await startDynamoDbLocal(options);
+        writePids();
+      };
+    },
   };
 }
 

@@ -52,6 +52,8 @@ export function dynamoDbLocalJar(): { jar: string; libDir: string } {
 export async function startDynamoDbLocal(options: {
   logFile: string;
   port?: number;
+  /** Keep the data in this directory (survives a restart) instead of in memory. */
+  dataDir?: string;
 }): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
   const { jar, libDir } = dynamoDbLocalJar();
@@ -66,7 +68,7 @@ export async function startDynamoDbLocal(options: {
       '-cp',
       jar,
       join(here, 'DynamoDbLocalLauncher.java'),
-      '-inMemory',
+      ...(options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory']),
       '-sharedDb',
       '-disableTelemetry',
       '-port',
@@ -83,11 +85,17 @@ export async function startDynamoDbLocal(options: {
 export async function startFauxqs(options: {
   logFile: string;
   port?: number;
+  /** Keep queues, messages and objects in this directory (survives a restart). */
+  dataDir?: string;
 }): Promise<ServerProcess> {
   const log = openSync(options.logFile, 'a');
   const child = spawn(
     process.execPath,
-    [join(here, 'fauxqs-server.ts'), String(options.port ?? 0)],
+    [
+      join(here, 'fauxqs-server.ts'),
+      String(options.port ?? 0),
+      ...(options.dataDir ? [options.dataDir] : []),
+    ],
     {
       stdio: ['ignore', 'pipe', log],
     },

@@ -14,7 +14,11 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import pino from 'pino';
 import { inject } from 'vitest';
-import { localClients, workerEnvironment } from '../../scripts/local-stack/index.ts';
+import {
+  localClients,
+  workerEnvironment,
+  type StackEndpoints,
+} from '../../scripts/local-stack/index.ts';
 import { provision, type Resources } from '../../scripts/local-stack/provision.ts';
 import { loadConfig, type Config } from '../../worker/src/config.ts';
 import { createAwsClients, createWorkerDeps } from '../../worker/src/deps.ts';
@@ -48,13 +52,23 @@ export interface DlqMessage {
  * One test file's world on the shared local stack: its own queue and DLQ, bucket and table
  * (names made unique), and helpers to drive and inspect them.
  */
-export async function createTestEnv(name: string, options: { maxReceiveCount?: number } = {}) {
-  const stack = inject('stack');
+export async function createTestEnv(
+  name: string,
+  options: {
+    maxReceiveCount?: number;
+    visibilityTimeoutSeconds?: number;
+    stack?: StackEndpoints;
+  } = {},
+) {
+  const stack = options.stack ?? inject('stack');
   const clients = localClients(stack);
   const prefix = `${name}-${randomBytes(3).toString('hex')}`.toLowerCase();
   const resources: Resources = await provision(clients, {
     prefix,
     ...(options.maxReceiveCount ? { maxReceiveCount: options.maxReceiveCount } : {}),
+    ...(options.visibilityTimeoutSeconds
+      ? { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }
+      : {}),
   });
   const ledger = new DynamoLedger(clients.dynamodb, resources.tableName);
   mkdirSync(LOGS, { recursive: true });
