@@ -12,6 +12,7 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { PRODUCT_FFMPEG, PRODUCT_FFPROBE } from './media-tools.ts';
 import pino from 'pino';
 import { inject } from 'vitest';
 import {
@@ -80,7 +81,13 @@ export async function createTestEnv(
   const workDir = join(ROOT, '.local', 'work', prefix);
 
   const env = (extra: Record<string, string> = {}): Record<string, string> =>
-    workerEnvironment(stack, resources, { ...FAST, WORK_DIR: workDir, ...extra });
+    workerEnvironment(stack, resources, {
+      ...FAST,
+      FFMPEG_PATH: PRODUCT_FFMPEG,
+      FFPROBE_PATH: PRODUCT_FFPROBE,
+      WORK_DIR: workDir,
+      ...extra,
+    });
 
   return {
     stack,

@@ -13,9 +13,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidMediaError } from '../../worker/src/errors.ts';
 import { DLQ_ATTRIBUTES } from '../../worker/src/job/ports.ts';
+import { runFfprobe } from '../../worker/src/transcode/ffmpeg.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, ROOT, type TestEnv } from '../support/env.ts';
+import { PRODUCT_FFMPEG, PRODUCT_FFPROBE } from '../support/media-tools.ts';
 
 const exec = promisify(execFile);
 const HOSTILE = join(ROOT, '.local', 'hostile');
@@ -46,7 +49,7 @@ function tracingWrapper(tool: 'ffmpeg' | 'ffprobe', dir: string): string {
   mkdirSync(join(HOSTILE, 'bin'), { recursive: true });
   writeFileSync(
     path,
-    `#!/bin/sh\nexec strace -f -qq -e trace=open,openat,connect,socket -o "${dir}/${tool}.$$.trace" ${tool} "$@"\n`,
+    `#!/bin/sh\nexec strace -f -qq -e trace=open,openat,connect,socket -o "${dir}/${tool}.$$.trace" ${tool === 'ffmpeg' ? PRODUCT_FFMPEG : PRODUCT_FFPROBE} "$@"\n`,
   );
   chmodSync(path, 0o755);
   return path;
@@ -159,25 +162,25 @@ describe('hostile and broken sources', () => {
       name: 'an HLS playlist pointing at /etc/passwd, a local file and the metadata service',
       key: 'in/playlist.m3u8',
       body: () => Promise.resolve(Buffer.from(playlist())),
-      reason: /is a "hls" file, not a video container/,
+      reason: /is an HLS playlist, not a video container/,
     },
     {
       name: 'an HLS playlist of .ts segments outside the job, which plain ffmpeg would follow',
       key: 'in/innocent',
       body: () => Promise.resolve(Buffer.from(innocentPlaylist())),
-      reason: /is a "hls" file, not a video container/,
+      reason: /is an HLS playlist, not a video container/,
     },
     {
       name: 'the same playlist named .mp4',
       key: 'in/holiday.mp4',
       body: () => Promise.resolve(Buffer.from(playlist())),
-      reason: /is a "hls" file, not a video container/,
+      reason: /is an HLS playlist, not a video container/,
     },
     {
       name: 'an ffconcat list',
       key: 'in/list.txt',
       body: text(`ffconcat version 1.0\nfile '/etc/passwd'\nfile '${CANARY}'\n`),
-      reason: /is a "concat" file, not a video container/,
+      reason: /is an ffconcat list, not a video container/,
     },
     {
       name: 'an SDP file pointing at the metadata service',
@@ -185,19 +188,19 @@ describe('hostile and broken sources', () => {
       body: text(
         'v=0\no=- 0 0 IN IP4 169.254.169.254\ns=x\nc=IN IP4 169.254.169.254\nt=0 0\nm=video 5004 RTP/AVP 96\na=rtpmap:96 H264/90000\n',
       ),
-      reason: /is a "sdp" file, not a video container/,
+      reason: /is an SDP stream description, not a video container/,
     },
     {
       name: 'a PNG image',
       key: 'in/photo.png',
       body: made('photo.png', '-f', 'lavfi', '-i', 'testsrc2=size=320x240', '-frames:v', '1'),
-      reason: /is a "png_pipe" file, not a video container/,
+      reason: /is a PNG image, not a video container/,
     },
     {
       name: 'an animated GIF',
       key: 'in/funny.gif',
       body: made('funny.gif', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:duration=1'),
-      reason: /is a "gif" file, not a video container/,
+      reason: /is a GIF image, not a video container/,
     },
     {
       name: 'a text file renamed .mp4',
@@ -330,6 +333,32 @@ describe('hostile and broken sources', () => {
     }
     expect(canaryHits).toBe(0);
     expect(await env.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+  });
+
+  it('the second line: ffprobe with the input guard alone (no sniffing in front) refuses each playlist, list and description, opening nothing it names', async () => {
+    const dir = join(TRACES, 'guard-only');
+    mkdirSync(dir, { recursive: true });
+    const bodies = {
+      'playlist.m3u8': playlist(),
+      innocent: innocentPlaylist(),
+      'list.txt': `ffconcat version 1.0\nfile '/etc/passwd'\nfile '${CANARY}'\n`,
+      'stream.sdp':
+        'v=0\no=- 0 0 IN IP4 169.254.169.254\ns=x\nc=IN IP4 169.254.169.254\nt=0 0\nm=video 5004 RTP/AVP 96\n',
+    };
+    for (const [name, body] of Object.entries(bodies)) {
+      const file = tmp(`guard-${name}`);
+      writeFileSync(file, body);
+      await expect(
+        runFfprobe(
+          { ffmpegPath: PRODUCT_FFMPEG, ffprobePath: tracingWrapper('ffprobe', dir) },
+          file,
+        ),
+        name,
+      ).rejects.toBeInstanceOf(InvalidMediaError);
+    }
+    const trace = readTraces(dir);
+    expect(trace.opened.filter((p) => p.includes('passwd') || p.includes('canary'))).toEqual([]);
+    expect(trace.network).toEqual([]);
   });
 
   it('(control) without the guard, ffprobe follows the playlist to a file outside the job', async () => {

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { InvalidMediaError } from '../errors.ts';
 import type { JobRequest } from '../job/message.ts';
@@ -22,6 +22,7 @@ import { planLadder, type PlannedRung } from './ladder.ts';
 import { outputFileKind } from './output-files.ts';
 import { interpretProbe, type SourceInfo } from './probe.ts';
 import { percentDone } from './progress.ts';
+import { sniffNonVideo } from './sniff.ts';
 import { buildThumbnailVtt } from './thumbnails.ts';
 
 export interface MediaLimits {
@@ -95,6 +96,12 @@ export class Transcoder {
 
   /** Reads the source's streams and refuses it, before any decoding, if it breaks a limit. */
   async probe(sourcePath: string, signal?: AbortSignal): Promise<SourceInfo> {
+    const sniffed = sniffNonVideo(await readHead(sourcePath, 4096));
+    if (sniffed) {
+      throw new InvalidMediaError(
+        `the source is ${sniffed}, not a video container: playlists, concat lists, images, image sequences and stream descriptions are refused`,
+      );
+    }
     const info = interpretProbe(await runFfprobe(this.#options.paths, sourcePath, signal));
     checkLimits(info, this.#options.limits);
     return info;
@@ -293,4 +300,15 @@ async function listOutputFiles(outDir: string): Promise<OutputFile[]> {
     files.push({ relativeKey, path, size, ...outputFileKind(relativeKey) });
   }
   return files.sort((a, b) => a.relativeKey.localeCompare(b.relativeKey));
+}
+
+async function readHead(path: string, bytes: number): Promise<Uint8Array> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await file.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
 }

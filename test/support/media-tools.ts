@@ -1,0 +1,11 @@
+import { join } from 'node:path';
+
+/**
+ * The ffmpeg and ffprobe the product runs in the tests: the machine's (Debian's) by default,
+ * or the image's own minimal build when TEST_FFMPEG_DIR names a directory holding it (CI runs
+ * the transcoding tests a second time that way). What the tests use to check outputs and make
+ * clips is always the machine's full ffmpeg: an independent tool.
+ */
+const dir = process.env.TEST_FFMPEG_DIR;
+export const PRODUCT_FFMPEG = dir ? join(dir, 'ffmpeg') : 'ffmpeg';
+export const PRODUCT_FFPROBE = dir ? join(dir, 'ffprobe') : 'ffprobe';
