@@ -4,7 +4,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['imports/**', 'dist/**', 'node_modules/**', '.local/**'] },
+  { ignores: ['imports/**', 'dist/**', 'build/**', 'node_modules/**', '.local/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -99,7 +99,7 @@ describe('the control plane in the charts (the example config)', () => {
     expect(api.ports).toEqual([{ containerPort: port, name: 'http' }]);
     expect(api.livenessProbe?.httpGet).toMatchObject({ path: '/healthz', port });
     expect(api.readinessProbe?.httpGet).toMatchObject({ path: '/readyz', port });
-    expect(api.command).toEqual(['node', '/app/worker/src/api/main.ts']);
+    expect(api.command).toEqual(['node', '/app/api.mjs']);
   });
 
   it('passes the API the environment it reads, tokens from a Secret, and it loads', () => {
@@ -167,7 +167,7 @@ describe('the control plane in the charts (the example config)', () => {
     expect(podSpec.serviceAccountName).toBe('keda-transcoder-control');
     expect(podSpec.securityContext).toEqual(worker.securityContext);
     const c = podSpec.containers[0]!;
-    expect(c.command).toEqual(['node', '/app/worker/src/cli/main.ts']);
+    expect(c.command).toEqual(['node', '/app/cli.mjs']);
     expect(c.args).toEqual(enqueueArgs(control.schedules![0]!.job));
     expect(c.args).toContain('$(KT_SCHEDULE_RUN)');
     expect(c.env.find((e) => e.name === 'KT_SCHEDULE_RUN')?.valueFrom).toEqual({

@@ -2,11 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { IMAGE_ENTRY_POINTS, IMAGE_ROOT } from '../../charts/constructs/hardening.ts';
 import type { ContainerSpec } from './manifests.ts';
 import { signalGroup, stopGroup } from './pids.ts';
 
-/** The image's WORKDIR: paths under it in a manifest's command are the repository's files. */
-export const IMAGE_ROOT = '/app';
+/** Bundles the image runs, by their path in the image, and the source each is built from. */
+const SOURCES = new Map<string, string>(
+  Object.values(IMAGE_ENTRY_POINTS).map((e) => [`${IMAGE_ROOT}/${e.bundle}`, e.source]),
+);
 
 export interface PodOptions {
   readonly name: string;
@@ -32,8 +35,8 @@ export interface PodExit {
 }
 
 /**
- * One container of a pod, run as a local process group: the manifest's command with /app
- * mapped to the repository, its environment resolved as the kubelet would (values, the pod's
+ * One container of a pod, run as a local process group: the manifest's command with the
+ * image's bundles mapped to their sources in the repository, its environment resolved as the kubelet would (values, the pod's
  * name and labels, Secrets), its volume mounts as directories of its own, and only PATH from
  * this machine's environment. Killing the pod kills its whole group, ffmpeg included, as a
  * container runtime would.
@@ -105,8 +108,14 @@ export function resolveCommand(
     s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name?: string) =>
       name === undefined ? '$' : (env[name] ?? whole),
     );
-  const map = (s: string) =>
-    s === IMAGE_ROOT || s.startsWith(`${IMAGE_ROOT}/`) ? root + s.slice(IMAGE_ROOT.length) : s;
+  // An entry point of the image runs from its source; other /app paths are the repository's.
+  const map = (s: string) => {
+    const source = SOURCES.get(s);
+    if (source) return join(root, source);
+    return s === IMAGE_ROOT || s.startsWith(`${IMAGE_ROOT}/`)
+      ? root + s.slice(IMAGE_ROOT.length)
+      : s;
+  };
   const [first, ...rest] = container.command.map(expand);
   // The image's node is this machine's Node 24.
   const command = [first === 'node' ? process.execPath : map(first!), ...rest.map(map)];

@@ -7,9 +7,13 @@ import { ROOT } from './env.ts';
  * The worker as a pod runs it: its own process group (so a kill takes ffmpeg with it, as a
  * container runtime does), its environment only, its log to a file.
  */
-export function spawnWorker(env: Record<string, string>, logFile: string) {
-  const child = spawn(process.execPath, [join(ROOT, 'worker', 'src', 'main.ts')], {
-    cwd: ROOT,
+export function spawnWorker(
+  env: Record<string, string>,
+  logFile: string,
+  options: { entry?: string; cwd?: string } = {},
+) {
+  const child = spawn(process.execPath, [options.entry ?? join(ROOT, 'worker', 'src', 'main.ts')], {
+    cwd: options.cwd ?? ROOT,
     env: { PATH: process.env.PATH, ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
@@ -41,7 +41,10 @@ const UI_FILES = {
   '/ui/app.js': { file: join(UI_DIR, 'app.js'), type: 'text/javascript; charset=utf-8' },
   '/ui/app.css': { file: join(UI_DIR, 'app.css'), type: 'text/css; charset=utf-8' },
   '/ui/hls.min.js': {
-    file: createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js'),
+    // The image's bundle carries hls.js's browser build beside the page; the sources use the package.
+    file: existsSync(join(UI_DIR, 'hls.min.js'))
+      ? join(UI_DIR, 'hls.min.js')
+      : createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js'),
     type: 'text/javascript; charset=utf-8',
   },
 } as const;
