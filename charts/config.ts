@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isTimeZone } from '../worker/src/control/cron.ts';
+import { IMAGE_USER } from '../worker/src/image.ts';
 import { validateJobMessage } from '../worker/src/job/message.ts';
 import { parseS3Uri, type S3Location } from '../worker/src/job/s3-uri.ts';
 import { checkCronJobSchedule } from './schedules.ts';
@@ -63,7 +64,7 @@ const Worker = z.strictObject({
   recordTtlDays: z.number().int().positive().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** The numeric user the image runs as (the Dockerfile's USER). */
-  runAsUser: z.number().int().min(1).default(10001),
+  runAsUser: z.number().int().min(1).default(IMAGE_USER),
 });
 
 const Scaling = z.strictObject({

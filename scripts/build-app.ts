@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { IMAGE_ENTRY_POINTS } from '../charts/constructs/hardening.ts';
+import { IMAGE_ENTRY_POINTS } from '../worker/src/image.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const { values } = parseArgs({
