@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects: `unit` (pure code, no servers) and `integration` (the worker against DynamoDB
- * Local and fauxqs on 127.0.0.1, real ffmpeg on clips generated in the run). The local stack
+ * Three projects: `unit` (pure code, no servers), `integration` (the worker against DynamoDB
+ * Local and fauxqs on 127.0.0.1, real ffmpeg on clips generated in the run) and `image` (the
+ * container image against the same stack; run by `npm run test:image`, not by `npm test`). The local stack
  * starts once per run in test/global-setup.ts and is stopped by PID in its teardown.
  */
 export default defineConfig({
@@ -25,6 +26,18 @@ export default defineConfig({
           hookTimeout: 180_000,
           // ffmpeg already uses both cores; two files at a time keeps runs steady.
           maxWorkers: 2,
+        },
+      },
+      {
+        // The built image under podman (scripts/image/ci.sh builds it and sets KT_IMAGE); not
+        // part of `npm test`, which needs no container tooling.
+        test: {
+          name: 'image',
+          include: ['test/image/**/*.test.ts'],
+          globalSetup: ['test/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+          maxWorkers: 1,
         },
       },
     ],
