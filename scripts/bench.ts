@@ -1,26 +1,50 @@
 /**
- * `npm run bench`: speed measured side by side in one run on this machine (ratios, not
+ * `npm run bench`: speed and cost measured side by side in one run on this machine (ratios, not
  * absolute times, are what carry over to other machines).
  *
- *   npm run bench                 the ladder on camera, screen and animation sources
- *   npm run bench -- --sweep      x264 preset / scaler / threads sweep (how the defaults were chosen)
- *   npm run bench -- --smoke      a quick pass (CI): short sources, one run
- *   --runs N  --seconds S         repetitions (median reported) and source length
+ *   npm run bench                 every section below
+ *   npm run bench -- --smoke      a quick pass (CI, under a minute): short sources, few runs
+ *   npm run bench -- --sweep      add the x264 preset / scaler / threads sweep
+ *   --only ladder,job,cold,stats  some sections (cost needs ladder)
+ *   --runs N  --seconds S         ladder repetitions (median reported) and source length
  *
- * Prints a table and writes the figures as JSON under bench-results/.
+ * Sections: the ladder (one ffmpeg per rung vs the single-decode ladder vs an encoder-only
+ * floor), a full worker job against the local stack (the worker's overhead beside ffmpeg), cold
+ * start (to the first ReceiveMessage vs a bare `node -e 0`), the stats call with 10 jobs and with
+ * 10,000, and the cost per source minute on Fargate beside MediaConvert. Prints tables and writes
+ * the figures as JSON under bench-results/. Nothing here asserts a timing.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { parseDeploymentConfig } from '../charts/config.ts';
+import { fargateSize } from '../charts/constructs/fargate-size.ts';
+import { benchColdStart, bundleSdkFloor, type ColdStartResult } from './bench/cold-start.ts';
+import {
+  fargateCostPerSourceMinute,
+  fargatePodHourly,
+  mediaConvertCostPerSourceMinute,
+  PRICES,
+  type PodSize,
+} from './bench/cost.ts';
 import { benchLadder, type LadderResult } from './bench/ladder.ts';
 import { benchSources } from './bench/sources.ts';
+import { benchStats, type StatsResult } from './bench/stats.ts';
 import { sweepPoint, type SweepPoint } from './bench/sweep.ts';
+import { benchWorkerJob, type WorkerJobResult } from './bench/worker-job.ts';
+import { startLocalStack, type LocalStack } from './local-stack/index.ts';
+
+const SECTIONS = ['ladder', 'job', 'cold', 'stats', 'cost'] as const;
+type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
     sweep: { type: 'boolean', default: false },
+    only: { type: 'string' },
     runs: { type: 'string' },
     seconds: { type: 'string' },
   },
@@ -28,6 +52,14 @@ const { values } = parseArgs({
 const smoke = values.smoke;
 const runs = Number(values.runs ?? (smoke ? 1 : 3));
 const seconds = Number(values.seconds ?? (smoke ? 2 : 10));
+const only = new Set<Section>(
+  values.only ? (values.only.split(',').map((x) => x.trim()) as Section[]) : SECTIONS,
+);
+for (const s of only) {
+  if (!SECTIONS.includes(s))
+    throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`);
+}
+if (only.has('cost') && !only.has('ladder')) only.add('ladder');
 const root = join(import.meta.dirname, '..');
 const dir = join(root, '.local', 'bench');
 const machine = {
@@ -35,70 +67,289 @@ const machine = {
   model: cpus()[0]?.model ?? 'unknown',
   memoryGiB: Math.round(totalmem() / 2 ** 30),
   node: process.version,
+  ffmpeg: execFileSync('ffmpeg', ['-hide_banner', '-version'], { encoding: 'utf8' }).split('\n')[0],
 };
 
 const started = Date.now();
-const sources = await benchSources(dir, seconds, smoke ? ['screen'] : undefined);
 const report: {
   machine: typeof machine;
   date: string;
+  smoke: boolean;
   ladder: LadderResult[];
+  job?: WorkerJobResult;
+  cold?: ColdStartResult;
+  stats?: StatsResult;
+  cost?: CostReport;
   sweep?: SweepPoint[];
-} = {
-  machine,
-  date: new Date().toISOString(),
-  ladder: [],
-};
+} = { machine, date: new Date().toISOString(), smoke, ladder: [] };
 
 console.log(
-  `machine: ${machine.cpus} x ${machine.model}, ${machine.memoryGiB} GiB, Node ${machine.node}`,
+  `machine: ${machine.cpus} x ${machine.model}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.ffmpeg}`,
 );
-console.log(
-  `\nLadder: standard 1080p..144p, HLS + MP4, ${seconds} s 1080p30 sources, median of ${runs} run(s)`,
-);
-console.log(
-  '  (a) one ffmpeg per rung   (b) single-decode ladder   (c) encoder-only floor: same encodes from',
-);
-console.log('  pre-decoded frames   (d) decoding the source once, alone: work no ladder avoids');
-console.log(
-  pad([
-    'source',
-    'a CPU-s',
-    'b CPU-s',
-    'c CPU-s',
-    'd CPU-s',
-    'b/a',
-    'best b/a',
-    'b/c',
-    'b/(c+d)',
-    'b wall',
-    'realtime',
-  ]),
-);
-for (const source of sources) {
-  const r = await benchLadder(source, { workDir: join(dir, 'work'), runs });
-  report.ladder.push(r);
-  // What a perfect single-decode ladder would save against (a): the n-1 extra decodes.
-  const best =
-    (r.naive.cpuSeconds - (r.rungs.length - 1) * r.decode.cpuSeconds) / r.naive.cpuSeconds;
+
+// ---- the ladder ----
+const sources = only.has('ladder')
+  ? await benchSources(dir, seconds, smoke ? ['screen'] : undefined)
+  : [];
+if (only.has('ladder')) {
+  console.log(
+    `\nLadder: standard 1080p..144p, HLS + MP4, ${seconds} s 1080p30 sources, median of ${runs} run(s); ratios pair by pair`,
+  );
+  console.log(
+    '  (a) one ffmpeg per rung   (b) single-decode ladder   (c) encoder-only floor: the same encodes',
+  );
+  console.log(
+    '  from pre-decoded frames   (d) decoding the source once, alone: work no ladder avoids',
+  );
+  console.log('  targets: b/a <= 0.65 in CPU, b/c <= 1.2');
   console.log(
     pad([
-      r.source,
-      r.naive.cpuSeconds.toFixed(1),
-      r.single.cpuSeconds.toFixed(1),
-      r.floor.cpuSeconds.toFixed(1),
-      r.decode.cpuSeconds.toFixed(1),
-      r.ratios.singleToNaiveCpu.toFixed(2),
-      best.toFixed(2),
-      r.ratios.singleToFloorCpu.toFixed(2),
-      r.ratios.singleToFloorPlusDecodeCpu.toFixed(2),
-      `${r.single.wallSeconds.toFixed(1)} s`,
-      `${r.ratios.realtimeFactor.toFixed(2)}x`,
+      'source',
+      'a CPU-s',
+      'b CPU-s',
+      'c CPU-s',
+      'd CPU-s',
+      'b/a CPU',
+      'b/a wall',
+      'best b/a',
+      'b/c',
+      'b/(c+d)',
+      'b wall',
+      'realtime',
     ]),
+  );
+  for (const source of sources) {
+    const r = await benchLadder(source, { workDir: join(dir, 'work'), runs });
+    report.ladder.push(r);
+    // What a perfect single-decode ladder would save against (a): the n-1 extra decodes.
+    const best =
+      (r.naive.cpuSeconds - (r.rungs.length - 1) * r.decode.cpuSeconds) / r.naive.cpuSeconds;
+    console.log(
+      pad([
+        r.source,
+        r.naive.cpuSeconds.toFixed(1),
+        r.single.cpuSeconds.toFixed(1),
+        r.floor.cpuSeconds.toFixed(1),
+        r.decode.cpuSeconds.toFixed(1),
+        mark(r.ratios.singleToNaiveCpu, 0.65),
+        r.ratios.singleToNaiveWall.toFixed(2),
+        best.toFixed(2),
+        mark(r.ratios.singleToFloorCpu, 1.2),
+        r.ratios.singleToFloorPlusDecodeCpu.toFixed(2),
+        `${r.single.wallSeconds.toFixed(1)} s`,
+        `${r.ratios.realtimeFactor.toFixed(2)}x`,
+      ]),
+    );
+  }
+}
+
+// ---- sections against the local stack ----
+let stack: LocalStack | undefined;
+if (only.has('job') || only.has('cold') || only.has('stats')) {
+  stack = await startLocalStack({ stateDir: join(dir, 'stack') });
+  // In-process clients (the stats section) use the SDK's default chain, as in a pod.
+  process.env.AWS_ACCESS_KEY_ID ??= stack.credentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY ??= stack.credentials.secretAccessKey;
+}
+try {
+  const app = join(dir, 'app');
+  if (only.has('job') || only.has('cold')) {
+    execFileSync(process.execPath, [join(root, 'scripts', 'build-app.ts'), '--outdir', app], {
+      cwd: root,
+      stdio: 'ignore',
+    });
+  }
+
+  if (only.has('job') && stack) {
+    const jobSeconds = smoke ? 2 : 30;
+    const [source] = await benchSources(dir, jobSeconds, [smoke ? 'screen' : 'camera']);
+    const jobRuns = smoke ? 1 : 3;
+    console.log(
+      `\nWorker job: a full job against the local stack (receive, claim, download, probe, transcode,`,
+    );
+    console.log(
+      `  upload, record, delete, exit), ${source!.name} ${jobSeconds} s 1080p30, the bundled worker, median of ${jobRuns}`,
+    );
+    console.log('  overhead = (job - ffmpeg) / job, pair by pair; target <= 3% of wall time');
+    const r = await benchWorkerJob(stack, source!, {
+      runs: jobRuns,
+      workDir: join(dir, 'job'),
+      entry: join(app, 'worker.mjs'),
+    });
+    report.job = r;
+    console.log(pad(['', 'job', 'ffmpeg', 'ffprobe', 'download', 'upload', 'overhead', 'CPU ovh']));
+    console.log(
+      pad([
+        'wall s',
+        r.job.wallSeconds.toFixed(2),
+        r.ffmpeg.wallSeconds.toFixed(2),
+        r.ffprobe.wallSeconds.toFixed(2),
+        r.steps.download.toFixed(2),
+        r.steps.upload.toFixed(2),
+        mark(r.overhead.wallShare, 0.03, percent),
+        percent(r.overhead.cpuShare),
+      ]),
+    );
+    console.log(
+      pad([
+        'CPU s',
+        r.job.cpuSeconds.toFixed(2),
+        r.ffmpeg.cpuSeconds.toFixed(2),
+        r.ffprobe.cpuSeconds.toFixed(2),
+      ]),
+    );
+  }
+
+  if (only.has('cold') && stack) {
+    const coldRuns = smoke ? 3 : 15;
+    console.log(
+      `\nCold start: spawn to the first ReceiveMessage at SQS vs spawn to exit of \`node -e 0\`, median of ${coldRuns} pairs; target <= 3x`,
+    );
+    const r = await benchColdStart(stack, {
+      runs: coldRuns,
+      floor: await bundleSdkFloor(join(dir, 'floor')),
+      entries: [
+        { name: 'bundle (image)', path: join(app, 'worker.mjs') },
+        { name: 'TypeScript source', path: join(root, 'worker', 'src', 'main.ts') },
+      ],
+    });
+    report.cold = r;
+    console.log(
+      '  SDK floor: the SQS client alone sending one ReceiveMessage, bundled the same way (scripts/bench/sdk-floor.ts)',
+    );
+    console.log(pad(['to first receive', 'ms', 'node -e 0', 'ratio', 'vs floor'], 20));
+    for (const e of r.entries) {
+      console.log(
+        pad(
+          [
+            e.entry,
+            e.firstReceiveMs.toFixed(0),
+            r.bareNodeMs.toFixed(0),
+            e.entry === 'SDK floor' ? e.ratio.toFixed(2) : mark(e.ratio, 3),
+            e.ratioToFloor?.toFixed(2) ?? '',
+          ],
+          20,
+        ),
+      );
+    }
+  }
+
+  if (only.has('stats') && stack) {
+    const large = smoke ? 500 : 10_000;
+    const calls = smoke ? 10 : 50;
+    console.log(
+      `\nStats: the API's stats call (counters + queue depths) with 10 jobs recorded and with ${large}, ${calls} alternating pairs; target <= 1.2x`,
+    );
+    const r = await benchStats(stack, { small: 10, large, calls });
+    report.stats = r;
+    console.log(pad(['jobs', 'median ms'], 12));
+    console.log(pad([String(r.small.jobs), r.small.medianMs.toFixed(2)], 12));
+    console.log(pad([String(r.large.jobs), r.large.medianMs.toFixed(2)], 12));
+    console.log(
+      `  ratio ${mark(r.ratio, 1.2)}; exact counts: ${r.exact ? 'yes' : 'NO'}; recording ${large} jobs took ${r.large.recordSeconds.toFixed(0)} s`,
+    );
+  }
+} finally {
+  await stack?.stop();
+}
+
+// ---- cost ----
+interface CostReport {
+  readonly prices: typeof PRICES;
+  readonly pod: PodSize & { readonly hourly: number; readonly from: string };
+  readonly workerCpuOverhead: number;
+  readonly perSource: readonly {
+    readonly source: string;
+    readonly cpuSecondsPerSourceMinute: number;
+    readonly efficiency: number;
+    readonly podSeconds: number;
+    readonly fargate: number;
+    readonly mediaConvert: number;
+    readonly mediaConvertOutputs: number;
+    readonly ratio: number;
+  }[];
+}
+if (only.has('cost') && report.ladder.length > 0) {
+  const envFile = join(root, 'charts', 'environments', 'example.yaml');
+  const config = parseDeploymentConfig(parseYaml(readFileSync(envFile, 'utf8')), envFile);
+  const size = fargateSize(config.worker.cpu, config.worker.memoryMiB);
+  const pod: PodSize = {
+    vcpu: size.vcpu,
+    memoryGiB: size.memoryGiB,
+    ephemeralGiB: config.worker.workVolumeGiB + 1,
+  };
+  // The worker's own CPU beside ffmpeg, from the job section when it ran (else none assumed).
+  const workerCpuOverhead = report.job?.overhead.cpuShare ?? 0;
+  const perSource = report.ladder.map((l) => {
+    const heights = l.rungs.map((r) => Number.parseInt(r, 10));
+    const cpuPerMinute = ((l.single.cpuSeconds / l.seconds) * 60) / (1 - workerCpuOverhead);
+    const efficiency = l.single.cpuSeconds / (l.single.wallSeconds * machine.cpus);
+    const fargate = fargateCostPerSourceMinute(cpuPerMinute, pod, efficiency);
+    const mc = mediaConvertCostPerSourceMinute(heights, 2);
+    return {
+      source: l.source,
+      cpuSecondsPerSourceMinute: round(cpuPerMinute),
+      efficiency: round(efficiency),
+      podSeconds: round(fargate.podSeconds),
+      fargate: fargate.dollars,
+      mediaConvert: mc.dollars,
+      mediaConvertOutputs: mc.outputs,
+      ratio: round(mc.dollars / fargate.dollars),
+    };
+  });
+  report.cost = {
+    prices: PRICES,
+    pod: { ...pod, hourly: fargatePodHourly(pod), from: 'charts/environments/example.yaml' },
+    workerCpuOverhead,
+    perSource,
+  };
+  console.log(
+    `\nCost per source minute (list prices ${PRICES.region}, recorded ${PRICES.recorded}; scripts/bench/cost.ts)`,
+  );
+  console.log(
+    `  Fargate pod ${pod.vcpu} vCPU / ${pod.memoryGiB} GB / ${pod.ephemeralGiB} GiB storage = $${fargatePodHourly(pod).toFixed(5)}/h, from (b)'s CPU-s + the worker's ${percent(workerCpuOverhead)};`,
+  );
+  console.log(
+    '  MediaConvert Basic tier, the same ladder: every rung in HLS and MP4 is an output (HD from 720p)',
+  );
+  console.log(
+    pad(
+      [
+        'source',
+        'CPU-s/min',
+        'vCPU use',
+        'pod s/min',
+        'Fargate $',
+        'MC outputs',
+        'MC $',
+        'MC/Fargate',
+      ],
+      11,
+    ),
+  );
+  for (const c of perSource) {
+    console.log(
+      pad(
+        [
+          c.source,
+          c.cpuSecondsPerSourceMinute.toFixed(0),
+          percent(c.efficiency),
+          c.podSeconds.toFixed(0),
+          c.fargate.toFixed(5),
+          String(c.mediaConvertOutputs),
+          c.mediaConvert.toFixed(4),
+          `${c.ratio.toFixed(0)}x`,
+        ],
+        11,
+      ),
+    );
+  }
+  console.log(
+    "  (a job shorter than a minute pays Fargate's one-minute minimum; image pull and pod start are billed too)",
   );
 }
 
-if (values.sweep) {
+if (values.sweep && sources.length > 0) {
   report.sweep = [];
   console.log(
     '\nx264 sweep (single-decode ladder, MP4 only): CPU-s, total MiB, SSIM of the top rung vs source',
@@ -137,6 +388,19 @@ const file = join(
 writeFileSync(file, JSON.stringify(report, null, 2));
 console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s; figures in ${file}`);
 
-function pad(cells: string[]): string {
-  return cells.map((c, i) => (i === 0 ? c.padEnd(10) : c.padStart(9))).join(' ');
+function pad(cells: string[], first = 10): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(first) : c.padStart(9))).join(' ');
+}
+
+/** A figure with its target: "0.58 ok" or "0.71 MISS" (printed, never asserted). */
+function mark(value: number, target: number, format = (n: number) => n.toFixed(2)): string {
+  return `${format(value)} ${value <= target ? 'ok' : 'MISS'}`;
+}
+
+function percent(n: number): string {
+  return `${(n * 100).toFixed(1)}%`;
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
 }

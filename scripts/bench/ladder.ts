@@ -34,6 +34,7 @@ export interface LadderResult {
   readonly decode: Cost;
   readonly ratios: {
     readonly singleToNaiveCpu: number;
+    readonly singleToNaiveWall: number;
     readonly singleToFloorCpu: number;
     readonly singleToFloorPlusDecodeCpu: number;
     readonly realtimeFactor: number;
@@ -157,11 +158,32 @@ export async function benchLadder(
     single,
     floor,
     decode,
+    // Pair by pair: each run's ratio from the four measurements taken back to back, then the
+    // median, so a noisy moment skews one pair rather than one side of every ratio.
     ratios: {
-      singleToNaiveCpu: round(single.cpuSeconds / naive.cpuSeconds),
-      singleToFloorCpu: round(single.cpuSeconds / floor.cpuSeconds),
-      singleToFloorPlusDecodeCpu: round(single.cpuSeconds / (floor.cpuSeconds + decode.cpuSeconds)),
-      realtimeFactor: round(source.seconds / single.wallSeconds),
+      singleToNaiveCpu: pairwise(
+        samples.single,
+        samples.naive,
+        (b, a) => b.cpuSeconds / a.cpuSeconds,
+      ),
+      singleToNaiveWall: pairwise(
+        samples.single,
+        samples.naive,
+        (b, a) => b.wallSeconds / a.wallSeconds,
+      ),
+      singleToFloorCpu: pairwise(
+        samples.single,
+        samples.floor,
+        (b, c) => b.cpuSeconds / c.cpuSeconds,
+      ),
+      singleToFloorPlusDecodeCpu: round(
+        median(
+          samples.single.map(
+            (b, i) => b.cpuSeconds / (samples.floor[i]!.cpuSeconds + samples.decode[i]!.cpuSeconds),
+          ),
+        ),
+      ),
+      realtimeFactor: round(median(samples.single.map((b) => source.seconds / b.wallSeconds))),
     },
   };
 }
@@ -183,6 +205,14 @@ async function probeRaw(path: string): Promise<Awaited<ReturnType<typeof runFfpr
     path,
   ]);
   return JSON.parse(stdout) as Awaited<ReturnType<typeof runFfprobe>>;
+}
+
+function pairwise(
+  xs: readonly Cost[],
+  ys: readonly Cost[],
+  ratio: (x: Cost, y: Cost) => number,
+): number {
+  return round(median(xs.map((x, i) => ratio(x, ys[i]!))));
 }
 
 function round(n: number): number {

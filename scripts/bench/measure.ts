@@ -13,14 +13,24 @@ export interface Cost {
 export async function measure(
   command: string,
   args: readonly string[],
-  options: { cwd?: string } = {},
+  options: {
+    cwd?: string;
+    /** The command's whole environment (default: this process's). */
+    env?: NodeJS.ProcessEnv;
+    /** Keep the command's stdout here (default: discarded). */
+    stdoutFile?: string;
+  } = {},
 ): Promise<Cost> {
   const script =
-    'start=$(date +%s%N); "$@" >/dev/null 2>"$BENCH_STDERR"; rc=$?; end=$(date +%s%N); times; echo "wall $start $end"; exit $rc';
+    'start=$(date +%s%N); "$@" >"$BENCH_STDOUT" 2>"$BENCH_STDERR"; rc=$?; end=$(date +%s%N); times; echo "wall $start $end"; exit $rc';
   const stderrFile = `/tmp/bench-stderr-${process.pid}`;
   const child = spawn('bash', ['-c', script, 'bench', command, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, BENCH_STDERR: stderrFile },
+    env: {
+      ...(options.env ?? process.env),
+      BENCH_STDERR: stderrFile,
+      BENCH_STDOUT: options.stdoutFile ?? '/dev/null',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
