@@ -31,6 +31,18 @@ export function fluentCommand(paths: FfmpegPaths, inv: FfmpegInvocation): Ffmpeg
   for (const output of inv.outputs) {
     command.output(output.target).outputOptions([...output.options]);
   }
+  // fluent-ffmpeg runs `ffmpeg -formats` and `ffmpeg -encoders` before every command (to check
+  // -f and codec options, and to add `-strict experimental` after -acodec/-vcodec, which these
+  // arguments never use), caching the answers per process: with one job per process, two extra
+  // ffmpeg starts (0.2 s) on every job. The arguments are ours, pinned by tests against the
+  // ffmpeg the image ships, and ffmpeg names a missing muxer or encoder itself. Tested: a
+  // transcode starts ffmpeg once.
+  const internals = command as unknown as {
+    _checkCapabilities: (cb: (err?: Error) => void) => void;
+    availableEncoders: (cb: (err: Error | null, encoders: object) => void) => void;
+  };
+  internals._checkCapabilities = (cb) => cb();
+  internals.availableEncoders = (cb) => cb(null, {});
   return command;
 }
 
