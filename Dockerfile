@@ -35,7 +35,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY tsconfig.json ./
 COPY worker ./worker
-COPY scripts/build-app.ts ./scripts/build-app.ts
+COPY scripts/build-app.ts scripts/bundle-options.ts ./scripts/
 RUN node scripts/build-app.ts --outdir /out/app
 
 # ---- runtime ----

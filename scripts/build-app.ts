@@ -11,6 +11,7 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { IMAGE_ENTRY_POINTS } from '../worker/src/image.ts';
+import { NODE_BUNDLE_OPTIONS } from './bundle-options.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -26,29 +27,10 @@ const result = await build({
   ),
   outdir: out,
   outExtension: { '.js': '.mjs' },
-  bundle: true,
+  ...NODE_BUNDLE_OPTIONS,
   splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node24',
-  minifyWhitespace: true,
-  minifySyntax: true,
-  keepNames: true,
   legalComments: 'linked',
   metafile: true,
-  // CommonJS dependencies use require() and __dirname (fluent-ffmpeg does); give the ES
-  // module bundle both.
-  banner: {
-    js: [
-      "import { createRequire as __ktRequire } from 'node:module';",
-      "import { fileURLToPath as __ktPath } from 'node:url';",
-      "import { dirname as __ktDirname } from 'node:path';",
-      'const require = __ktRequire(import.meta.url);',
-      'const __filename = __ktPath(import.meta.url);',
-      'const __dirname = __ktDirname(__filename);',
-    ].join(' '),
-  },
-  logLevel: 'warning',
 });
 writeFileSync(join(out, '..', `${basename(out)}-meta.json`), JSON.stringify(result.metafile));
 

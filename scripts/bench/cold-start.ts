@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { localClients, workerEnvironment, type StackEndpoints } from '../local-stack/index.ts';
 import { provision } from '../local-stack/provision.ts';
+import { NODE_BUNDLE_OPTIONS } from '../bundle-options.ts';
 import { median } from './measure.ts';
 
 export interface ColdStartResult {
@@ -90,19 +91,9 @@ export async function bundleSdkFloor(outdir: string): Promise<string> {
   const { build } = await import('esbuild');
   const outfile = join(outdir, 'sdk-floor.mjs');
   await build({
+    ...NODE_BUNDLE_OPTIONS,
     entryPoints: [join(import.meta.dirname, 'sdk-floor.ts')],
     outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node24',
-    minifyWhitespace: true,
-    minifySyntax: true,
-    keepNames: true,
-    banner: {
-      js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);",
-    },
-    logLevel: 'warning',
   });
   return outfile;
 }
