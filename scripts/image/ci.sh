@@ -32,9 +32,11 @@ echo "image: base ready at $((SECONDS - started)) s"
 
 # Behind a TLS-intercepting proxy (as here) npm needs the machine's CA bundle during the build;
 # the Dockerfile takes its path as a build argument and the file is mounted, not copied.
+# Without NODE_EXTRA_CA_CERTS, the machine's own trust store (which holds such a proxy's CA).
+ca=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
 ca_args=()
-if [[ -n "${NODE_EXTRA_CA_CERTS:-}" && -f "$NODE_EXTRA_CA_CERTS" ]]; then
-  ca_args=(-v "$NODE_EXTRA_CA_CERTS:/etc/ssl/certs/build-ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/etc/ssl/certs/build-ca.crt)
+if [[ -f "$ca" ]]; then
+  ca_args=(-v "$ca:/etc/ssl/certs/build-ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/etc/ssl/certs/build-ca.crt)
 fi
 buildah --storage-driver vfs bud --isolation chroot --pull=never --layers \
   --build-arg "REVISION=$(git rev-parse HEAD 2>/dev/null || echo unknown)" \
