@@ -50,7 +50,8 @@ export async function measure(
   };
 }
 
-function parseDuration(text: string): number {
+/** A duration as bash's `times` prints it: "1m2.345s". */
+export function parseDuration(text: string): number {
   const match = /^(\d+)m([\d.]+)s$/.exec(text);
   if (!match) throw new Error(`unexpected times output: ${text}`);
   return Number(match[1]) * 60 + Number(match[2]);

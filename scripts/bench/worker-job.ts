@@ -1,13 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  createReadStream,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Upload } from '@aws-sdk/lib-storage';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { localClients, workerEnvironment, type StackEndpoints } from '../local-stack/index.ts';
 import { provision } from '../local-stack/provision.ts';
-import { measure, median, type Cost } from './measure.ts';
+import { measure, median, parseDuration, type Cost } from './measure.ts';
 import type { BenchSource } from './sources.ts';
-import { createReadStream } from 'node:fs';
 
 /** One full job, as a pod runs it, split into the ffmpeg work and everything else. */
 export interface WorkerJobResult {
@@ -187,7 +193,7 @@ function readToolLog(file: string): ToolRun[] {
         tool: tool!,
         startNs: BigInt(start!),
         endNs: BigInt(end!),
-        cpuSeconds: duration(user!) + duration(sys!),
+        cpuSeconds: parseDuration(user!) + parseDuration(sys!),
       };
     });
 }
@@ -227,12 +233,6 @@ function unionSeconds(runs: readonly ToolRun[]): number {
   }
   if (end > start) total += end - start;
   return Number(total) / 1e9;
-}
-
-function duration(text: string): number {
-  const m = /^(\d+)m([\d.]+)s$/.exec(text);
-  if (!m) throw new Error(`unexpected times output: ${text}`);
-  return Number(m[1]) * 60 + Number(m[2]);
 }
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { parseDeploymentConfig, queueName, type DeploymentConfig } from '../../charts/config.ts';
 import { inputPrefixes, uploadPrefix } from '../../charts/iam.ts';
-import { LOCAL_CREDENTIALS, localClients, type StackEndpoints } from '../local-stack/index.ts';
+import { localClients, stackEnvironment, type StackEndpoints } from '../local-stack/index.ts';
 import { provision, type Resources } from '../local-stack/provision.ts';
 import { readDeployment, readManifests, readScaledJob, type LocalScaledJob } from './manifests.ts';
 import type { PidFile } from './pids.ts';
@@ -91,13 +91,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
 
   // Only these differ from what a pod in the cluster gets: where AWS is, and the queue URLs.
   const overrides: Record<string, string> = {
-    AWS_REGION: stack.region,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_SQS: stack.sqsEndpoint,
-    AWS_ENDPOINT_URL_S3: stack.s3Endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
-    S3_FORCE_PATH_STYLE: 'true',
+    ...stackEnvironment(stack),
     QUEUE_URL: resources.queueUrl,
     DLQ_URL: resources.deadLetterQueueUrl,
   };

@@ -154,12 +154,8 @@ export function localClients(stack: StackEndpoints): {
   };
 }
 
-/** The environment a worker process needs to run against the stack. */
-export function workerEnvironment(
-  stack: StackEndpoints,
-  resources: Resources,
-  extra: Record<string, string> = {},
-): Record<string, string> {
+/** Where AWS is on the local stack: the region, the local credentials and the endpoints. */
+export function stackEnvironment(stack: StackEndpoints): Record<string, string> {
   return {
     AWS_REGION: stack.region,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -168,6 +164,17 @@ export function workerEnvironment(
     AWS_ENDPOINT_URL_S3: stack.s3Endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
     S3_FORCE_PATH_STYLE: 'true',
+  };
+}
+
+/** The environment a worker process needs to run against the stack. */
+export function workerEnvironment(
+  stack: StackEndpoints,
+  resources: Resources,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...stackEnvironment(stack),
     QUEUE_URL: resources.queueUrl,
     DLQ_URL: resources.deadLetterQueueUrl,
     TABLE_NAME: resources.tableName,

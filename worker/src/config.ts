@@ -150,9 +150,8 @@ function parseEnv<S extends z.ZodObject>(
   return parsed.data;
 }
 
-/** Reads and validates the worker's environment; throws one ConfigError naming every bad field. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const e = parseEnv(EnvSchema, env, crossFieldIssues);
+/** What every entry point reads the same way: where AWS, the queue, table and outputs are. */
+function commonConfig(e: z.output<z.ZodObject<typeof CommonShape>>) {
   return {
     region: e.AWS_REGION,
     endpoints: {
@@ -167,6 +166,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tableName: e.TABLE_NAME,
     output: e.OUTPUT_URI,
     maxReceiveCount: e.MAX_RECEIVE_COUNT,
+    logLevel: e.LOG_LEVEL,
+    maxMessageBytes: e.MAX_MESSAGE_BYTES,
+  };
+}
+
+/** Reads and validates the worker's environment; throws one ConfigError naming every bad field. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const e = parseEnv(EnvSchema, env, crossFieldIssues);
+  return {
+    ...commonConfig(e),
     receiveWaitSeconds: e.RECEIVE_WAIT_SECONDS,
     idleTimeoutSeconds: e.IDLE_TIMEOUT_SECONDS,
     visibilityTimeoutSeconds: e.VISIBILITY_TIMEOUT_SECONDS,
@@ -176,10 +185,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     workDir: e.WORK_DIR,
     workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}`,
-    logLevel: e.LOG_LEVEL,
     ffmpegPath: e.FFMPEG_PATH,
     ffprobePath: e.FFPROBE_PATH,
-    maxMessageBytes: e.MAX_MESSAGE_BYTES,
     maxInputBytes: e.MAX_INPUT_BYTES,
     maxDurationSeconds: e.MAX_DURATION_SECONDS,
     maxDimension: e.MAX_DIMENSION,
@@ -279,22 +286,8 @@ export const CONTROL_ENV_NAMES = Object.keys(ControlEnvSchema.shape) as ControlE
 export function loadControlConfig(env: NodeJS.ProcessEnv = process.env): ControlConfig {
   const e = parseEnv(ControlEnvSchema, env);
   return {
-    region: e.AWS_REGION,
-    endpoints: {
-      ...optional('sqs', e.AWS_ENDPOINT_URL_SQS ?? e.AWS_ENDPOINT_URL),
-      ...optional('s3', e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL),
-      ...optional('dynamodb', e.AWS_ENDPOINT_URL_DYNAMODB ?? e.AWS_ENDPOINT_URL),
-    },
+    ...commonConfig(e),
     ...optional('schedulerEndpoint', e.AWS_ENDPOINT_URL_SCHEDULER ?? e.AWS_ENDPOINT_URL),
-    s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,
-    awsMaxAttempts: e.AWS_MAX_ATTEMPTS,
-    queueUrl: e.QUEUE_URL,
-    deadLetterQueueUrl: e.DLQ_URL,
-    tableName: e.TABLE_NAME,
-    output: e.OUTPUT_URI,
-    maxReceiveCount: e.MAX_RECEIVE_COUNT,
-    logLevel: e.LOG_LEVEL,
-    maxMessageBytes: e.MAX_MESSAGE_BYTES,
     apiTokens: e.API_TOKENS ?? [],
     apiHost: e.API_HOST,
     apiPort: e.API_PORT,
