@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidMediaError } from '../../worker/src/errors.ts';
 import { DLQ_ATTRIBUTES } from '../../worker/src/job/ports.ts';
 import { runFfprobe } from '../../worker/src/transcode/ffmpeg.ts';
+import { cencEncrypted, undecodableVideo } from '../support/device-clips.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, ROOT, type TestEnv } from '../support/env.ts';
 import { PRODUCT_FFMPEG, PRODUCT_FFPROBE } from '../support/media-tools.ts';
@@ -248,22 +249,17 @@ describe('hostile and broken sources', () => {
       reason: /the source has audio but no video stream/,
     },
     {
-      name: 'two video streams',
-      key: 'in/multicam.mkv',
-      body: made(
-        'multicam.mkv',
-        '-i',
-        clip({ seconds: 2, width: 160, height: 90, audio: false }),
-        '-i',
-        clip({ seconds: 2, width: 160, height: 90, audio: false }),
-        '-map',
-        '0:v',
-        '-map',
-        '1:v',
-        '-c',
-        'copy',
-      ),
-      reason: /the source has 2 video streams; only files with exactly one are accepted/,
+      name: 'a CENC-encrypted MP4',
+      key: 'in/protected.mp4',
+      body: file(() => cencEncrypted()),
+      reason:
+        /^the source is encrypted \(DRM\) \(Common Encryption, cenc\) and cannot be transcoded/,
+    },
+    {
+      name: 'an MP4 whose video bitstream is noise',
+      key: 'in/noise.mp4',
+      body: file(() => undecodableVideo()),
+      reason: /^the source cannot be decoded: no frame of its h264 video could be decoded/,
     },
     {
       name: 'dimensions over the limit',

@@ -32,6 +32,24 @@ export class InvalidMediaError extends TranscoderError {
   readonly code = 'INVALID_MEDIA';
 }
 
+/** ffmpeg has no decoder for one of the source's streams; the transcoder may go on without it. */
+export class MissingDecoderError extends InvalidMediaError {
+  readonly stream: number;
+  readonly codec: string;
+
+  constructor(message: string, options: ErrorOptions & { stream: number; codec: string }) {
+    super(message, options);
+    this.stream = options.stream;
+    this.codec = options.codec;
+  }
+}
+
+/** The source is DRM-protected (Common Encryption, encrypted WebM): no key, no picture. */
+export class EncryptedMediaError extends TranscoderError {
+  readonly retryable = false;
+  readonly code = 'ENCRYPTED_MEDIA';
+}
+
 /** ffmpeg ran and refused or failed on the input; `stderrTail` keeps its last lines. */
 export class TranscodeFailedError extends TranscoderError {
   readonly retryable: boolean;

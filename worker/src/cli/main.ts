@@ -77,6 +77,7 @@ function jobBody(
     formats?: string;
     thumbnails?: string | boolean;
     output?: string;
+    audio?: string;
     message?: string;
   },
 ) {
@@ -102,6 +103,7 @@ function jobBody(
     ...(o.output ? { output: o.output } : {}),
     ...(ladder !== undefined ? { ladder } : {}),
     ...(o.formats ? { formats: o.formats.split(',').map((f) => f.trim()) } : {}),
+    ...(o.audio ? { audio: o.audio } : {}),
     ...(o.thumbnails === true
       ? { thumbnails: true }
       : o.thumbnails
@@ -122,6 +124,10 @@ program
   .option('--formats <list>', 'hls,mp4 (default both)')
   .option('--thumbnails [seconds]', 'thumbnails, every N seconds (default 10)')
   .option('--output <s3-prefix>', 'where the renditions go')
+  .option(
+    '--audio <policy>',
+    'auto (default: encode it, or go on without audio nothing can decode) | required | none',
+  )
   .option('--idempotency-key <key>', 'a retried enqueue with the same key returns the same job')
   .option(
     '--message <json>',
@@ -175,12 +181,14 @@ program
               height: number;
               averageBitrateKbps: number;
             }[];
+            warnings?: string[];
           }
         | undefined;
       if (result?.output) lines.push(`  output  ${result.output}`);
       if (result?.master) lines.push(`  master  ${result.master}`);
       for (const r of result?.renditions ?? [])
         lines.push(`  ${r.name.padEnd(6)} ${r.width}x${r.height} ${r.averageBitrateKbps} kbps`);
+      for (const w of result?.warnings ?? []) lines.push(`  warning ${w}`);
       if (job.error) lines.push(`  error   ${job.error.code}: ${job.error.message}`);
       return lines.join('\n');
     });

@@ -14,7 +14,15 @@ export interface JobRequest {
   readonly ladder: LadderPresetName | readonly RungRequest[];
   readonly formats: readonly OutputFormat[];
   readonly thumbnails: false | { readonly intervalSeconds: number };
+  readonly audio: AudioPolicy;
 }
+
+/**
+ * What to do with the source's audio: `auto` encodes it when it can be decoded and otherwise
+ * goes on without it, saying so in the record; `required` fails a source whose audio cannot be
+ * decoded (or that has none); `none` leaves audio out.
+ */
+export type AudioPolicy = 'auto' | 'required' | 'none';
 
 export interface RungRequest {
   readonly height: number;
@@ -83,6 +91,9 @@ const MessageSchema = z.strictObject({
         ? false
         : { intervalSeconds: t === true ? DEFAULT_THUMBNAIL_INTERVAL_SECONDS : t.intervalSeconds },
     ),
+  audio: z
+    .enum(['auto', 'required', 'none'], { error: 'must be "auto", "required" or "none"' })
+    .default('auto'),
 });
 
 /**

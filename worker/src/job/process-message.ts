@@ -55,8 +55,13 @@ export interface JobResultSummary {
     readonly width: number;
     readonly height: number;
     readonly frameRate: number;
+    /** Whether the outputs carry the source's audio. */
     readonly audio: boolean;
+    /** Where the probe did not take the container's word (frame rate, duration, tracks). */
+    readonly notes?: readonly string[];
   };
+  /** What the person who sent the job should know about the outputs (audio left out, ...). */
+  readonly warnings?: readonly string[];
   readonly renditions: readonly {
     readonly name: string;
     readonly width: number;
@@ -373,6 +378,8 @@ async function runJob(
     });
     const transcodeMs = deps.clock.now() - t;
     log.info({ renditions: result.renditions.map((r) => r.name), ms: transcodeMs }, 'transcoded');
+    if (result.warnings.length > 0)
+      log.warn({ warnings: result.warnings }, 'transcoded with warnings');
 
     onProgress({
       stage: 'uploading',
@@ -404,7 +411,7 @@ function summarize(
   timings: JobResultSummary['timings'],
 ): JobResultSummary {
   const uri = (relativeKey: string) => formatS3Uri(childOf(output, relativeKey));
-  const { video, audio } = result.source;
+  const { video } = result.source;
   return {
     output: formatS3Uri(output),
     ...(result.masterPlaylist ? { master: uri(result.masterPlaylist) } : {}),
@@ -417,8 +424,10 @@ function summarize(
       width: video.displayWidth,
       height: video.displayHeight,
       frameRate: Math.round(video.frameRate * 1000) / 1000,
-      audio: audio !== undefined,
+      audio: result.audio === 'encoded',
+      ...(result.source.notes.length > 0 ? { notes: result.source.notes } : {}),
     },
+    ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
     renditions: result.renditions.map((r) => ({
       name: r.name,
       width: r.width,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildLadderInvocation,
   DEFAULT_ENCODER,
+  fpsExpression,
   scalingParents,
   toArgv,
   type LadderSpec,
@@ -41,7 +42,7 @@ describe('buildLadderInvocation', () => {
       '/work/job/source.mp4',
       '-y',
       '-filter_complex',
-      '[0:v:0]split=2[s0][s1];[s0]scale=w=1280:h=720:flags=bicubic,setsar=1,format=yuv420p,split=2[v0][r0to1];[r0to1]scale=w=640:h=360:flags=bicubic,setsar=1,format=yuv420p[v1];[s1]trim=start=1.2,scale=w=1280:h=720:flags=bicubic,setsar=1[poster]',
+      '[0:0]fps=25,split=2[s0][s1];[s0]scale=w=1280:h=720:flags=bicubic,setsar=1,format=yuv420p,split=2[v0][r0to1];[r0to1]scale=w=640:h=360:flags=bicubic,setsar=1,format=yuv420p[v1];[s1]trim=start=1.2,scale=w=1280:h=720:flags=bicubic,setsar=1[poster]',
       '-map',
       '[v0]',
       '-map',
@@ -116,7 +117,7 @@ describe('buildLadderInvocation', () => {
     });
     const argv = toArgv(inv);
     expect(inv.complexFilter).toBe(
-      '[0:v:0]split=4[s0][s1][s2][s3];' +
+      '[0:0]fps=30,split=4[s0][s1][s2][s3];' +
         '[s0]scale=w=360:h=640:flags=bicubic,setsar=1,format=yuv420p,split=2[v0][r0to2];' +
         '[s1]scale=w=240:h=426:flags=bicubic,setsar=1,format=yuv420p[v1];' +
         '[r0to2]scale=w=144:h=256:flags=bicubic,setsar=1,format=yuv420p[v2];' +
@@ -138,6 +139,32 @@ describe('buildLadderInvocation', () => {
       '-map', '[sprites]', '-q:v', '5', '-f', 'image2', '-start_number', '0', 'thumbnails/sprite_%03d.jpg',
     ]);
     expect(inv.directories).toEqual(['hls/360p', 'hls/240p', 'hls/144p', 'thumbnails']);
+  });
+
+  it('reads the chosen video stream at the probed rate, and times broken audio by its samples', () => {
+    const chosen = sourceInfo({ index: 2, frameRate: 30000 / 1001 });
+    const broken = { ...chosen, audio: { ...chosen.audio!, index: 3, retime: true } };
+    const inv = buildLadderInvocation({
+      ...spec,
+      source: broken,
+      rungs: planLadder(broken, [{ height: 360 }]),
+    });
+    expect(inv.complexFilter.startsWith('[0:2]fps=30000/1001,split=')).toBe(true);
+    const argv = toArgv(inv);
+    expect(argv.slice(argv.indexOf('-filter:a'), argv.indexOf('-filter:a') + 2)).toEqual([
+      '-filter:a',
+      'asetpts=N/SR/TB+STARTPTS',
+    ]);
+    expect(argv).toContain('0:3');
+    expect(toArgv(buildLadderInvocation(spec))).not.toContain('-filter:a');
+  });
+
+  it('writes a frame rate as ffmpeg reads it back exactly', () => {
+    expect(fpsExpression(30000 / 1001)).toBe('30000/1001');
+    expect(fpsExpression(24000 / 1001)).toBe('24000/1001');
+    expect(fpsExpression(25)).toBe('25');
+    expect(fpsExpression(12.5)).toBe('12.5');
+    expect(fpsExpression(14.285714)).toBe('14.2857');
   });
 
   it('only ever lets ffmpeg open local files', () => {

@@ -129,8 +129,12 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
   const branches =
     fromSource.length + (posterBranch === undefined ? 0 : 1) + (thumbBranch === undefined ? 0 : 1);
 
+  // The chosen stream by its index (a file may hold several), at the probe's frame rate: the
+  // outputs are constant-rate at the rate the packets show, whatever the container claims.
   const filters = [
-    `[0:v:0]split=${branches}${range(branches)
+    `[0:${source.video.index}]fps=${fpsExpression(source.video.frameRate)},split=${branches}${range(
+      branches,
+    )
       .map((i) => `[s${i}]`)
       .join('')}`,
     ...rungs.map((r, i) => {
@@ -217,6 +221,10 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
       ...videoOptions,
       ...audioOptions,
       ...(audioRates.length > 0 ? ['-ac', String(Math.min(2, source.audio!.channels))] : []),
+      // Timestamps that do not advance with the samples: time the audio by its sample count.
+      ...(audioRates.length > 0 && source.audio!.retime
+        ? ['-filter:a', 'asetpts=N/SR/TB+STARTPTS']
+        : []),
       '-map_metadata',
       '-1',
       '-f',
@@ -254,6 +262,44 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
     complexFilter: filters.join(';'),
     outputs,
     directories,
+  };
+}
+
+/**
+ * The poster alone, from the first frame of the chosen stream that decodes: the fallback when
+ * the ladder's poster branch found no frame at its time (a damaged or very short stream).
+ */
+export function buildPosterInvocation(spec: {
+  readonly sourcePath: string;
+  readonly source: SourceInfo;
+  readonly top: Pick<PlannedRung, 'width' | 'height'>;
+  readonly cwd: string;
+}): FfmpegInvocation {
+  const width = Math.min(1280, spec.top.width);
+  const height = even((width * spec.top.height) / spec.top.width);
+  return {
+    cwd: spec.cwd,
+    input: spec.sourcePath,
+    inputOptions: [...SAFE_INPUT_OPTIONS],
+    complexFilter: `[0:${spec.source.video.index}]scale=w=${width}:h=${height},setsar=1[poster]`,
+    outputs: [
+      {
+        target: layout.poster,
+        options: [
+          '-map',
+          '[poster]',
+          '-frames:v',
+          '1',
+          '-q:v',
+          '3',
+          '-f',
+          'image2',
+          '-update',
+          '1',
+        ],
+      },
+    ],
+    directories: [],
   };
 }
 
@@ -306,6 +352,14 @@ function range(n: number): number[] {
 
 function even(value: number): number {
   return Math.max(2, Math.floor(value / 2) * 2);
+}
+
+/** A frame rate for ffmpeg: the NTSC rates as exact fractions (30000/1001), others as decimals. */
+export function fpsExpression(fps: number): string {
+  for (const base of [24, 30, 48, 60, 96, 120, 240]) {
+    if (Math.abs(fps - (base * 1000) / 1001) < 0.001) return `${base * 1000}/1001`;
+  }
+  return Number(fps.toFixed(4)).toString();
 }
 
 /** Seconds for ffmpeg expressions: no exponent notation, no trailing zeros. */

@@ -1,9 +1,18 @@
-import { execFile, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import ffmpeg, { type FfmpegCommand } from 'fluent-ffmpeg';
-import { InterruptedError, InvalidMediaError, TranscodeFailedError } from '../errors.ts';
+import {
+  InsufficientStorageError,
+  InterruptedError,
+  InvalidMediaError,
+  MissingDecoderError,
+  TranscodeFailedError,
+} from '../errors.ts';
 import { INPUT_GUARD, type FfmpegInvocation } from './ffmpeg-args.ts';
+import { classifyFfmpegFailure } from './ffmpeg-failure.ts';
+import type { PacketSpan } from './duration.ts';
 import type { ProbeJson } from './probe.ts';
 import { ProgressParser, type Progress } from './progress.ts';
 
@@ -94,17 +103,7 @@ export async function runFfmpeg(
         reject(toInterrupted(signal, err));
         return;
       }
-      const tail = tailLines(stderr ?? '', STDERR_TAIL_LINES);
-      const killed = /killed with signal/.test(err.message);
-      reject(
-        new TranscodeFailedError(
-          killed
-            ? `ffmpeg was killed from outside the worker (${err.message}); out of memory?`
-            : `ffmpeg failed: ${lastLine(tail) || err.message}`,
-          // A kill we did not ask for (OOM killer, node pressure) may pass; a refusal will not.
-          { cause: err, stderrTail: tail, retryable: killed },
-        ),
-      );
+      reject(toTranscodeError(err, stderr ?? ''));
     });
     signal?.addEventListener('abort', onAbort, { once: true });
     command.run();
@@ -116,13 +115,22 @@ export async function runFfprobe(
   paths: FfmpegPaths,
   file: string,
   signal?: AbortSignal,
+  options: { readonly packets?: number } = {},
 ): Promise<ProbeJson> {
   const args = [
     '-v',
     'error',
     ...INPUT_GUARD,
-    '-show_format',
-    '-show_streams',
+    // The first packets of every stream, for the frame-rate and duration cross-checks; reading
+    // them demuxes a few hundred packets, it decodes nothing.
+    ...(options.packets
+      ? [
+          '-read_intervals',
+          `%+#${options.packets}`,
+          '-show_entries',
+          'format:stream:packet=stream_index,pts_time,dts_time,duration_time,flags',
+        ]
+      : ['-show_format', '-show_streams']),
     '-of',
     'json',
     file,
@@ -150,12 +158,82 @@ export async function runFfprobe(
     throw new InvalidMediaError(explainProbeFailure(stderr, error.message), { cause: error });
   }
   try {
-    return JSON.parse(stdout) as ProbeJson;
+    const json = JSON.parse(stdout) as ProbeJson;
+    // What ffprobe complained about while reading (it exits 0 on a file cut short).
+    const complaints = stderr.trim().split('\n').filter(Boolean).slice(-20);
+    return complaints.length > 0 ? { ...json, readErrors: complaints } : json;
   } catch (err) {
     throw new InvalidMediaError('ffprobe returned unreadable output for the source', {
       cause: err,
     });
   }
+}
+
+/**
+ * Every packet of one stream, demuxed (not decoded) and summarised as it streams by: how many,
+ * the first presentation time, and the end of the last. For sources whose container duration
+ * cannot be trusted; costs one read of the file.
+ */
+export async function scanPackets(
+  paths: FfmpegPaths,
+  file: string,
+  streamIndex: number,
+  signal?: AbortSignal,
+): Promise<PacketSpan> {
+  const child = spawn(
+    paths.ffprobePath,
+    [
+      '-v',
+      'error',
+      ...INPUT_GUARD,
+      '-select_streams',
+      String(streamIndex),
+      '-show_entries',
+      'packet=pts_time,dts_time,duration_time,flags',
+      '-of',
+      'csv=p=0',
+      file,
+    ],
+    { cwd: dirname(file), stdio: ['ignore', 'pipe', 'pipe'], ...(signal ? { signal } : {}) },
+  );
+  let packets = 0;
+  let first = Infinity;
+  let end = -Infinity;
+  let stderr = '';
+  const lines = createInterface({ input: child.stdout });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    if (stderr.length < 64 * 1024) stderr += d;
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  for await (const line of lines) {
+    const [pts, dts, duration, flags] = line.split(',');
+    const t = Number(pts && pts !== 'N/A' ? pts : dts);
+    // D: outside the edit list, decoded only as a reference and never shown.
+    if (!Number.isFinite(t) || flags?.includes('D')) continue;
+    packets++;
+    first = Math.min(first, t);
+    end = Math.max(end, t + (Number(duration) || 0));
+  }
+  const code = await exited.catch((err: unknown) => {
+    if (signal?.aborted) throw toInterrupted(signal, err);
+    throw err;
+  });
+  if (signal?.aborted) throw toInterrupted(signal, undefined);
+  if (code !== 0 && packets === 0) {
+    throw new InvalidMediaError(explainProbeFailure(stderr, `ffprobe exited ${code}`));
+  }
+  if (/partial file/.test(stderr)) {
+    // The index lists packets past the end of the file: the span is not the source's length.
+    throw new InvalidMediaError(
+      'the source is truncated: its index lists media past the end of the file',
+    );
+  }
+  return packets === 0
+    ? { packets: 0, firstSeconds: 0, endSeconds: 0 }
+    : { packets, firstSeconds: first, endSeconds: end };
 }
 
 /** ffprobe's complaint, in words a person submitting a file understands. */
@@ -181,6 +259,58 @@ export function explainProbeFailure(stderr: string, fallback: string): string {
   return `the source is not a readable media file: ${reason.slice(0, 300)}`;
 }
 
+/**
+ * ffmpeg's failure as the error model sees it: a source no decoder can read is the input's
+ * fault (permanent, said in words about the input); a full disk or memory is the machine's
+ * (another attempt may pass); a kill from outside may pass; anything else is permanent.
+ */
+export function toTranscodeError(err: Error, stderr: string): Error {
+  const tail = tailLines(stderr, STDERR_TAIL_LINES);
+  if (/killed with signal/.test(err.message)) {
+    // A kill we did not ask for (OOM killer, node pressure) may pass; a refusal will not.
+    return new TranscodeFailedError(
+      `ffmpeg was killed from outside the worker (${err.message}); out of memory?`,
+      { cause: err, stderrTail: tail, retryable: true },
+    );
+  }
+  if (/No space left on device/.test(stderr)) {
+    return new InsufficientStorageError(
+      'the work directory filled up while ffmpeg wrote the outputs',
+      {
+        cause: err,
+        retryable: true,
+      },
+    );
+  }
+  if (/Cannot allocate memory/.test(stderr)) {
+    return new TranscodeFailedError('ffmpeg ran out of memory', {
+      cause: err,
+      stderrTail: tail,
+      retryable: true,
+    });
+  }
+  const failure = classifyFfmpegFailure(stderr);
+  switch (failure.kind) {
+    case 'missing-decoder':
+      return new MissingDecoderError(
+        `this worker's ffmpeg has no decoder for the source's ${failure.codec} stream (#${failure.stream})`,
+        { cause: err, stream: failure.stream, codec: failure.codec },
+      );
+    case 'undecodable':
+      return new InvalidMediaError(`the source cannot be decoded: ${failure.detail}`, {
+        cause: err,
+      });
+    case 'damaged':
+      return new InvalidMediaError(`the source is damaged: ${failure.detail}`, { cause: err });
+    case 'other':
+      return new TranscodeFailedError(`ffmpeg failed: ${failure.line || err.message}`, {
+        cause: err,
+        stderrTail: tail,
+        retryable: false,
+      });
+  }
+}
+
 function toInterrupted(signal: AbortSignal, cause: unknown): Error {
   const reason: unknown = signal.reason;
   if (reason instanceof Error) return reason;
@@ -189,9 +319,4 @@ function toInterrupted(signal: AbortSignal, cause: unknown): Error {
 
 function tailLines(text: string, n: number): string {
   return text.trim().split('\n').slice(-n).join('\n');
-}
-
-function lastLine(text: string): string {
-  const lines = text.trim().split('\n');
-  return (lines[lines.length - 1] ?? '').trim();
 }

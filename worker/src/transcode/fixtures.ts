@@ -19,10 +19,12 @@ export function sourceInfo(over: Partial<SourceInfo['video']> = {}, audio = true
       rotation: 0,
       frameRate: 30,
       variableFrameRate: false,
+      startSeconds: 0,
       durationSeconds: 12,
       ...over,
     },
     ...(audio ? { audio: { index: 1, codec: 'aac', channels: 2, sampleRate: 48_000 } } : {}),
     ignoredStreams: [],
+    notes: [],
   };
 }

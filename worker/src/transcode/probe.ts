@@ -1,9 +1,16 @@
-import { InvalidMediaError } from '../errors.ts';
+import { EncryptedMediaError, InvalidMediaError } from '../errors.ts';
+import { decideDuration, fromScan, type PacketSpan } from './duration.ts';
 import { ALLOWED_DEMUXERS } from './ffmpeg-args.ts';
+import { decideFrameRate } from './frame-rate.ts';
+import type { IsoBmffSummary } from './iso-bmff.ts';
+import { chooseAudio, chooseVideo, codecLabel, type ProbeStream } from './stream-choice.ts';
 
-/** What the ladder needs to know about a source, from ffprobe's JSON. */
+export type { ProbeStream } from './stream-choice.ts';
+
+/** What the ladder needs to know about a source, from ffprobe's JSON and the packets. */
 export interface SourceInfo {
   readonly formatName: string;
+  /** How long the source plays: the video's duration, or the file's when the audio runs on. */
   readonly durationSeconds: number;
   readonly sizeBytes: number;
   readonly video: {
@@ -19,9 +26,12 @@ export interface SourceInfo {
     readonly displayWidth: number;
     readonly displayHeight: number;
     readonly rotation: number;
+    /** The nominal rate, checked against the packets (see frame-rate.ts); the outputs' rate. */
     readonly frameRate: number;
     readonly variableFrameRate: boolean;
-    /** The video stream's own duration when the container states it, else the file's. */
+    /** When the first video frame is shown, from the start of the file (ffmpeg's time 0). */
+    readonly startSeconds: number;
+    /** How long the video plays (checked against the packets when the container is doubtful). */
     readonly durationSeconds: number;
   };
   readonly audio?: {
@@ -29,98 +39,140 @@ export interface SourceInfo {
     readonly codec: string;
     readonly channels: number;
     readonly sampleRate: number;
+    /**
+     * The track's timestamps do not advance with its samples (a broken AVI header): the
+     * outputs time the audio by its sample count from its first timestamp instead.
+     */
+    readonly retime?: boolean;
+  };
+  /** The source has audio, but no track this ffmpeg can decode. */
+  readonly undecodableAudio?: {
+    readonly index: number;
+    readonly codec: string;
+    readonly reason: string;
   };
   /** Streams that are neither the video nor the audio we use (timecode, metadata, subtitles). */
   readonly ignoredStreams: readonly string[];
+  /** Where the probe did not take the container's word, and why (for the job record). */
+  readonly notes: readonly string[];
 }
 
-interface ProbeStream {
-  index: number;
-  codec_type?: string;
-  codec_name?: string;
-  profile?: string;
-  level?: number;
-  pix_fmt?: string;
-  bits_per_raw_sample?: string;
-  width?: number;
-  height?: number;
-  sample_aspect_ratio?: string;
-  avg_frame_rate?: string;
-  r_frame_rate?: string;
-  duration?: string;
-  channels?: number;
-  sample_rate?: string;
-  disposition?: { attached_pic?: number; default?: number };
-  tags?: Record<string, string>;
-  side_data_list?: { side_data_type?: string; rotation?: number }[];
+interface ProbePacket {
+  stream_index?: number;
+  pts_time?: string;
+  dts_time?: string;
+  duration_time?: string;
+  /** `K` keyframe, `D` discarded (before an edit list's start: decoded, never shown). */
+  flags?: string;
 }
 
 export interface ProbeJson {
   streams?: ProbeStream[];
-  format?: { format_name?: string; duration?: string; size?: string; nb_streams?: number };
+  format?: {
+    format_name?: string;
+    duration?: string;
+    size?: string;
+    nb_streams?: number;
+    start_time?: string;
+  };
+  /** The first packets of the file (`-read_intervals %+#N`), all streams interleaved. */
+  packets?: ProbePacket[];
+  /** Added by the adapter: what ffprobe complained of while reading (it exits 0 regardless). */
+  readErrors?: string[];
+}
+
+export interface ProbeContext {
+  /** How many packets the probe asked for; fewer came back means it saw the whole file. */
+  readonly packetWindow?: number;
+  /** The file's box structure, when it is ISO-BMFF (MP4/MOV). */
+  readonly isoBmff?: IsoBmffSummary;
+  /** A declared duration over this is checked against the packets before it is believed. */
+  readonly maxDurationSeconds?: number;
+  /** Every video packet of the chosen stream, when `packetScanNeeded` asked for it. */
+  readonly scannedPackets?: PacketSpan;
 }
 
 /**
- * Interprets ffprobe's `-show_format -show_streams -of json` output. Throws InvalidMediaError
- * (permanent) when the file is not exactly one video stream plus optional audio.
+ * Whether the container's duration needs checking against every packet of the main video
+ * stream before the source can be described: the stream to scan and why, or undefined.
  */
-export function interpretProbe(json: ProbeJson): SourceInfo {
-  const streams = json.streams ?? [];
-  const format = json.format ?? {};
-  const videos = streams.filter(
-    (s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1,
-  );
-  const audios = streams.filter((s) => s.codec_type === 'audio');
-  if (videos.length === 0) {
-    throw new InvalidMediaError(
-      audios.length > 0
-        ? 'the source has audio but no video stream; only video files can be transcoded'
-        : `the source has no video stream (format: ${format.format_name ?? 'unknown'})`,
-    );
-  }
-  if (videos.length > 1) {
-    throw new InvalidMediaError(
-      `the source has ${videos.length} video streams; only files with exactly one are accepted`,
-    );
-  }
-  const v = videos[0]!;
-  const width = v.width ?? 0;
-  const height = v.height ?? 0;
-  if (width < 2 || height < 2) {
-    throw new InvalidMediaError(`the video stream has no usable picture size (${width}x${height})`);
-  }
-  const rotation = normalizeRotation(readRotation(v));
-  const sar = parseRatio(v.sample_aspect_ratio) || 1;
-  // ffmpeg's decoder applies the rotation (autorotate), so a quarter turn swaps the sides.
-  const sarWidth = Math.max(2, Math.round(width * sar));
-  const quarterTurn = rotation === 90 || rotation === 270;
-  const displayWidth = quarterTurn ? height : sarWidth;
-  const displayHeight = quarterTurn ? sarWidth : height;
+export function packetScanNeeded(
+  json: ProbeJson,
+  context: ProbeContext = {},
+): { streamIndex: number; why: string } | undefined {
+  const analysis = analyse(json, context);
+  if ('why' in analysis.video) return undefined;
+  const d = analysis.duration;
+  return d.kind === 'scan' ? { streamIndex: analysis.video.stream.index, why: d.why } : undefined;
+}
 
-  const avg = parseRatio(v.avg_frame_rate);
-  const real = parseRatio(v.r_frame_rate);
-  const frameRate = avg > 0 ? avg : real;
-  if (!(frameRate > 0)) throw new InvalidMediaError('the video stream has no frame rate');
-
-  const durationSeconds = Number(format.duration ?? v.duration ?? NaN);
-  if (!(durationSeconds > 0)) {
-    throw new InvalidMediaError(
-      'the source has no duration (is it a still image or a live stream?)',
-    );
-  }
+/**
+ * Interprets ffprobe's format, streams and first packets. Throws InvalidMediaError (permanent)
+ * when there is no usable video, and EncryptedMediaError when the source is DRM-protected.
+ */
+export function interpretProbe(json: ProbeJson, context: ProbeContext = {}): SourceInfo {
+  const { streams, format, video, duration, packetsOf } = analyse(json, context);
+  if ('why' in video) throw new InvalidMediaError(video.why);
   const formatName = format.format_name ?? 'unknown';
   if (!ALLOWED_DEMUXERS.some((d) => formatName.split(',').includes(d))) {
     throw new InvalidMediaError(
       `the source is a "${formatName}" file, which is not an accepted video container`,
     );
   }
-  const videoDuration = Number(v.duration);
+  const v = video.stream;
+  const notes: string[] = [];
 
-  const a = audios.find((s) => s.disposition?.default === 1) ?? audios[0];
+  const rotation = normalizeRotation(readRotation(v));
+  const sar = parseRatio(v.sample_aspect_ratio) || 1;
+  const width = v.width!;
+  const height = v.height!;
+  // ffmpeg's decoder applies the rotation (autorotate), so a quarter turn swaps the sides.
+  const sarWidth = Math.max(2, Math.round(width * sar));
+  const quarterTurn = rotation === 90 || rotation === 270;
+
+  const rate = decideFrameRate({
+    average: parseRatio(v.avg_frame_rate),
+    real: parseRatio(v.r_frame_rate),
+    packetTimes: packetsOf(v.index).map((p) => p.pts),
+  });
+  if (!(rate.fps > 0)) throw new InvalidMediaError('the video stream has no frame rate');
+  if (rate.note) notes.push(rate.note);
+
+  if (duration.kind === 'scan' && !context.scannedPackets) {
+    throw new Error(`the source's duration needs a packet scan first (${duration.why})`);
+  }
+  const decided =
+    duration.kind === 'scan'
+      ? fromScan(context.scannedPackets!, duration.why, declaredVideoSeconds(v, format))
+      : duration;
+  if (decided.kind === 'from-packets') notes.push(decided.note);
+  const videoSeconds = decided.videoSeconds;
+  if (!(videoSeconds > 0)) {
+    throw new InvalidMediaError(
+      'the source has no duration: its video has no frames that play for any time (a still image, an initialization segment, or a live stream?)',
+    );
+  }
+  const formatStart = Number(format.start_time);
+  const videoStart = Number(v.start_time);
+  const startSeconds =
+    Number.isFinite(formatStart) && Number.isFinite(videoStart)
+      ? Math.max(0, round3(videoStart - formatStart))
+      : 0;
+
+  const audio = chooseAudio(streams);
+  if (audio.undecodable) notes.push(audio.undecodable.reason);
+  const a = audio.stream;
+  const retime = a ? audioTimestampsBroken(packetsOf(a.index)) : false;
+  if (retime) {
+    notes.push(
+      "the audio's timestamps advance far slower than its samples; it is timed by its samples",
+    );
+  }
   const used = new Set([v.index, a?.index]);
+  notes.push(...video.passedOver.map((p) => `video ${p}`));
   return {
     formatName,
-    durationSeconds,
+    durationSeconds: Math.max(videoSeconds, decided.fileSeconds),
     sizeBytes: Number(format.size ?? 0),
     video: {
       index: v.index,
@@ -130,12 +182,13 @@ export function interpretProbe(json: ProbeJson): SourceInfo {
       bitDepth: bitDepthOf(v),
       width,
       height,
-      displayWidth,
-      displayHeight,
+      displayWidth: quarterTurn ? height : sarWidth,
+      displayHeight: quarterTurn ? sarWidth : height,
       rotation,
-      frameRate,
-      variableFrameRate: avg > 0 && real > 0 && Math.abs(avg - real) / real > 0.01,
-      durationSeconds: videoDuration > 0 ? videoDuration : durationSeconds,
+      frameRate: rate.fps,
+      variableFrameRate: rate.variable,
+      startSeconds,
+      durationSeconds: videoSeconds,
     },
     ...(a
       ? {
@@ -144,13 +197,114 @@ export function interpretProbe(json: ProbeJson): SourceInfo {
             codec: a.codec_name ?? 'unknown',
             channels: a.channels ?? 2,
             sampleRate: Number(a.sample_rate ?? 48_000),
+            ...(retime ? { retime } : {}),
           },
         }
       : {}),
+    ...(audio.undecodable ? { undecodableAudio: audio.undecodable } : {}),
     ignoredStreams: streams
       .filter((s) => !used.has(s.index))
-      .map((s) => `#${s.index} ${s.codec_type ?? 'unknown'}/${s.codec_name ?? 'unknown'}`),
+      .map((s) => `#${s.index} ${s.codec_type ?? 'unknown'}/${codecLabel(s)}`),
+    notes,
   };
+}
+
+/** The parts of the interpretation both entry points need, computed the same way. */
+function analyse(json: ProbeJson, context: ProbeContext) {
+  const streams = json.streams ?? [];
+  const format = json.format ?? {};
+  refuseEncrypted(streams, context.isoBmff);
+  // D: before an edit list's start, decoded as a reference and never shown.
+  const packets = (json.packets ?? [])
+    .filter((p) => !p.flags?.includes('D'))
+    .map((p) => ({
+      stream: p.stream_index ?? -1,
+      pts: Number(p.pts_time ?? p.dts_time),
+      duration: Number(p.duration_time) || 0,
+    }))
+    .filter((p) => Number.isFinite(p.pts));
+  const packetsOf = (index: number) => packets.filter((p) => p.stream === index);
+  const counts = new Map<number, number>();
+  for (const p of packets) counts.set(p.stream, (counts.get(p.stream) ?? 0) + 1);
+  // Fewer packets than asked for means the end of the file was reached, unless the read stopped
+  // at a file cut short ("partial file"): then the packets say nothing about the length.
+  const cutShort = json.readErrors?.some((line) => /partial file/.test(line)) ?? false;
+  const sawWholeFile =
+    context.packetWindow !== undefined &&
+    (json.packets?.length ?? 0) < context.packetWindow &&
+    !cutShort;
+  const video = chooseVideo(streams, counts, sawWholeFile);
+  const duration =
+    'why' in video
+      ? ({ kind: 'trusted', videoSeconds: 0, fileSeconds: 0 } as const)
+      : decideDuration({
+          formatSeconds: Number(format.duration) || 0,
+          streamSeconds: Number(video.stream.duration) || 0,
+          sizeBytes: Number(format.size ?? 0),
+          ...(sawWholeFile ? { wholeFilePackets: spanOf(packetsOf(video.stream.index)) } : {}),
+          ...(context.maxDurationSeconds !== undefined
+            ? { limitSeconds: context.maxDurationSeconds }
+            : {}),
+        });
+  return { streams, format, video, duration, packetsOf };
+}
+
+/** Video packets as a span: count, first presentation time, end of the last one. */
+export function spanOf(packets: readonly { pts: number; duration: number }[]): PacketSpan {
+  let first = Infinity;
+  let end = -Infinity;
+  for (const p of packets) {
+    first = Math.min(first, p.pts);
+    end = Math.max(end, p.pts + p.duration);
+  }
+  return packets.length === 0
+    ? { packets: 0, firstSeconds: 0, endSeconds: 0 }
+    : { packets: packets.length, firstSeconds: first, endSeconds: end };
+}
+
+/**
+ * Without the key, ffmpeg decodes encrypted samples into noise or grey frames and exits 0, or
+ * fails on the header with an unrelated message: say what the file is, before any decoding.
+ */
+export function refuseEncrypted(
+  streams: readonly ProbeStream[],
+  iso: IsoBmffSummary | undefined,
+): void {
+  const protectedStreams = streams.filter(
+    (s) =>
+      s.tags?.enc_key_id !== undefined ||
+      s.side_data_list?.some((d) => d.side_data_type === 'Encryption initialization data'),
+  );
+  if (!iso?.encryption && protectedStreams.length === 0) return;
+  const scheme =
+    iso?.encryption && iso.encryption.scheme !== 'unknown'
+      ? ` (Common Encryption, ${iso.encryption.scheme})`
+      : '';
+  throw new EncryptedMediaError(
+    `the source is encrypted (DRM)${scheme} and cannot be transcoded: upload the unencrypted master instead`,
+  );
+}
+
+/**
+ * Audio packets whose timestamps step by much less than each packet lasts overlap one another:
+ * played by their timestamps they would be crushed into a fraction of their length.
+ */
+function audioTimestampsBroken(packets: readonly { pts: number; duration: number }[]): boolean {
+  if (packets.length < 8) return false;
+  const sorted = packets.map((p) => p.pts).sort((x, y) => x - y);
+  const steps = sorted.slice(1).map((t, i) => t - sorted[i]!);
+  const durations = packets.map((p) => p.duration).filter((d) => d > 0);
+  if (durations.length < packets.length / 2) return false;
+  return median(steps) < 0.5 * median(durations);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+function declaredVideoSeconds(v: ProbeStream, format: NonNullable<ProbeJson['format']>): number {
+  return Number(v.duration) || Number(format.duration) || 0;
 }
 
 function readRotation(s: ProbeStream): number {
@@ -178,4 +332,8 @@ function bitDepthOf(s: ProbeStream): number {
   if (raw > 0) return raw;
   const match = /p(9|10|12|14|16)/.exec(s.pix_fmt ?? '');
   return match ? Number(match[1]) : 8;
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
 }

@@ -1,16 +1,17 @@
-import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { InvalidMediaError } from '../errors.ts';
-import type { JobRequest } from '../job/message.ts';
+import { InvalidMediaError, MissingDecoderError } from '../errors.ts';
+import type { AudioPolicy, JobRequest } from '../job/message.ts';
 import {
   buildLadderInvocation,
+  buildPosterInvocation,
   DEFAULT_ENCODER,
   layout,
   thumbnailHeight,
   type EncoderSettings,
   type ThumbnailSpec,
 } from './ffmpeg-args.ts';
-import { runFfmpeg, runFfprobe, type FfmpegPaths } from './ffmpeg.ts';
+import { runFfmpeg, runFfprobe, scanPackets, type FfmpegPaths } from './ffmpeg.ts';
 import {
   AAC_LC_CODEC,
   avcCodecString,
@@ -20,7 +21,8 @@ import {
 } from './hls.ts';
 import { planLadder, type PlannedRung } from './ladder.ts';
 import { outputFileKind } from './output-files.ts';
-import { interpretProbe, type SourceInfo } from './probe.ts';
+import { inspectIsoBmff, type IsoBmffSummary } from './iso-bmff.ts';
+import { interpretProbe, packetScanNeeded, refuseEncrypted, type SourceInfo } from './probe.ts';
 import { percentDone } from './progress.ts';
 import { sniffNonVideo } from './sniff.ts';
 import { buildThumbnailVtt } from './thumbnails.ts';
@@ -43,7 +45,10 @@ export interface TranscodeInput {
   readonly sourcePath: string;
   /** An empty directory the outputs are written into. */
   readonly outDir: string;
-  readonly request: Pick<JobRequest, 'ladder' | 'formats' | 'thumbnails'>;
+  readonly request: Pick<JobRequest, 'ladder' | 'formats' | 'thumbnails'> & {
+    /** Default `auto`. */
+    readonly audio?: AudioPolicy;
+  };
   readonly signal: AbortSignal;
   readonly onProgress?: (progress: {
     percent: number;
@@ -75,6 +80,13 @@ export interface RenditionSummary {
 
 export interface TranscodeResult {
   readonly source: SourceInfo;
+  /**
+   * `encoded`; `none` (the source has no audio); `omitted` (the request said none);
+   * `undecodable` (the source's audio could not be decoded, the outputs go without it).
+   */
+  readonly audio: 'encoded' | 'none' | 'omitted' | 'undecodable';
+  /** What a person should know about the outputs (audio left out, ...). */
+  readonly warnings: readonly string[];
   readonly renditions: readonly RenditionSummary[];
   readonly files: readonly OutputFile[];
   readonly masterPlaylist?: string;
@@ -83,6 +95,11 @@ export interface TranscodeResult {
 }
 
 const THUMBNAIL_GRID = { width: 160, columns: 5, rows: 5 } as const;
+/**
+ * Packets read with the probe (all streams): enough for a few seconds of video to measure the
+ * frame rate from, and the whole of a short file, at the cost of a few hundred demuxed packets.
+ */
+const PROBE_PACKETS = 600;
 /** Decoded video shorter than the source says by more than this is a damaged source. */
 const TRUNCATION_TOLERANCE = { seconds: 1, fraction: 0.05 } as const;
 
@@ -94,55 +111,93 @@ export class Transcoder {
     this.#options = { encoder: DEFAULT_ENCODER, segmentSeconds: 4, ...options };
   }
 
-  /** Reads the source's streams and refuses it, before any decoding, if it breaks a limit. */
+  /**
+   * Reads the source's streams and refuses it, before any decoding, if it is not a usable
+   * video or breaks a limit. The container's claims are checked against its boxes and packets
+   * (probe.ts says how).
+   */
   async probe(sourcePath: string, signal?: AbortSignal): Promise<SourceInfo> {
+    const { paths, limits } = this.#options;
     const sniffed = sniffNonVideo(await readHead(sourcePath, 4096));
     if (sniffed) {
       throw new InvalidMediaError(
         `the source is ${sniffed}, not a video container: playlists, concat lists, images, image sequences and stream descriptions are refused`,
       );
     }
-    const info = interpretProbe(await runFfprobe(this.#options.paths, sourcePath, signal));
-    checkLimits(info, this.#options.limits);
+    // Before ffprobe: it fails on some encrypted files with an unrelated reason.
+    const isoBmff = await inspectFile(sourcePath);
+    refuseEncrypted([], isoBmff);
+    const json = await runFfprobe(paths, sourcePath, signal, { packets: PROBE_PACKETS });
+    const context = {
+      packetWindow: PROBE_PACKETS,
+      maxDurationSeconds: limits.maxDurationSeconds,
+      ...(isoBmff ? { isoBmff } : {}),
+    };
+    const scan = packetScanNeeded(json, context);
+    const scannedPackets = scan
+      ? await scanPackets(paths, sourcePath, scan.streamIndex, signal)
+      : undefined;
+    const info = interpretProbe(json, {
+      ...context,
+      ...(scannedPackets ? { scannedPackets } : {}),
+    });
+    checkLimits(info, limits);
     return info;
   }
 
   async transcode(input: TranscodeInput): Promise<TranscodeResult> {
-    const { paths, encoder, segmentSeconds } = this.#options;
+    const probed = await this.probe(input.sourcePath, input.signal);
+    const policy = input.request.audio ?? 'auto';
+    const warnings: string[] = [];
+    let audio: TranscodeResult['audio'] = probed.audio ? 'encoded' : 'none';
+    if (policy === 'none' && probed.audio) audio = 'omitted';
+    if (!probed.audio && probed.undecodableAudio) audio = 'undecodable';
+    if (policy === 'required' && audio !== 'encoded') {
+      throw new InvalidMediaError(
+        probed.undecodableAudio
+          ? `${probed.undecodableAudio.reason}, and the job requires audio`
+          : 'the source has no audio track, and the job requires audio',
+      );
+    }
+    let source = audio === 'encoded' ? probed : withoutAudio(probed);
+    try {
+      await this.#runLadder(input, source);
+    } catch (err) {
+      // A decoder this ffmpeg lacks shows only when ffmpeg opens it, before any frame.
+      if (!(err instanceof MissingDecoderError) || err.stream !== source.audio?.index) throw err;
+      if (policy === 'required') {
+        throw new InvalidMediaError(`${err.message}, and the job requires audio`, { cause: err });
+      }
+      audio = 'undecodable';
+      source = withoutAudio(probed);
+      await emptyDirectory(input.outDir);
+      await this.#runLadder(input, source);
+    }
+    if (audio === 'undecodable') {
+      warnings.push(
+        `${probed.undecodableAudio?.reason ?? `the source's audio (${probed.audio?.codec}) cannot be decoded by this worker`}; the outputs have no audio`,
+      );
+    }
+    const { rungs, thumbnails } = this.#plan(input, source);
     const { formats } = input.request;
-    const source = await this.probe(input.sourcePath, input.signal);
-    const rungs = planLadder(source, input.request.ladder);
-    const thumbnails: ThumbnailSpec | false =
-      input.request.thumbnails === false
-        ? false
-        : { intervalSeconds: input.request.thumbnails.intervalSeconds, ...THUMBNAIL_GRID };
-    const inv = buildLadderInvocation({
-      sourcePath: input.sourcePath,
-      source,
-      rungs,
-      formats,
-      segmentSeconds,
-      encoder,
-      posterAtSeconds: Math.min(source.durationSeconds * 0.1, 10),
-      thumbnails,
-      cwd: input.outDir,
-    });
-    const onProgress = input.onProgress;
-    const names = rungs.map((r) => r.name);
-    onProgress?.({ percent: 0, rungs: names });
-    await runFfmpeg(paths, inv, {
-      signal: input.signal,
-      ...(onProgress
-        ? {
-            onProgress: (p) =>
-              onProgress({
-                percent: percentDone(p, source.durationSeconds),
-                ...(p.speed !== undefined ? { speed: p.speed } : {}),
-                rungs: names,
-              }),
-          }
-        : {}),
-    });
+
+    if (!(await fileSize(join(input.outDir, layout.poster)))) {
+      // The poster's time lies in the video, but a damaged stream may still leave no frame
+      // there: take the first frame that decodes, so the record never names a missing file.
+      await runFfmpeg(
+        this.#options.paths,
+        buildPosterInvocation({
+          sourcePath: input.sourcePath,
+          source,
+          top: rungs[0]!,
+          cwd: input.outDir,
+        }),
+        { signal: input.signal },
+      );
+      if (!(await fileSize(join(input.outDir, layout.poster)))) {
+        throw new InvalidMediaError('no frame of the source could be decoded for the poster');
+      }
+    }
 
     const renditions = await Promise.all(
       rungs.map((r) => this.#inspectRendition(input.outDir, r, source, formats, input.signal)),
@@ -183,13 +238,58 @@ export class Transcoder {
     }
 
     return {
-      source,
+      source: probed,
+      audio,
+      warnings,
       renditions,
       files: await listOutputFiles(input.outDir),
       ...(masterPlaylist ? { masterPlaylist } : {}),
       poster: layout.poster,
       ...(thumbnailIndex ? { thumbnails: thumbnailIndex } : {}),
     };
+  }
+
+  /** The rungs and thumbnail grid for a source (pure; the same for a run and its retry). */
+  #plan(input: TranscodeInput, source: SourceInfo) {
+    const rungs = planLadder(source, input.request.ladder);
+    const thumbnails: ThumbnailSpec | false =
+      input.request.thumbnails === false
+        ? false
+        : { intervalSeconds: input.request.thumbnails.intervalSeconds, ...THUMBNAIL_GRID };
+    return { rungs, thumbnails };
+  }
+
+  /** The one ffmpeg run that makes the ladder, the poster and the thumbnails. */
+  async #runLadder(input: TranscodeInput, source: SourceInfo): Promise<void> {
+    const { paths, encoder, segmentSeconds } = this.#options;
+    const { rungs, thumbnails } = this.#plan(input, source);
+    const inv = buildLadderInvocation({
+      sourcePath: input.sourcePath,
+      source,
+      rungs,
+      formats: input.request.formats,
+      segmentSeconds,
+      encoder,
+      posterAtSeconds: posterTime(source),
+      thumbnails,
+      cwd: input.outDir,
+    });
+    const onProgress = input.onProgress;
+    const names = rungs.map((r) => r.name);
+    onProgress?.({ percent: 0, rungs: names });
+    await runFfmpeg(paths, inv, {
+      signal: input.signal,
+      ...(onProgress
+        ? {
+            onProgress: (p) =>
+              onProgress({
+                percent: percentDone(p, source.durationSeconds),
+                ...(p.speed !== undefined ? { speed: p.speed } : {}),
+                rungs: names,
+              }),
+          }
+        : {}),
+    });
   }
 
   /** Sizes, duration, measured bitrates and the codec string of one rendition as written. */
@@ -286,6 +386,51 @@ function checkComplete(source: SourceInfo, top: RenditionSummary): void {
     throw new InvalidMediaError(
       `the source is truncated or damaged: only ${top.durationSeconds.toFixed(1)} s of its ${expected.toFixed(1)} s of video could be decoded`,
     );
+  }
+}
+
+/**
+ * The poster is taken 10% into the video (at most 10 s in), counted from the video's own first
+ * frame: a stream that starts late or is short still has a frame there.
+ */
+export function posterTime(source: SourceInfo): number {
+  const { startSeconds, durationSeconds } = source.video;
+  return startSeconds + Math.min(durationSeconds * 0.1, 10);
+}
+
+/** The same source, as if it had no audio track. */
+function withoutAudio(source: SourceInfo): SourceInfo {
+  const { audio: _audio, ...rest } = source;
+  return rest;
+}
+
+async function fileSize(path: string): Promise<number> {
+  return stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
+}
+
+async function emptyDirectory(dir: string): Promise<void> {
+  for (const entry of await readdir(dir))
+    await rm(join(dir, entry), { recursive: true, force: true });
+}
+
+/** The ISO-BMFF structure of a local file (undefined for other containers). */
+async function inspectFile(path: string): Promise<IsoBmffSummary | undefined> {
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    return await inspectIsoBmff({
+      size,
+      read: async (offset, length) => {
+        const buffer = Buffer.alloc(length);
+        const { bytesRead } = await file.read(buffer, 0, length, offset);
+        return buffer.subarray(0, bytesRead);
+      },
+    });
+  } finally {
+    await file.close();
   }
 }
 

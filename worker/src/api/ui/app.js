@@ -75,10 +75,13 @@
             cell(renditions || (job.error ? job.error.code : '')),
             cell(new Date(job.createdAt).toLocaleTimeString()),
           );
+          const warnings = (job.result && job.result.warnings) || [];
+          if (job.error) row.title = `${job.error.code}: ${job.error.message}`;
+          if (warnings.length > 0) row.lastChild.previousSibling.textContent += ' ⚠';
           const path = masterPath(job);
           if (job.status === 'SUCCEEDED' && path) {
             row.className = 'playable';
-            row.title = 'play the HLS ladder';
+            row.title = ['play the HLS ladder', ...warnings].join('\n');
             row.addEventListener('click', () => play(job.jobId, path));
           }
           return row;

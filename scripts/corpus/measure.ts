@@ -1,0 +1,170 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const BIG = { maxBuffer: 256 * 1024 * 1024 };
+
+/**
+ * What the corpus run measures with plain ffmpeg and ffprobe, independently of the product's
+ * own probe: whether ffmpeg decodes a file's video at all, the decoded frames' presentation
+ * times, and the quality of an output against its source.
+ */
+
+export interface PlainDecode {
+  readonly decodes: boolean;
+  readonly frames: number;
+  /** Timestamp of the last decoded frame: how long the video really is. */
+  readonly seconds: number;
+  readonly error?: string;
+}
+
+/** `ffmpeg -i file` with its default stream choice, video only: does it decode any frame? */
+export async function plainDecode(ffmpeg: string, file: string): Promise<PlainDecode> {
+  try {
+    const { stdout } = await run(
+      ffmpeg,
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-v',
+        'error',
+        '-i',
+        file,
+        '-an',
+        '-sn',
+        '-dn',
+        '-f',
+        'null',
+        '-progress',
+        'pipe:1',
+        '-',
+      ],
+      { ...BIG, timeout: 600_000 },
+    );
+    // -progress repeats its block; the last one holds the totals.
+    const last = (key: string) =>
+      [...stdout.matchAll(new RegExp(`^${key}=(\\S+)$`, 'gm'))].at(-1)?.[1];
+    const frames = Number(last('frame') ?? 0);
+    const seconds = Number(last('out_time_us') ?? 0) / 1e6;
+    return { decodes: frames > 0, frames, seconds: Number.isFinite(seconds) ? seconds : 0 };
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr ?? String(err);
+    return { decodes: false, frames: 0, seconds: 0, error: lastLines(stderr, 1) };
+  }
+}
+
+export interface DecodedTimeline {
+  readonly frames: number;
+  /** Presentation time of the first decoded frame, relative to the file's start. */
+  readonly firstSeconds: number;
+  /** End of the last decoded frame (its time plus its duration; untimed frames at the end count). */
+  readonly endSeconds: number;
+  /** The frames' durations added up: how long the stream plays whatever its timestamps say. */
+  readonly playedSeconds: number;
+}
+
+/**
+ * The decoded frames of one stream as ffmpeg presents them (edit lists applied, frames outside
+ * the edit dropped), times relative to the file's start_time as ffmpeg's own outputs use.
+ * `stream` is an ffprobe stream specifier (`v:0`, `a:0`, or an absolute index).
+ */
+export async function decodedTimeline(
+  ffprobe: string,
+  file: string,
+  stream: string,
+): Promise<DecodedTimeline | undefined> {
+  const { stdout } = await run(
+    ffprobe,
+    [
+      '-v',
+      'error',
+      '-select_streams',
+      stream,
+      '-show_entries',
+      'format=start_time:frame=best_effort_timestamp_time,pkt_duration_time,duration_time',
+      '-of',
+      'json',
+      file,
+    ],
+    { ...BIG, timeout: 600_000 },
+  );
+  const json = JSON.parse(stdout) as {
+    format?: { start_time?: string };
+    frames?: {
+      best_effort_timestamp_time?: string;
+      pkt_duration_time?: string;
+      duration_time?: string;
+    }[];
+  };
+  const start = Number(json.format?.start_time ?? 0) || 0;
+  const all = (json.frames ?? []).map((f) => ({
+    t: Number(f.best_effort_timestamp_time),
+    d: Number(f.duration_time ?? f.pkt_duration_time ?? 0) || 0,
+  }));
+  const times = all.filter((f) => Number.isFinite(f.t));
+  if (times.length === 0) return undefined;
+  const first = Math.min(...times.map((f) => f.t));
+  const last = times.reduce((a, b) => (b.t >= a.t ? b : a));
+  // Frames the decoder flushed without a timestamp (B-frame delay in AVI) still play.
+  const lastTimed = all.findLastIndex((f) => Number.isFinite(f.t));
+  const untimed = all.slice(lastTimed + 1).reduce((sum, f) => sum + (f.d || last.d), 0);
+  return {
+    frames: all.length,
+    firstSeconds: round(first - start),
+    endSeconds: round(last.t + last.d + untimed - start),
+    playedSeconds: round(all.reduce((sum, f) => sum + f.d, 0)),
+  };
+}
+
+/**
+ * PSNR (luma) and SSIM (luma) of an output against its source, the source decoded by ffmpeg
+ * (rotation applied) and scaled to the output's size; frames are paired by timestamp, so a
+ * picture shifted in time scores low.
+ */
+export async function qualityAgainstSource(
+  ffmpeg: string,
+  output: string,
+  source: string,
+  sourceVideoIndex: number,
+  size: { width: number; height: number },
+): Promise<{ psnrY: number; ssimY: number } | undefined> {
+  const graph =
+    `[1:${sourceVideoIndex}]scale=${size.width}:${size.height}:flags=bicubic,setsar=1,format=yuv420p[ref];` +
+    `[0:v:0]setsar=1,format=yuv420p,split[a][b];[ref]split[r1][r2];[a][r1]psnr;[b][r2]ssim`;
+  try {
+    const { stderr } = await run(
+      ffmpeg,
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-i',
+        output,
+        '-i',
+        source,
+        '-filter_complex',
+        graph,
+        '-an',
+        '-sn',
+        '-dn',
+        '-f',
+        'null',
+        '-',
+      ],
+      { ...BIG, timeout: 1_800_000 },
+    );
+    const psnr = /PSNR y:([\d.]+|inf)/.exec(stderr)?.[1];
+    const ssim = /SSIM Y:([\d.]+)/.exec(stderr)?.[1];
+    if (!psnr || !ssim) return undefined;
+    return { psnrY: psnr === 'inf' ? 99 : Number(psnr), ssimY: Number(ssim) };
+  } catch {
+    return undefined;
+  }
+}
+
+function lastLines(text: string, n: number): string {
+  return text.trim().split('\n').slice(-n).join(' ').slice(0, 200);
+}
+
+function round(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000;
+}

@@ -1,0 +1,173 @@
+/**
+ * Reads the structure of an ISO base media file (MP4, MOV, 3GP, CMAF) without ffmpeg: which
+ * top-level boxes it has, whether it is fragmented, and whether any track is encrypted
+ * (Common Encryption: `encv`/`enca` sample entries with a `sinf`, `tenc`, `senc`, `pssh`).
+ * ffmpeg either refuses such files with an unrelated message ("error reading header") or,
+ * without the key, decodes ciphertext into grey frames and exits 0; the boxes say what it is.
+ *
+ * Pure apart from the injected reader; only box headers, `moov` and the first `moof` are read,
+ * however large the file.
+ */
+export interface BoxReader {
+  readonly size: number;
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+export interface IsoBmffSummary {
+  /** Top-level box types in file order (at most the first 64 distinct runs). */
+  readonly topLevel: readonly string[];
+  /** `moof` boxes or an `mvex` in `moov`: durations in the header may be missing or wrong. */
+  readonly fragmented: boolean;
+  /** Set when a track's samples are encrypted or a DRM system is declared. */
+  readonly encryption?: {
+    /** `cenc`, `cbcs`, `cens`, `cbc1`, or `unknown`. */
+    readonly scheme: string;
+    /** What was found: `encv`, `enca`, `tenc`, `senc`, `pssh`. */
+    readonly evidence: readonly string[];
+  };
+}
+
+/** moov is metadata; far larger than this is not a file we should parse in memory. */
+const MAX_MOOV_BYTES = 64 * 1024 * 1024;
+const MAX_MOOF_BYTES = 16 * 1024 * 1024;
+const MAX_TOP_LEVEL_BOXES = 1_000_000;
+
+/** Boxes that only contain other boxes (the ones on the way to sample entries and fragments). */
+const CONTAINERS = new Set([
+  'moov',
+  'trak',
+  'mdia',
+  'minf',
+  'stbl',
+  'edts',
+  'mvex',
+  'moof',
+  'traf',
+  'sinf',
+  'schi',
+  'udta',
+]);
+/** Sample entries: a fixed header, then child boxes (`sinf` among them when encrypted). */
+const SAMPLE_ENTRY_HEADER: Record<string, number> = { encv: 78, enca: 28 };
+const TRACK_ENCRYPTION = new Set(['encv', 'enca', 'tenc', 'senc']);
+/** PIFF's sample encryption box, a `uuid` box, as Smooth Streaming and old PlayReady files use. */
+const PIFF_SENC_UUID = 'a2394f525a9b4f14a2446c427c648df4';
+
+/** Returns undefined when the file does not start like an ISO-BMFF file. */
+export async function inspectIsoBmff(reader: BoxReader): Promise<IsoBmffSummary | undefined> {
+  const first = await readHeader(reader, 0);
+  if (!first || !['ftyp', 'styp', 'moov', 'free', 'skip', 'wide', 'mdat'].includes(first.type)) {
+    return undefined;
+  }
+  const topLevel: string[] = [];
+  const evidence = new Set<string>();
+  let scheme: string | undefined;
+  let fragmented = false;
+  let sawMoof = false;
+  let count = 0;
+  for (let offset = 0; offset < reader.size && count < MAX_TOP_LEVEL_BOXES; count++) {
+    const box = await readHeader(reader, offset);
+    if (!box) break;
+    if (topLevel.length < 64 && topLevel.at(-1) !== box.type) topLevel.push(box.type);
+    const bodyLength = box.size - box.headerSize;
+    if (box.type === 'moov' && bodyLength <= MAX_MOOV_BYTES) {
+      const body = await reader.read(offset + box.headerSize, bodyLength);
+      walk(body, 'moov', (type, payload) => {
+        if (type === 'mvex') fragmented = true;
+        if (TRACK_ENCRYPTION.has(type) || type === 'pssh') evidence.add(type);
+        if (type === 'schm' && payload.length >= 8) scheme = fourcc(payload, 4);
+      });
+    } else if (box.type === 'moof') {
+      fragmented = true;
+      if (!sawMoof && bodyLength <= MAX_MOOF_BYTES) {
+        sawMoof = true;
+        const body = await reader.read(offset + box.headerSize, bodyLength);
+        walk(body, 'moof', (type, payload) => {
+          if (type === 'senc' || type === 'pssh') evidence.add(type);
+          if (type === 'uuid' && hex(payload.subarray(0, 16)) === PIFF_SENC_UUID)
+            evidence.add('senc');
+        });
+      }
+    } else if (box.type === 'pssh') {
+      evidence.add('pssh');
+    }
+    if (box.size === 0) break; // extends to the end of the file
+    offset += box.size;
+  }
+  // A `pssh` alone declares a DRM system but may sit beside clear samples (a clear lead);
+  // encrypted samples need a protected sample entry, a `tenc` or a `senc`.
+  const encrypted = [...evidence].some((e) => TRACK_ENCRYPTION.has(e));
+  return {
+    topLevel,
+    fragmented,
+    ...(encrypted
+      ? { encryption: { scheme: scheme ?? 'unknown', evidence: [...evidence].sort() } }
+      : {}),
+  };
+}
+
+interface Header {
+  readonly type: string;
+  /** Whole box, header included; 0 means "to the end of the file". */
+  readonly size: number;
+  readonly headerSize: number;
+}
+
+async function readHeader(reader: BoxReader, offset: number): Promise<Header | undefined> {
+  if (offset + 8 > reader.size) return undefined;
+  const bytes = await reader.read(offset, Math.min(16, reader.size - offset));
+  const parsed = parseHeader(bytes, 0, reader.size - offset);
+  return parsed;
+}
+
+/** A box header at `at`, or undefined if it is malformed or does not fit in `available`. */
+function parseHeader(bytes: Uint8Array, at: number, available: number): Header | undefined {
+  if (bytes.length - at < 8) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset + at);
+  let size = view.getUint32(0);
+  const type = fourcc(bytes, at + 4);
+  let headerSize = 8;
+  if (size === 1) {
+    if (bytes.length - at < 16) return undefined;
+    size = Number(view.getBigUint64(8));
+    headerSize = 16;
+  } else if (size === 0) {
+    size = available;
+  }
+  if (!/^[\x20-\x7e]{4}$/.test(type) || size < headerSize || size > available) return undefined;
+  return { type, size, headerSize };
+}
+
+/** Visits every box below a container's body, depth first, with the box's payload. */
+function walk(
+  body: Uint8Array,
+  parent: string,
+  visit: (type: string, payload: Uint8Array) => void,
+  depth = 0,
+): void {
+  if (depth > 16) return;
+  // stsd: version/flags and an entry count come before the sample entries.
+  let offset = parent === 'stsd' ? 8 : (SAMPLE_ENTRY_HEADER[parent] ?? 0);
+  while (offset + 8 <= body.length) {
+    const header = parseHeader(body, offset, body.length - offset);
+    if (!header) return;
+    const payload = body.subarray(offset + header.headerSize, offset + header.size);
+    visit(header.type, payload);
+    if (
+      CONTAINERS.has(header.type) ||
+      header.type === 'stsd' ||
+      header.type in SAMPLE_ENTRY_HEADER
+    ) {
+      walk(payload, header.type, visit, depth + 1);
+    }
+    offset += header.size;
+  }
+}
+
+function fourcc(bytes: Uint8Array, at: number): string {
+  return String.fromCharCode(...bytes.subarray(at, at + 4));
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
