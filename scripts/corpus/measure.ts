@@ -81,7 +81,7 @@ export async function decodedTimeline(
       '-select_streams',
       stream,
       '-show_entries',
-      'format=start_time:frame=best_effort_timestamp_time,pkt_duration_time,duration_time',
+      'format=start_time:stream=sample_rate:frame=best_effort_timestamp_time,pkt_duration_time,duration_time,nb_samples',
       '-of',
       'json',
       file,
@@ -90,16 +90,23 @@ export async function decodedTimeline(
   );
   const json = JSON.parse(stdout) as {
     format?: { start_time?: string };
+    streams?: { sample_rate?: string }[];
     frames?: {
+      nb_samples?: number;
       best_effort_timestamp_time?: string;
       pkt_duration_time?: string;
       duration_time?: string;
     }[];
   };
   const start = Number(json.format?.start_time ?? 0) || 0;
+  // Audio frames last their samples, whatever durations the container gave their packets.
+  const sampleRate = Number(json.streams?.[0]?.sample_rate) || 0;
   const all = (json.frames ?? []).map((f) => ({
     t: Number(f.best_effort_timestamp_time),
-    d: Number(f.duration_time ?? f.pkt_duration_time ?? 0) || 0,
+    d:
+      sampleRate > 0 && f.nb_samples
+        ? f.nb_samples / sampleRate
+        : Number(f.duration_time ?? f.pkt_duration_time ?? 0) || 0,
   }));
   const times = all.filter((f) => Number.isFinite(f.t));
   if (times.length === 0) return undefined;
