@@ -46,6 +46,8 @@ export default tseslint.config(
         sessionStorage: 'readonly',
         URLSearchParams: 'readonly',
         setInterval: 'readonly',
+        setTimeout: 'readonly',
+        XMLHttpRequest: 'readonly',
       },
     },
   },

@@ -396,6 +396,53 @@ describe('optional AWS resources through ACK', () => {
   });
 });
 
+describe('uploads from the page to an ACK bucket', () => {
+  const base = exampleInput();
+  const s = synth({
+    ...base,
+    ack: { ...base.ack!, enabled: true },
+    control: {
+      ...base.control!,
+      api: { ...base.control!.api, corsOrigins: ['https://transcoder.example.com'] },
+    },
+  });
+
+  it('lets the page origin PUT upload parts and read their ETag, and nothing more', () => {
+    expect((one(s.aws, 'Bucket').spec as { cors?: unknown }).cors).toEqual({
+      corsRules: [
+        {
+          id: 'page-uploads',
+          allowedMethods: ['PUT'],
+          allowedOrigins: ['https://transcoder.example.com'],
+          allowedHeaders: ['content-type', 'content-length'],
+          exposeHeaders: ['ETag'],
+          maxAgeSeconds: 600,
+        },
+      ],
+    });
+    expect(s.aws.flatMap(validateManifest)).toEqual([]);
+  });
+
+  it('aborts uploads that were never completed', () => {
+    const lifecycle = (one(s.aws, 'Bucket').spec as { lifecycle: { rules: object[] } }).lifecycle;
+    expect(lifecycle.rules).toContainEqual(
+      expect.objectContaining({ abortIncompleteMultipartUpload: { daysAfterInitiation: 2 } }),
+    );
+  });
+
+  it('refuses an origin with a path, which a browser never sends', () => {
+    expect(() =>
+      synth({
+        ...base,
+        control: {
+          ...base.control!,
+          api: { ...base.control!.api, corsOrigins: ['https://x.example.com/app'] },
+        },
+      }),
+    ).toThrow(/corsOrigins\.0: must be an origin like https:\/\/transcoder\.example\.com/);
+  });
+});
+
 describe('every deployment setting', () => {
   type DeepRequired<T> = T extends readonly (infer U)[]
     ? DeepRequired<U>[]
@@ -487,6 +534,8 @@ describe('every deployment setting', () => {
         scheduleGroup: 'media',
         uploadUri: 's3://media-in/incoming/api/',
         uploadMaxBytes: 2 ** 30,
+        uploadPartSizeMb: 16,
+        corsOrigins: ['https://media.example.com'],
         uploadUrlTtlSeconds: 600,
       },
       schedules: [
@@ -499,6 +548,16 @@ describe('every deployment setting', () => {
         },
       ],
       scheduleResources: { cpu: 0.5, memoryMiB: 384 },
+    },
+    events: {
+      snsTopicArn: 'arn:aws:sns:us-east-2:210987654321:media-job-events',
+      eventBusArn: 'arn:aws:events:us-east-2:210987654321:event-bus/media',
+      source: 'com.example.media',
+      webhooks: {
+        secret: { name: 'media-webhooks', key: 'signing' },
+        timeoutSeconds: 5,
+        attempts: 3,
+      },
     },
   };
   const s = synth(everything);
@@ -528,6 +587,15 @@ describe('every deployment setting', () => {
       RECORD_TTL_DAYS: '30',
       LOG_LEVEL: 'debug',
       OUTPUT_URI: 's3://media-out/hls/',
+      EVENTS_SNS_TOPIC_ARN: 'arn:aws:sns:us-east-2:210987654321:media-job-events',
+      EVENTS_BUS: 'arn:aws:events:us-east-2:210987654321:event-bus/media',
+      EVENTS_SOURCE: 'com.example.media',
+      WEBHOOK_TIMEOUT_SECONDS: '5',
+      WEBHOOK_ATTEMPTS: '3',
+    });
+    expect(container.env).toContainEqual({
+      name: 'WEBHOOK_SECRET',
+      valueFrom: { secretKeyRef: { name: 'media-webhooks', key: 'signing', optional: false } },
     });
     expect(container.resources.requests).toEqual({
       cpu: '4',
@@ -557,6 +625,19 @@ describe('every deployment setting', () => {
     const policy = JSON.stringify(s.built.iam['worker-policy.json']);
     expect(policy).toContain('arn:aws:s3:::media-in/incoming/*');
     expect(policy).toContain('arn:aws:s3:::media-out/uploads/*');
+    const statements = (
+      s.built.iam['worker-policy.json'] as {
+        Statement: { Sid: string; Action: string[]; Resource: string }[];
+      }
+    ).Statement;
+    expect(statements.find((x) => x.Sid === 'PublishJobEvents')).toMatchObject({
+      Action: ['sns:Publish'],
+      Resource: 'arn:aws:sns:us-east-2:210987654321:media-job-events',
+    });
+    expect(statements.find((x) => x.Sid === 'PutJobEvents')).toMatchObject({
+      Action: ['events:PutEvents'],
+      Resource: 'arn:aws:events:us-east-2:210987654321:event-bus/media',
+    });
 
     const api = one(s.workload, 'Deployment', 'media-api').spec as {
       replicas: number;
@@ -573,8 +654,11 @@ describe('every deployment setting', () => {
       SCHEDULE_GROUP: 'media',
       UPLOAD_URI: 's3://media-in/incoming/api/',
       UPLOAD_MAX_BYTES: String(2 ** 30),
+      UPLOAD_PART_SIZE_MB: '16',
       UPLOAD_URL_TTL_SECONDS: '600',
     });
+    // Uploads go to media-in, which ACK does not manage: its CORS is the README's to explain.
+    expect((one(s.aws, 'Bucket').spec as { cors?: unknown }).cors).toBeUndefined();
     const cron = one(s.workload, 'CronJob', 'media-schedule-nightly').spec as {
       schedule: string;
       timeZone: string;

@@ -19,11 +19,18 @@ import {
   schedulerPolicy,
   schedulerTrustPolicy,
   workerPolicy,
+  uploadPrefix,
   type PolicyDocument,
 } from './iam.ts';
 import { cronJobSchedule, enqueueArgs, RUN_KEY_VARIABLE } from './schedules.ts';
 import { applySyncWaves } from './sync-waves.ts';
-import { API_PORT, controlEnvironment, WORK_MOUNT, workerEnvironment } from './worker-env.ts';
+import {
+  API_PORT,
+  controlEnvironment,
+  WORK_MOUNT,
+  workerEnvironment,
+  workerSecretEnvironment,
+} from './worker-env.ts';
 
 export const WORKER_TAINT = { key: 'keda-transcoder/worker', value: 'true' } as const;
 /** Leave at most this long after SIGTERM before Kubernetes kills the pod. */
@@ -107,6 +114,7 @@ export function buildCharts(app: App, config: DeploymentConfig): BuiltCharts {
     image: config.image,
     serviceAccountName: serviceAccount.name,
     env: workerEnvironment(config),
+    secretEnv: workerSecretEnvironment(config),
     cpu: w.cpu,
     memory: Size.mebibytes(w.memoryMiB),
     workVolume: Size.gibibytes(w.workVolumeGiB),
@@ -244,6 +252,12 @@ export function buildCharts(app: App, config: DeploymentConfig): BuiltCharts {
       sourcePrefix:
         inputPrefixes(config).find((p) => p.bucket === config.outputUri.bucket)?.key ?? 'uploads/',
       sourceExpirationDays: ack.sourceExpirationDays,
+      // The page PUTs parts to the upload bucket: CORS where that is the bucket ACK manages.
+      ...(control?.api.enabled &&
+      control.api.corsOrigins.length > 0 &&
+      uploadPrefix(config).bucket === config.outputUri.bucket
+        ? { uploadCorsOrigins: control.api.corsOrigins }
+        : {}),
       tableName: config.tableName,
       roleName: roleNameOf(config.workerRoleArn),
       trustPolicy: trust,

@@ -171,6 +171,30 @@ const Schedule = z.strictObject({
   job: z.record(z.string(), z.unknown()),
 });
 
+/** Where finished jobs are announced (README "Job events"). */
+const Events = z.strictObject({
+  /** Every job's terminal state is published to this SNS topic. */
+  snsTopicArn: arn('sns', '[\\w.-]+$').optional(),
+  /** ...and put on this EventBridge bus (`default` is the account's default bus). */
+  eventBusArn: arn('events', 'event-bus/[\\w.\\-/]+$').optional(),
+  /** The events' `source` (EventBridge rules match on it). @default the deployment's name */
+  source: z
+    .string()
+    .regex(/^[A-Za-z0-9][\w.\-/]{0,255}$/)
+    .optional(),
+  /**
+   * Webhooks named in job messages (`"webhook": "https://..."`), signed with the secret in this
+   * Secret (Standard Webhooks; `whsec_<base64>` or any string of 16+ characters). Unset: off.
+   */
+  webhooks: z
+    .strictObject({
+      secret: z.strictObject({ name, key: z.string().min(1).default('secret') }),
+      timeoutSeconds: z.number().int().min(1).max(60).optional(),
+      attempts: z.number().int().min(1).max(10).optional(),
+    })
+    .optional(),
+});
+
 const Control = z.strictObject({
   /** IAM role (IRSA) of the API and of the schedules' CronJobs (dist/iam/control-policy.json). */
   roleArn: arn('iam', 'role/'),
@@ -193,12 +217,29 @@ const Control = z.strictObject({
         .default('keda-transcoder'),
       /** Where POST /uploads presigns PUTs (default: the first input prefix). */
       uploadUri: s3Prefix.optional(),
+      /** Largest upload; over one part it goes multipart (S3 takes up to 5 TiB). */
       uploadMaxBytes: z
         .number()
         .int()
         .positive()
-        .max(5 * 1024 ** 3)
+        .max(5 * 1024 ** 4)
         .optional(),
+      /** Preferred multipart part size in MiB (parts grow for files of over 10,000 parts). */
+      uploadPartSizeMb: z.number().int().min(5).max(5120).optional(),
+      /**
+       * Origins that serve the API's page (https://transcoder.example.com): the bucket lets them
+       * PUT upload parts and read the ETag (ACK buckets; see the README for other buckets).
+       */
+      corsOrigins: z
+        .array(
+          z
+            .string()
+            .regex(
+              /^(https:\/\/[a-z0-9.-]+(:\d+)?|http:\/\/(localhost|127\.0\.0\.1)(:\d+)?)$/,
+              'must be an origin like https://transcoder.example.com (no path)',
+            ),
+        )
+        .default([]),
       uploadUrlTtlSeconds: z
         .number()
         .int()
@@ -251,6 +292,7 @@ export const DeploymentConfigSchema = z
     argocd: ArgoCd.optional(),
     ack: Ack.optional(),
     control: Control.optional(),
+    events: Events.prefault({}),
   })
   .superRefine((c, ctx) => {
     if (c.placement === 'karpenter' && !c.karpenter) {

@@ -78,6 +78,26 @@ export function workerPolicy(config: DeploymentConfig): PolicyDocument {
         ],
         Resource: `arn:aws:dynamodb:${config.region}:${accountId}:table/${config.tableName}`,
       },
+      ...(config.events.snsTopicArn
+        ? [
+            {
+              Sid: 'PublishJobEvents',
+              Effect: 'Allow' as const,
+              Action: ['sns:Publish'],
+              Resource: config.events.snsTopicArn,
+            },
+          ]
+        : []),
+      ...(config.events.eventBusArn
+        ? [
+            {
+              Sid: 'PutJobEvents',
+              Effect: 'Allow' as const,
+              Action: ['events:PutEvents'],
+              Resource: config.events.eventBusArn,
+            },
+          ]
+        : []),
     ],
   };
 }
@@ -143,10 +163,12 @@ export function controlPolicy(config: DeploymentConfig): PolicyDocument {
         Resource: `arn:aws:s3:::${config.outputUri.bucket}/${config.outputUri.key}*`,
       },
       {
-        // Presigned PUTs carry the API's identity; the CLI's local uploads go multipart.
+        // Presigned PUTs and parts carry the API's identity (s3:PutObject covers creating,
+        // sending and completing a multipart upload); it checks the completed size (HeadObject:
+        // s3:GetObject), removes an upload of the wrong size, and aborts unfinished ones.
         Sid: 'Uploads',
         Effect: 'Allow',
-        Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject', 's3:DeleteObject'],
         Resource: `arn:aws:s3:::${upload.bucket}/${upload.key}*`,
       },
     );

@@ -38,7 +38,24 @@ export function workerEnvironment(
     ...optional('MAX_FRAME_RATE', w.maxFrameRate),
     ...optional('UPLOAD_CONCURRENCY', w.uploadConcurrency),
     ...optional('RECORD_TTL_DAYS', w.recordTtlDays),
+    ...text('EVENTS_SNS_TOPIC_ARN', config.events.snsTopicArn),
+    ...text('EVENTS_BUS', config.events.eventBusArn),
+    EVENTS_SOURCE: config.events.source ?? config.name,
+    ...optional('WEBHOOK_TIMEOUT_SECONDS', config.events.webhooks?.timeoutSeconds),
+    ...optional('WEBHOOK_ATTEMPTS', config.events.webhooks?.attempts),
   };
+}
+
+/** Environment variables the worker reads from Secrets, never written into a manifest. */
+export function workerSecretEnvironment(
+  config: DeploymentConfig,
+): Partial<Record<WorkerEnvName, { readonly name: string; readonly key: string }>> {
+  const secret = config.events.webhooks?.secret;
+  return secret ? { WEBHOOK_SECRET: secret } : {};
+}
+
+function text<K extends WorkerEnvName>(key: K, value: string | undefined) {
+  return value === undefined ? {} : { [key]: value };
 }
 
 /** The port the API container listens on. */
@@ -71,6 +88,7 @@ export function controlEnvironment(
           ...optional('SCHEDULER_ROLE_ARN', api.schedulerRoleArn),
           UPLOAD_URI: formatS3Uri(uploadPrefix(config)),
           ...optional('UPLOAD_MAX_BYTES', api.uploadMaxBytes),
+          ...optional('UPLOAD_PART_SIZE_MB', api.uploadPartSizeMb),
           ...optional('UPLOAD_URL_TTL_SECONDS', api.uploadUrlTtlSeconds),
         }
       : {}),

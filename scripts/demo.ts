@@ -12,15 +12,16 @@
  *   npm start -- --samples 1 --seconds 4 --port 0 --exit     (what the smoke test runs)
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HttpClient } from '../worker/src/cli/client.ts';
 import type { JobView } from '../worker/src/control/service.ts';
+import type { JobEvent } from '../worker/src/job/job-event.ts';
 import { benchSources } from './bench/sources.ts';
 import { PidFile } from './local-keda/pids.ts';
 import { startLocalSystem, type LocalSystem } from './local-keda/system.ts';
-import { startLocalStack, type LocalStack } from './local-stack/index.ts';
+import { localClients, startLocalStack, type LocalStack } from './local-stack/index.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -129,7 +130,24 @@ async function main(): Promise<number> {
 
   const jobs: { file: string; jobId: string }[] = [];
   for (const file of files) {
-    const input = await client.upload(file);
+    const started = Date.now();
+    let parts = 1;
+    const input = await client.upload(file, {
+      onProgress: (p) => {
+        parts = p.parts;
+        if (tty) {
+          const percent = Math.floor((p.bytes / p.total) * 100);
+          process.stdout.write(
+            `\r  uploading       ${basename(file)} ${percent}% (${p.partsDone}/${p.parts} parts)\x1b[K`,
+          );
+        }
+      },
+    });
+    if (tty) process.stdout.write('\r\x1b[K');
+    const mb = (statSync(file).size / 1e6).toFixed(1);
+    say(
+      `  uploaded        ${basename(file)} (${mb} MB, ${parts === 1 ? 'one PUT' : `${parts} parts`}, ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
     const { jobId } = await client.enqueue({ version: 1, input, thumbnails: true }, {});
     jobs.push({ file, jobId });
     say(`  enqueued        ${basename(file)} -> job ${jobId}`);
@@ -176,6 +194,13 @@ async function main(): Promise<number> {
   say(
     `  worker pods     ${system.runner.records.length} started, at most ${system.runner.peakRunning} at once; logs in ${join(stateDir, 'logs')}`,
   );
+  if (system.events) {
+    const heard = await drainEvents(system.events.tapQueueUrl, jobs.length);
+    const byStatus = (st: string) => heard.filter((e) => e.data.status === st).length;
+    say(
+      `  events          ${heard.length} on SNS ${system.events.topicArn.split(':').at(-1)} (${byStatus('SUCCEEDED')} succeeded, ${byStatus('FAILED')} failed), read from the queue subscribed to it`,
+    );
+  }
   const ok = [...views.values()].every((v) => v.status === 'SUCCEEDED');
 
   if (values.exit) {
@@ -192,6 +217,30 @@ async function main(): Promise<number> {
   );
   await new Promise(() => undefined);
   return 0;
+}
+
+/** The job events an application subscribed to the topic would read (deduplicated by id). */
+async function drainEvents(queueUrl: string, expected: number): Promise<JobEvent[]> {
+  const { ReceiveMessageCommand, DeleteMessageCommand } = await import('@aws-sdk/client-sqs');
+  const sqs = localClients(stack!).sqs;
+  const events = new Map<string, JobEvent>();
+  for (let i = 0; i < 10 && events.size < expected; i++) {
+    const out = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
+    );
+    for (const m of out.Messages ?? []) {
+      const event = JSON.parse(m.Body ?? '{}') as JobEvent;
+      events.set(event.id, event);
+      await sqs.send(
+        new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }),
+      );
+    }
+  }
+  return [...events.values()];
 }
 
 let lastNotes: string[] = [];

@@ -20,6 +20,8 @@ export interface AwsResourcesProps {
   /** Prefix of uploaded sources, which expire. */
   readonly sourcePrefix: string;
   readonly sourceExpirationDays: number;
+  /** Origins of the API's page, allowed to PUT upload parts and read their ETag. @default none */
+  readonly uploadCorsOrigins?: readonly string[];
   readonly tableName: string;
   readonly roleName: string;
   readonly trustPolicy: object;
@@ -121,6 +123,22 @@ export class AwsResources extends Construct {
           restrictPublicBuckets: true,
         },
         ownershipControls: { rules: [{ objectOwnership: 'BucketOwnerEnforced' }] },
+        ...(props.uploadCorsOrigins?.length
+          ? {
+              cors: {
+                corsRules: [
+                  {
+                    id: 'page-uploads',
+                    allowedMethods: ['PUT'],
+                    allowedOrigins: [...props.uploadCorsOrigins],
+                    allowedHeaders: ['content-type', 'content-length'],
+                    exposeHeaders: ['ETag'],
+                    maxAgeSeconds: 600,
+                  },
+                ],
+              },
+            }
+          : {}),
         encryption: {
           rules: [
             {

@@ -15,6 +15,7 @@ describe('constructs with every prop set', () => {
     image: 'registry.example.com/t:1',
     serviceAccountName: 'worker',
     env: { QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q' },
+    secretEnv: { WEBHOOK_SECRET: { name: 'hooks', key: 'signing' } },
     cpu: 1,
     memory: Size.mebibytes(1536),
     workVolume: Size.gibibytes(5),
@@ -55,6 +56,10 @@ describe('constructs with every prop set', () => {
       '"key":"pool","operator":"In","values":["video"]',
     );
     expect(container.image).toBe('registry.example.com/t:1');
+    expect(container.env).toContainEqual({
+      name: 'WEBHOOK_SECRET',
+      valueFrom: { secretKeyRef: { name: 'hooks', key: 'signing', optional: false } },
+    });
     expect(container.env).toContainEqual({
       name: 'QUEUE_URL',
       value: 'https://sqs.eu-west-1.amazonaws.com/1/q',

@@ -8,6 +8,8 @@ export interface WorkerJobTemplateProps {
   readonly image: string;
   readonly serviceAccountName: string;
   readonly env: Readonly<Record<string, string>>;
+  /** Variables read from Secrets (`{ WEBHOOK_SECRET: { name, key } }`). @default none */
+  readonly secretEnv?: Readonly<Record<string, { readonly name: string; readonly key: string }>>;
   /** vCPU, requests = limits. */
   readonly cpu: number;
   readonly memory: Size;
@@ -75,6 +77,18 @@ export function renderWorkerJobSpec(props: WorkerJobTemplateProps): Record<strin
         envVariables: {
           ...Object.fromEntries(
             Object.entries(props.env).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)]),
+          ),
+          ...Object.fromEntries(
+            Object.entries(props.secretEnv ?? {}).map(([k, ref]) => [
+              k,
+              kplus.EnvValue.fromSecretValue(
+                {
+                  secret: kplus.Secret.fromSecretName(scratch, `secret-${k}`, ref.name),
+                  key: ref.key,
+                },
+                { optional: false },
+              ),
+            ]),
           ),
           WORKER_ID: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
           TMPDIR: kplus.EnvValue.fromValue('/tmp'),

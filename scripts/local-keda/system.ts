@@ -6,7 +6,12 @@ import { parse } from 'yaml';
 import { parseDeploymentConfig, queueName, type DeploymentConfig } from '../../charts/config.ts';
 import { inputPrefixes, uploadPrefix } from '../../charts/iam.ts';
 import { localClients, stackEnvironment, type StackEndpoints } from '../local-stack/index.ts';
-import { provision, type Resources } from '../local-stack/provision.ts';
+import {
+  provision,
+  provisionEventTopic,
+  type EventTopic,
+  type Resources,
+} from '../local-stack/provision.ts';
 import { readDeployment, readManifests, readScaledJob, type LocalScaledJob } from './manifests.ts';
 import type { PidFile } from './pids.ts';
 import { LocalPod } from './pod.ts';
@@ -40,6 +45,8 @@ export interface LocalSystem {
   readonly scaledJob: LocalScaledJob;
   readonly runner: LocalScaledJobRunner;
   readonly api?: { readonly url: string; readonly token: string; readonly pid: number };
+  /** The deployment's event topic (events.snsTopicArn) and the queue subscribed to it. */
+  readonly events?: EventTopic;
   /** The environment the CLI (or a worker by hand) needs against this system. */
   readonly env: Record<string, string>;
   stop(): Promise<void>;
@@ -88,6 +95,9 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
   const buckets = new Set([...inputPrefixes(config), uploadPrefix(config)].map((l) => l.bucket));
   buckets.delete(resources.bucket);
   for (const bucket of buckets) await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  // The deployment's event topic, with a queue subscribed to hear what it announces.
+  const topicName = config.events.snsTopicArn?.split(':').at(-1);
+  const events = topicName ? await provisionEventTopic(clients, topicName) : undefined;
 
   // Only these differ from what a pod in the cluster gets: where AWS is, and the queue URLs.
   const overrides: Record<string, string> = {
@@ -147,6 +157,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     scaledJob,
     runner,
     ...(api ? { api: { url: api.url, token: api.token, pid: api.pid } } : {}),
+    ...(events ? { events } : {}),
     env: {
       ...overrides,
       TABLE_NAME: config.tableName,

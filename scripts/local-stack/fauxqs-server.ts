@@ -14,6 +14,7 @@ const stores = await plainQueueUrls();
 if (dataDir && stores.stores) await persist(stores.stores, dataDir);
 const app = buildApp({ logger: false, ...stores });
 registerSqsQueryProtocol(app);
+allowLocalPages(app);
 const address = await app.listen({ host: '127.0.0.1', port: requested });
 process.stdout.write(`listening ${new URL(address).port}\n`);
 
@@ -22,6 +23,31 @@ const stop = () => {
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+
+/**
+ * CORS for pages served from this machine, as a bucket's CORS rule allows the API's page in
+ * AWS (charts: control.api.corsOrigins): the page PUTs upload parts straight to S3 and reads
+ * each part's ETag. fauxqs has no CORS of its own.
+ */
+function allowLocalPages(server: typeof app): void {
+  const local = /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?$/;
+  server.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (!origin || !local.test(origin)) return;
+    reply.header('Access-Control-Allow-Origin', origin);
+    reply.header('Vary', 'Origin');
+    reply.header('Access-Control-Expose-Headers', 'ETag');
+    if (request.method === 'OPTIONS') {
+      reply.header('Access-Control-Allow-Methods', 'GET, HEAD, PUT, POST');
+      reply.header(
+        'Access-Control-Allow-Headers',
+        request.headers['access-control-request-headers'] ?? 'content-type',
+      );
+      reply.header('Access-Control-Max-Age', '600');
+      await reply.code(204).send();
+    }
+  });
+}
 
 /**
  * By default fauxqs names queues http://sqs.<region>.localhost:<port>/..., a host that does

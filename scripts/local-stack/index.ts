@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Resources } from './provision.ts';
 import { alive, startDynamoDbLocal, startFauxqs, stopPid, type ServerProcess } from './servers.ts';
@@ -145,10 +146,13 @@ export function localClients(stack: StackEndpoints): {
   sqs: SQSClient;
   s3: S3Client;
   dynamodb: DynamoDBClient;
+  sns: SNSClient;
 } {
   const common = { region: stack.region, credentials: LOCAL_CREDENTIALS };
   return {
     sqs: new SQSClient({ ...common, endpoint: stack.sqsEndpoint }),
+    // fauxqs serves SNS beside SQS.
+    sns: new SNSClient({ ...common, endpoint: stack.sqsEndpoint }),
     s3: new S3Client({ ...common, endpoint: stack.s3Endpoint, forcePathStyle: true }),
     dynamodb: new DynamoDBClient({ ...common, endpoint: stack.dynamodbEndpoint }),
   };
@@ -163,7 +167,10 @@ export function stackEnvironment(stack: StackEndpoints): Record<string, string> 
     AWS_ENDPOINT_URL_SQS: stack.sqsEndpoint,
     AWS_ENDPOINT_URL_S3: stack.s3Endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_SNS: stack.sqsEndpoint,
     S3_FORCE_PATH_STYLE: 'true',
+    // fauxqs refuses request bodies over 11 MiB: no multipart part may be larger.
+    UPLOAD_PART_MAX_MB: '10',
   };
 }
 

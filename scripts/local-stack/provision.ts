@@ -4,6 +4,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { tableDefinition } from '../../worker/src/ledger/table.ts';
 
@@ -12,6 +13,38 @@ export interface Resources {
   readonly deadLetterQueueUrl: string;
   readonly bucket: string;
   readonly tableName: string;
+}
+
+export interface EventTopic {
+  readonly topicArn: string;
+  /** A queue subscribed to the topic (raw delivery): what an application would read. */
+  readonly tapQueueUrl: string;
+}
+
+/**
+ * An SNS topic for job events with a queue subscribed to it, as an application would subscribe:
+ * the local stand-in for the deployment's `events.snsTopicArn`.
+ */
+export async function provisionEventTopic(
+  clients: { sqs: SQSClient; sns: SNSClient },
+  name: string,
+): Promise<EventTopic> {
+  const topic = await clients.sns.send(new CreateTopicCommand({ Name: name }));
+  const tap = await clients.sqs.send(new CreateQueueCommand({ QueueName: `${name}-tap` }));
+  const tapArn = (
+    await clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: tap.QueueUrl, AttributeNames: ['QueueArn'] }),
+    )
+  ).Attributes?.QueueArn;
+  await clients.sns.send(
+    new SubscribeCommand({
+      TopicArn: topic.TopicArn,
+      Protocol: 'sqs',
+      Endpoint: tapArn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
+  return { topicArn: topic.TopicArn!, tapQueueUrl: tap.QueueUrl! };
 }
 
 export interface ProvisionOptions {

@@ -401,7 +401,7 @@ describe('control API over real HTTP', () => {
         'an upload over the size limit',
         'POST',
         '/uploads',
-        { filename: 'a.mp4', contentType: 'video/mp4', size: 6 * 2 ** 30 },
+        { filename: 'a.mp4', contentType: 'video/mp4', size: 21 * 2 ** 30 },
         400,
         {},
         'size',

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { buildApi } from '../../worker/src/api/server.ts';
+import { buildApi, uploadOriginOf } from '../../worker/src/api/server.ts';
 import { loadControlConfig } from '../../worker/src/config.ts';
 import { ControlService, type ControlDeps } from '../../worker/src/control/service.ts';
 import { createAwsClients, createControlDeps } from '../../worker/src/deps.ts';
@@ -21,6 +21,7 @@ export async function startApi(
     service: new ControlService(deps),
     tokens: config.apiTokens,
     logger: pino({ level: 'silent' }),
+    uploadOrigin: uploadOriginOf(config.endpoints.s3),
     ready: async () => {
       await deps.queue.depths();
     },

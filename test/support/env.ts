@@ -269,6 +269,7 @@ export async function createTestEnv(
       clients.sqs.destroy();
       clients.s3.destroy();
       clients.dynamodb.destroy();
+      clients.sns.destroy();
     },
   };
 }

@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 export interface RequestInfo {
   readonly method: string;
   readonly path: string;
+  /** The query string, without `?` (presigned URLs carry their parameters here). */
+  readonly query: string;
   /** `x-amz-target` for JSON-protocol services (e.g. AmazonSQS.DeleteMessage). */
   readonly target: string;
 }
@@ -26,6 +28,8 @@ export interface Rule {
 export interface FaultProxy {
   readonly endpoint: string;
   readonly injected: RequestInfo[];
+  /** Every request that came through, failed or not. */
+  readonly seen: RequestInfo[];
   add(rule: Rule): void;
   clear(): void;
   stop(): Promise<void>;
@@ -35,13 +39,16 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const target = new URL(upstream);
   const rules: Rule[] = [];
   const injected: RequestInfo[] = [];
+  const seen: RequestInfo[] = [];
 
   const server = createServer((req, res) => {
     const info: RequestInfo = {
       method: req.method ?? 'GET',
       path: decodeURIComponent((req.url ?? '/').split('?')[0]!),
+      query: (req.url ?? '').split('?')[1] ?? '',
       target: String(req.headers['x-amz-target'] ?? ''),
     };
+    seen.push(info);
     const rule = rules.find((r) => r.times > 0 && r.match(info));
     if (rule) {
       rule.times--;
@@ -91,6 +98,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     injected,
+    seen,
     add: (rule) => rules.push(rule),
     clear: () => {
       rules.length = 0;

@@ -1,16 +1,30 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, TOKEN } from '../support/api.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 
 /** What the tests read in the page. */
 interface Page {
   ktPlayer: PlayerState;
+  ktUpload: UploadState;
   document: { getElementById(id: string): { currentTime: number } };
+}
+
+interface UploadState {
+  state: string;
+  bytes: number;
+  total: number;
+  parts: { state: string }[];
+  input: string | null;
+  jobId: string | null;
+  error: string | null;
 }
 
 interface PlayerState {
@@ -113,5 +127,122 @@ describe('the HLS output in headless Chromium', () => {
     );
     expect((await state()).errors).toEqual([]);
     expect(consoleErrors).toEqual([]);
+  });
+});
+
+/**
+ * The whole product from a browser: a person picks a video of over 50 MB on the page, it goes
+ * up to S3 in parts (one part failing every try pauses it; Resume finishes it), becomes a job,
+ * and plays when it is done. No command line.
+ */
+describe('uploading through the page', () => {
+  let env: TestEnv;
+  let proxy: FaultProxy;
+  let api: Awaited<ReturnType<typeof startApi>>;
+  let browser: Browser;
+  let video: string;
+
+  beforeAll(async () => {
+    env = await createTestEnv('browser-upload');
+    // The page's upload URLs go through a proxy that can fail a chosen part.
+    proxy = await startFaultProxy(env.stack.s3Endpoint);
+    api = await startApi(env, {}, { AWS_ENDPOINT_URL_S3: proxy.endpoint });
+    video = await makeClip({
+      seconds: 20,
+      width: 1280,
+      height: 720,
+      fps: 30,
+      video: 'testsrc2=size=1280x720:rate=30:duration=20,noise=alls=12:allf=t+u[out0]',
+      outputOptions: [
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-b:v',
+        '26M',
+        '-maxrate',
+        '26M',
+        '-bufsize',
+        '52M',
+        '-pix_fmt',
+        'yuv420p',
+      ],
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await api?.stop();
+    await proxy?.stop();
+    env?.destroy();
+  });
+
+  it('uploads a file of over 50 MB in parts, resumes after a failed part, transcodes it and plays it', async () => {
+    const size = statSync(video).size;
+    expect(size).toBeGreaterThan(50 * 1000 * 1000);
+    proxy.add({
+      match: (r) => r.method === 'PUT' && /(^|&)partNumber=3(&|$)/.test(r.query),
+      fault: 's3-slow-down',
+      times: 3, // every try of part 3
+    });
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${api.url}/#token=${TOKEN}`);
+    const upload = () => page.evaluate(() => (globalThis as unknown as Page).ktUpload);
+    await page.setInputFiles('#file', video);
+
+    await page.waitForFunction(
+      () => (globalThis as unknown as Page).ktUpload.state === 'paused',
+      undefined,
+      {
+        timeout: 60_000,
+      },
+    );
+    const paused = await upload();
+    expect(paused.error).toMatch(/^part 3 of \d+ failed 3 times/);
+    expect(paused.parts[2]!.state).toBe('failed');
+    expect(await page.isVisible('#upload-resume')).toBe(true);
+
+    await page.click('#upload-resume');
+    await page.waitForFunction(
+      () => (globalThis as unknown as Page).ktUpload.state === 'enqueued',
+      undefined,
+      {
+        timeout: 60_000,
+      },
+    );
+    const done = await upload();
+    expect(done.bytes).toBe(size);
+    expect(done.parts.every((p) => p.state === 'done')).toBe(true);
+    expect(done.parts.length).toBe(Math.ceil(size / (8 * 1024 * 1024)));
+    expect(await page.textContent('#upload-text')).toContain(`job ${done.jobId}`);
+
+    // What reached S3 is the file, byte for byte.
+    const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(done.input!)!;
+    const object = await env.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+    expect(sha(await object.Body!.transformToByteArray())).toBe(sha(readFileSync(video)));
+
+    expect(await env.runWorker()).toEqual({ kind: 'handled', outcome: 'succeeded' });
+    // The page notices, marks its job and plays it.
+    await page.waitForFunction(
+      (id) => (globalThis as unknown as Page).ktPlayer.jobId === id,
+      done.jobId,
+      { timeout: 20_000 },
+    );
+    await page.waitForFunction(
+      () => (globalThis as unknown as Page).document.getElementById('video').currentTime > 1.5,
+      undefined,
+      { timeout: 30_000 },
+    );
+    expect(await page.locator('tr.mine td').nth(1).textContent()).toBe('SUCCEEDED');
+    expect((await page.evaluate(() => (globalThis as unknown as Page).ktPlayer)).errors).toEqual(
+      [],
+    );
+    expect(pageErrors).toEqual([]);
   });
 });

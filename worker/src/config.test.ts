@@ -85,7 +85,33 @@ describe('loadConfig', () => {
       sqs: 'http://127.0.0.1:4566',
       s3: 'http://127.0.0.1:4566',
       dynamodb: 'http://127.0.0.1:8000',
+      sns: 'http://127.0.0.1:4566',
+      eventbridge: 'http://127.0.0.1:4566',
     });
     expect(config.s3ForcePathStyle).toBe(true);
+  });
+
+  it('turns webhooks on only with a secret to sign them, and checks the event destinations', () => {
+    expect(loadConfig(VALID).webhook).toBeUndefined();
+    expect(
+      loadConfig({ ...VALID, WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }).webhook,
+    ).toEqual({
+      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      timeoutSeconds: 10,
+      attempts: 5,
+      allowInsecure: false,
+    });
+    expect(
+      issuesOf({
+        ...VALID,
+        WEBHOOK_SECRET: 'short',
+        EVENTS_SNS_TOPIC_ARN: 'my-topic',
+        EVENTS_BUS: 'a bus',
+      }),
+    ).toEqual([
+      'EVENTS_SNS_TOPIC_ARN: must be an SNS topic ARN',
+      'EVENTS_BUS: must be an EventBridge bus name or ARN',
+      'WEBHOOK_SECRET: must be at least 16 characters',
+    ]);
   });
 });

@@ -10,7 +10,13 @@ import { s3UriSchema, type S3Location } from './job/s3-uri.ts';
  */
 export interface Config {
   readonly region: string;
-  readonly endpoints: { readonly sqs?: string; readonly s3?: string; readonly dynamodb?: string };
+  readonly endpoints: {
+    readonly sqs?: string;
+    readonly s3?: string;
+    readonly dynamodb?: string;
+    readonly sns?: string;
+    readonly eventbridge?: string;
+  };
   readonly s3ForcePathStyle: boolean;
   readonly awsMaxAttempts: number;
   readonly queueUrl: string;
@@ -40,6 +46,19 @@ export interface Config {
   readonly uploadPartSizeBytes: number;
   /** Finished job records expire after this long (DynamoDB TTL on `expiresAt`); undefined keeps them. */
   readonly recordTtlSeconds?: number;
+  /** Job events: the SNS topic and EventBridge bus they go to, and their `source`. */
+  readonly events: {
+    readonly snsTopicArn?: string;
+    readonly eventBus?: string;
+  };
+  readonly eventsSource: string;
+  /** Webhooks named in messages: off without a secret to sign them with. */
+  readonly webhook?: {
+    readonly secret: string;
+    readonly timeoutSeconds: number;
+    readonly attempts: number;
+    readonly allowInsecure: boolean;
+  };
 }
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -67,6 +86,8 @@ const CommonShape = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_MESSAGE_BYTES: int(256, 1024 * 1024).default(64 * 1024),
   RECORD_TTL_DAYS: int(1, 3650).optional(),
+  /** Multipart part size: the worker's output uploads and the clients' source uploads. */
+  UPLOAD_PART_SIZE_MB: int(5, 5 * 1024).default(8),
 };
 
 const EnvSchema = z.object({
@@ -95,7 +116,30 @@ const EnvSchema = z.object({
   MAX_FRAME_RATE: int(1, 1000).default(120),
   OUTPUT_SIZE_FACTOR: z.coerce.number().min(0).max(100).default(1.5),
   UPLOAD_CONCURRENCY: int(1, 64).default(4),
-  UPLOAD_PART_SIZE_MB: int(5, 5 * 1024).default(8),
+  AWS_ENDPOINT_URL_SNS: url.optional(),
+  AWS_ENDPOINT_URL_EVENTBRIDGE: url.optional(),
+  EVENTS_SNS_TOPIC_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w.-]{1,256}$/, 'must be an SNS topic ARN')
+    .optional(),
+  EVENTS_BUS: z
+    .string()
+    .regex(
+      /^([\w.\-/]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[\w.\-/]{1,256})$/,
+      'must be an EventBridge bus name or ARN',
+    )
+    .optional(),
+  EVENTS_SOURCE: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][\w.\-/]{0,255}$/,
+      'must be a name like keda-transcoder or com.example.media',
+    )
+    .default('keda-transcoder'),
+  WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  WEBHOOK_TIMEOUT_SECONDS: int(1, 60).default(10),
+  WEBHOOK_ATTEMPTS: int(1, 10).default(5),
+  WEBHOOK_ALLOW_INSECURE: bool.default(false),
 });
 
 /** The environment variables the worker reads: the contract the charts fill in. */
@@ -174,8 +218,14 @@ function commonConfig(e: z.output<z.ZodObject<typeof CommonShape>>) {
 /** Reads and validates the worker's environment; throws one ConfigError naming every bad field. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parseEnv(EnvSchema, env, crossFieldIssues);
+  const common = commonConfig(e);
   return {
-    ...commonConfig(e),
+    ...common,
+    endpoints: {
+      ...common.endpoints,
+      ...optional('sns', e.AWS_ENDPOINT_URL_SNS ?? e.AWS_ENDPOINT_URL),
+      ...optional('eventbridge', e.AWS_ENDPOINT_URL_EVENTBRIDGE ?? e.AWS_ENDPOINT_URL),
+    },
     receiveWaitSeconds: e.RECEIVE_WAIT_SECONDS,
     idleTimeoutSeconds: e.IDLE_TIMEOUT_SECONDS,
     visibilityTimeoutSeconds: e.VISIBILITY_TIMEOUT_SECONDS,
@@ -195,6 +245,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploadConcurrency: e.UPLOAD_CONCURRENCY,
     uploadPartSizeBytes: e.UPLOAD_PART_SIZE_MB * MIB,
     ...(e.RECORD_TTL_DAYS === undefined ? {} : { recordTtlSeconds: e.RECORD_TTL_DAYS * 86_400 }),
+    events: {
+      ...optional('snsTopicArn', e.EVENTS_SNS_TOPIC_ARN),
+      ...optional('eventBus', e.EVENTS_BUS),
+    },
+    eventsSource: e.EVENTS_SOURCE,
+    ...(e.WEBHOOK_SECRET
+      ? {
+          webhook: {
+            secret: e.WEBHOOK_SECRET,
+            timeoutSeconds: e.WEBHOOK_TIMEOUT_SECONDS,
+            attempts: e.WEBHOOK_ATTEMPTS,
+            allowInsecure: e.WEBHOOK_ALLOW_INSECURE,
+          },
+        }
+      : {}),
   };
 }
 
@@ -238,6 +303,10 @@ export interface ControlConfig extends Pick<
   readonly upload: S3Location;
   readonly uploadMaxBytes: number;
   readonly uploadUrlTtlSeconds: number;
+  /** Preferred multipart part size, and the largest file sent in one PUT. */
+  readonly uploadPartSizeBytes: number;
+  /** Largest part the object store takes (S3: 5 GiB; the local emulator: 10 MiB). */
+  readonly uploadPartMaxBytes?: number;
   readonly redriveMode: 'auto' | 'move-task' | 'resend';
 }
 
@@ -268,13 +337,15 @@ const ControlEnvSchema = z.object({
     .regex(/^[0-9a-zA-Z-_.]{1,64}$/)
     .default('keda-transcoder'),
   UPLOAD_URI: s3UriSchema({ prefix: true }).optional(),
-  // One presigned PUT carries at most 5 GiB (S3's single-request limit).
+  // Larger than one part goes as a multipart upload (S3 takes objects up to 5 TiB); the default
+  // matches what a worker accepts (MAX_INPUT_BYTES).
   UPLOAD_MAX_BYTES: z.coerce
     .number()
     .int()
     .positive()
-    .max(5 * 1024 * MIB)
-    .default(5 * 1024 * MIB),
+    .max(5 * 1024 * 1024 * MIB)
+    .default(20 * 1024 * MIB),
+  UPLOAD_PART_MAX_MB: int(5, 5 * 1024).optional(),
   UPLOAD_URL_TTL_SECONDS: int(60, 7 * 24 * 3600).default(900),
   REDRIVE_MODE: z.enum(['auto', 'move-task', 'resend']).default('auto'),
 });
@@ -296,6 +367,10 @@ export function loadControlConfig(env: NodeJS.ProcessEnv = process.env): Control
     upload: e.UPLOAD_URI ?? { bucket: e.OUTPUT_URI.bucket, key: 'uploads/' },
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     uploadUrlTtlSeconds: e.UPLOAD_URL_TTL_SECONDS,
+    uploadPartSizeBytes: e.UPLOAD_PART_SIZE_MB * MIB,
+    ...(e.UPLOAD_PART_MAX_MB === undefined
+      ? {}
+      : { uploadPartMaxBytes: e.UPLOAD_PART_MAX_MB * MIB }),
     redriveMode: e.REDRIVE_MODE,
   };
 }

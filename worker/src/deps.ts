@@ -7,11 +7,13 @@ import type { Logger } from 'pino';
 import type { Config, ControlConfig } from './config.ts';
 import type { ControlDeps } from './control/service.ts';
 import type { WorkerDeps } from './job/ports.ts';
+import { Notifier, type EventTarget } from './events/notifier.ts';
 import { DynamoLedger } from './ledger/dynamo-ledger.ts';
 import { queueArn } from './queue/queue-url.ts';
 import { SqsControl, SqsQueue } from './queue/sqs-queue.ts';
 import { EventBridgeScheduler } from './scheduler/eventbridge-scheduler.ts';
-import { openObject, presignPut, S3Storage } from './storage/s3-storage.ts';
+import { openObject, S3Storage } from './storage/s3-storage.ts';
+import { S3Uploads } from './storage/s3-uploads.ts';
 import { Transcoder } from './transcode/transcoder.ts';
 
 export interface AwsClients {
@@ -74,7 +76,77 @@ export function createWorkerDeps(
     }),
     logger,
     clock: { now: () => Date.now() },
+    notifier: createNotifier(config),
     ...overrides,
+  };
+}
+
+/**
+ * Where finished jobs' events go. The SNS and EventBridge clients load on first use: a worker
+ * imports them only when a job ends, not on its cold start.
+ */
+export function createNotifier(
+  config: Pick<Config, 'region' | 'awsMaxAttempts' | 'endpoints' | 'events' | 'webhook'>,
+  options: { retryDelayMs?: number } = {},
+): Notifier {
+  const common = { region: config.region, maxAttempts: config.awsMaxAttempts };
+  const targets: EventTarget[] = [];
+  const topic = config.events.snsTopicArn;
+  if (topic) {
+    targets.push(
+      lazyTarget('sns', async () => {
+        const [{ SNSClient }, { SnsPublisher }] = await Promise.all([
+          import('@aws-sdk/client-sns'),
+          import('./events/sns-publisher.ts'),
+        ]);
+        return new SnsPublisher(
+          new SNSClient({ ...common, ...endpoint(config.endpoints.sns) }),
+          topic,
+        );
+      }),
+    );
+  }
+  const bus = config.events.eventBus;
+  if (bus) {
+    targets.push(
+      lazyTarget('eventbridge', async () => {
+        const [{ EventBridgeClient }, { EventBridgePublisher }] = await Promise.all([
+          import('@aws-sdk/client-eventbridge'),
+          import('./events/eventbridge-publisher.ts'),
+        ]);
+        return new EventBridgePublisher(
+          new EventBridgeClient({ ...common, ...endpoint(config.endpoints.eventbridge) }),
+          bus,
+        );
+      }),
+    );
+  }
+  const webhook = config.webhook;
+  return new Notifier({
+    targets,
+    ...(webhook
+      ? {
+          webhook: {
+            secret: webhook.secret,
+            timeoutMs: webhook.timeoutSeconds * 1000,
+            attempts: webhook.attempts,
+            allowInsecure: webhook.allowInsecure,
+          },
+        }
+      : {}),
+    ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+    now: () => Date.now(),
+  });
+}
+
+function lazyTarget(
+  name: string,
+  make: () => Promise<{ publish: EventTarget['publish'] }>,
+): EventTarget {
+  let made: Promise<{ publish: EventTarget['publish'] }> | undefined;
+  return {
+    name,
+    publish: async (event, signal) => (await (made ??= make())).publish(event, signal),
   };
 }
 
@@ -88,7 +160,7 @@ export function createControlDeps(
   clients: AwsClients,
   overrides: Partial<ControlDeps> = {},
 ): ControlDeps {
-  // Presigned PUTs must not carry SDK-computed checksums: a browser or curl cannot send them.
+  // Presigned uploads must not carry SDK-computed checksums: a browser or curl cannot send them.
   const presigner = new S3Client({
     region: config.region,
     ...endpoint(config.endpoints.s3),
@@ -111,7 +183,7 @@ export function createControlDeps(
     ledger: new DynamoLedger(clients.dynamodb, config.tableName),
     queue: new SqsControl(clients.sqs, config.queueUrl, config.deadLetterQueueUrl),
     ...(scheduler ? { scheduler } : {}),
-    presignPut: (location, options) => presignPut(presigner, location, options),
+    uploadStore: new S3Uploads(presigner),
     openObject: (location, range) => openObject(clients.s3, location, range),
     clock: { now: () => Date.now() },
     ...overrides,

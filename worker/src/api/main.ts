@@ -3,7 +3,7 @@ import { ControlService } from '../control/service.ts';
 import { createAwsClients, createControlDeps } from '../deps.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
-import { buildApi } from './server.ts';
+import { buildApi, uploadOriginOf } from './server.ts';
 
 /** The control API's entry point: `node worker/src/api/main.ts` (the image's `api` command). */
 async function main(): Promise<void> {
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     service,
     tokens: config.apiTokens,
     logger,
+    uploadOrigin: uploadOriginOf(config.endpoints.s3),
     ready: async () => {
       // One cheap round trip to each store, at most every 5 s.
       if (Date.now() - lastReady < 5000) return;

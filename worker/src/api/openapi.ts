@@ -11,6 +11,13 @@ export function openApiDocument(): Record<string, unknown> {
     content: { 'application/json': { schema } },
   });
   const secured = { security: [{ bearer: [] }], responses: { 401: problem } };
+  const uploadIdParameter = {
+    name: 'uploadId',
+    in: 'path',
+    required: true,
+    description: 'the uploadId POST /uploads returned for a multipart upload',
+    schema: { type: 'string' },
+  };
   return {
     openapi: '3.1.0',
     info: {
@@ -45,6 +52,70 @@ export function openApiDocument(): Record<string, unknown> {
           type: 'object',
           description:
             'A job record: status, attempts, retries, progress, result (outputs) and error',
+        },
+        UploadRequest: {
+          type: 'object',
+          required: ['filename', 'contentType', 'size'],
+          properties: {
+            filename: { type: 'string' },
+            contentType: {
+              type: 'string',
+              description: 'video/*, application/mxf or application/octet-stream',
+            },
+            size: { type: 'integer', description: 'bytes, up to UPLOAD_MAX_BYTES' },
+          },
+        },
+        PresignedPart: {
+          type: 'object',
+          properties: {
+            partNumber: { type: 'integer' },
+            url: {
+              type: 'string',
+              description: 'PUT the bytes start..end-1 here; keep the ETag header',
+            },
+            start: { type: 'integer' },
+            end: { type: 'integer' },
+            size: { type: 'integer' },
+          },
+        },
+        Upload: {
+          oneOf: [
+            {
+              type: 'object',
+              description: 'One PUT of the whole file with these headers',
+              properties: {
+                kind: { const: 'single' },
+                url: { type: 'string' },
+                method: { const: 'PUT' },
+                headers: { type: 'object' },
+                input: { type: 'string', description: 'the s3:// input for POST /jobs' },
+                expiresAt: { type: 'string', format: 'date-time' },
+              },
+            },
+            {
+              type: 'object',
+              description:
+                'A multipart upload: PUT each part to its URL, then POST the ETags to links.complete (or DELETE links.abort)',
+              properties: {
+                kind: { const: 'multipart' },
+                uploadId: { type: 'string' },
+                input: { type: 'string' },
+                size: { type: 'integer' },
+                partSize: { type: 'integer' },
+                partCount: { type: 'integer' },
+                parts: { type: 'array', items: { $ref: '#/components/schemas/PresignedPart' } },
+                links: {
+                  type: 'object',
+                  properties: {
+                    parts: { type: 'string' },
+                    complete: { type: 'string' },
+                    abort: { type: 'string' },
+                  },
+                },
+                expiresAt: { type: 'string', format: 'date-time' },
+              },
+            },
+          ],
         },
         Stats: {
           type: 'object',
@@ -157,20 +228,89 @@ export function openApiDocument(): Record<string, unknown> {
       '/uploads': {
         post: {
           ...secured,
-          summary: 'A presigned PUT for a source file',
+          summary:
+            'Upload a source straight to S3: a presigned PUT for a file up to one part, else a presigned multipart upload',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/UploadRequest' } },
+            },
+          },
+          responses: {
+            ...secured.responses,
+            201: json({ $ref: '#/components/schemas/Upload' }, 'Created'),
+            400: problem,
+          },
+        },
+      },
+      '/uploads/{uploadId}/parts': {
+        get: {
+          ...secured,
+          summary: 'Presigned URLs for more parts (files of many parts, or a part to send again)',
+          parameters: [
+            uploadIdParameter,
+            { name: 'from', in: 'query', required: true, schema: { type: 'integer', minimum: 1 } },
+            { name: 'count', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } },
+          ],
+          responses: {
+            ...secured.responses,
+            200: json({
+              type: 'object',
+              properties: {
+                parts: { type: 'array', items: { $ref: '#/components/schemas/PresignedPart' } },
+                expiresAt: { type: 'string', format: 'date-time' },
+              },
+            }),
+            400: problem,
+            404: problem,
+          },
+        },
+      },
+      '/uploads/{uploadId}/complete': {
+        post: {
+          ...secured,
+          summary: 'Join the parts into the source; its size is checked against the declared one',
+          parameters: [uploadIdParameter],
           requestBody: {
             required: true,
             content: {
               'application/json': {
-                schema: { type: 'object', required: ['filename', 'contentType', 'size'] },
+                schema: {
+                  type: 'object',
+                  required: ['parts'],
+                  properties: {
+                    parts: {
+                      type: 'array',
+                      description: 'every part, in order, with the ETag its PUT returned',
+                      items: {
+                        type: 'object',
+                        required: ['partNumber', 'etag'],
+                        properties: { partNumber: { type: 'integer' }, etag: { type: 'string' } },
+                      },
+                    },
+                  },
+                },
               },
             },
           },
           responses: {
             ...secured.responses,
-            201: json({ type: 'object' }, 'Created'),
+            200: json({
+              type: 'object',
+              properties: { input: { type: 'string' }, size: { type: 'integer' } },
+            }),
             400: problem,
+            404: problem,
+            422: problem,
           },
+        },
+      },
+      '/uploads/{uploadId}': {
+        delete: {
+          ...secured,
+          summary: 'Abort an unfinished upload and drop its parts',
+          parameters: [uploadIdParameter],
+          responses: { ...secured.responses, 204: { description: 'Aborted' }, 404: problem },
         },
       },
       '/dlq': {

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { BadRequestError, TranscoderError } from '../errors.ts';
 import { InvalidJobError, type ControlService } from '../control/service.ts';
+import { InvalidUploadError, PART_BATCH } from '../control/uploads.ts';
 import { issuesToProblems, type FieldProblem } from '../job/message.ts';
 import { openApiDocument } from './openapi.ts';
 
@@ -19,6 +20,12 @@ export interface ApiOptions {
   readonly ready: () => Promise<void>;
   /** @default 65536 */
   readonly bodyLimit?: number;
+  /**
+   * Where the page may send upload parts: the S3 endpoint's origin (a local or private one),
+   * or by default any S3 endpoint in AWS.
+   * @default 'https://*.amazonaws.com'
+   */
+  readonly uploadOrigin?: string;
 }
 
 const OPEN = new Set([
@@ -48,14 +55,23 @@ const UI_FILES = {
     type: 'text/javascript; charset=utf-8',
   },
 } as const;
-const PAGE_POLICY = [
-  "default-src 'self'",
-  "media-src 'self' blob:",
-  "worker-src 'self' blob:",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-].join('; ');
+/** The page's Content-Security-Policy: its own files, and uploads to S3 only. */
+function pagePolicy(uploadOrigin: string): string {
+  return [
+    "default-src 'self'",
+    `connect-src 'self' ${uploadOrigin}`,
+    "media-src 'self' blob:",
+    "worker-src 'self' blob:",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ].join('; ');
+}
+
+/** The origin presigned URLs point at: the configured S3 endpoint, or S3 in AWS. */
+export function uploadOriginOf(s3Endpoint: string | undefined): string {
+  return s3Endpoint ? new URL(s3Endpoint).origin : 'https://*.amazonaws.com';
+}
 const STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED'] as const;
 
 const ListQuery = z.strictObject({
@@ -74,6 +90,21 @@ const UploadBody = z.strictObject({
   contentType: z.string().min(1).max(255),
   size: z.number(),
 });
+const PartsQuery = z.strictObject({
+  from: z.coerce.number().int().min(1),
+  count: z.coerce.number().int().min(1).max(PART_BATCH).default(PART_BATCH),
+});
+const CompleteBody = z.strictObject({
+  parts: z
+    .array(
+      z.strictObject({
+        partNumber: z.number().int().min(1).max(10_000),
+        etag: z.string().min(1).max(200),
+      }),
+    )
+    .min(1)
+    .max(10_000),
+});
 const LimitQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 const RedriveBody = z
   .strictObject({ max: z.number().int().min(1).max(100_000).default(1000) })
@@ -89,6 +120,8 @@ export function buildApi(options: ApiOptions) {
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     return503OnClosing: true,
+    // An upload id carries S3's own (up to a few hundred characters) and the key.
+    maxParamLength: 2048,
   });
   // JSON only: anything else is a 415, not a body to misread.
   app.removeContentTypeParser('text/plain');
@@ -125,7 +158,7 @@ export function buildApi(options: ApiOptions) {
     ),
   );
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (err instanceof InvalidJobError) {
+    if (err instanceof InvalidJobError || err instanceof InvalidUploadError) {
       return problem(
         reply,
         400,
@@ -184,6 +217,7 @@ export function buildApi(options: ApiOptions) {
     }
   });
   app.get('/openapi.json', () => openApiDocument());
+  const policy = pagePolicy(options.uploadOrigin ?? uploadOriginOf(undefined));
   const ui = Object.entries(UI_FILES).map(([route, f]) => ({
     route,
     type: f.type,
@@ -195,7 +229,7 @@ export function buildApi(options: ApiOptions) {
         .type(f.type)
         .header('Cache-Control', 'no-cache')
         .header('X-Content-Type-Options', 'nosniff')
-        .header('Content-Security-Policy', PAGE_POLICY)
+        .header('Content-Security-Policy', policy)
         .send(f.body),
     );
   }
@@ -279,7 +313,26 @@ export function buildApi(options: ApiOptions) {
   });
   app.post('/uploads', async (request, reply) => {
     const body = parse(UploadBody, request.body, 'body');
-    return reply.code(201).send(await service.createUpload(body));
+    const created = await service.uploads.create(body);
+    if (created.kind === 'multipart') reply.header('Location', created.links.abort);
+    return reply.code(201).send(created);
+  });
+  app.get<{ Params: { id: string } }>('/uploads/:id/parts', async (request) => {
+    const query = parse(PartsQuery, request.query, 'query');
+    return service.uploads.parts(request.params.id, query.from, query.count);
+  });
+  // A 10,000-part completion lists 10,000 ETags: more than the default body limit.
+  app.post<{ Params: { id: string } }>(
+    '/uploads/:id/complete',
+    { bodyLimit: 2 * 1024 * 1024 },
+    async (request) => {
+      const body = parse(CompleteBody, request.body, 'body');
+      return service.uploads.complete(request.params.id, body.parts);
+    },
+  );
+  app.delete<{ Params: { id: string } }>('/uploads/:id', async (request, reply) => {
+    await service.uploads.abort(request.params.id);
+    return reply.code(204).send();
   });
   app.get('/dlq', async (request) => {
     const { limit } = parse(LimitQuery, request.query, 'query');

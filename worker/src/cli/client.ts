@@ -1,6 +1,5 @@
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Readable } from 'node:stream';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ControlService, JobView } from '../control/service.ts';
 import type { AwsClients } from '../deps.ts';
@@ -8,6 +7,7 @@ import { childOf, formatS3Uri, type S3Location } from '../job/s3-uri.ts';
 import type { Stats } from '../ledger/job-record.ts';
 import type { QueueDepth } from '../queue/sqs-queue.ts';
 import type { ScheduleView } from '../scheduler/eventbridge-scheduler.ts';
+import { contentTypeOf, uploadFile, type UploadOptions } from './upload.ts';
 
 /**
  * What the CLI can ask for, two ways: straight to AWS with the SDK (the same use cases the API
@@ -36,7 +36,7 @@ export interface ControlClient {
   deadLetters(limit: number): Promise<unknown[]>;
   redrive(max: number): Promise<unknown>;
   /** Uploads a local source file; returns the `s3://` input to enqueue. */
-  upload(path: string): Promise<string>;
+  upload(path: string, options?: UploadOptions): Promise<string>;
 }
 
 export class DirectClient implements ControlClient {
@@ -77,13 +77,29 @@ export class DirectClient implements ControlClient {
   redrive(max: number) {
     return this.#service.redrive(max);
   }
-  async upload(path: string): Promise<string> {
+  async upload(path: string, options: UploadOptions = {}): Promise<string> {
     const location = childOf(this.#uploadPrefix, `${Date.now().toString(36)}-${safeName(path)}`);
-    await new Upload({
+    const total = statSync(path).size;
+    // lib-storage's multipart upload; 8 MiB parts fit every store, the local emulator included.
+    const upload = new Upload({
       client: this.#clients.s3,
       partSize: 8 * 1024 * 1024,
-      params: { Bucket: location.bucket, Key: location.key, Body: createReadStream(path) },
-    }).done();
+      params: {
+        Bucket: location.bucket,
+        Key: location.key,
+        Body: createReadStream(path),
+        ContentType: contentTypeOf(path),
+      },
+    });
+    upload.on('httpUploadProgress', (p) =>
+      options.onProgress?.({
+        bytes: p.loaded ?? 0,
+        total,
+        partsDone: p.part ?? 0,
+        parts: Math.max(1, Math.ceil(total / (8 * 1024 * 1024))),
+      }),
+    );
+    await upload.done();
     return formatS3Uri(location);
   }
 }
@@ -174,45 +190,19 @@ export class HttpClient implements ControlClient {
   async redrive(max: number) {
     return (await this.#call('POST', '/dlq/redrive', { max })).data;
   }
-  async upload(path: string): Promise<string> {
-    const size = statSync(path).size;
-    const { data } = await this.#call<{
-      url: string;
-      headers: Record<string, string>;
-      input: string;
-    }>('POST', '/uploads', {
-      filename: basename(path),
-      contentType: contentTypeOf(path),
-      size,
-    });
-    const response = await fetch(data.url, {
-      method: 'PUT',
-      headers: data.headers,
-      body: Readable.toWeb(createReadStream(path)) as ReadableStream,
-      duplex: 'half',
-    });
-    if (!response.ok)
-      throw new Error(`upload to S3 failed: HTTP ${response.status} ${await response.text()}`);
-    return data.input;
+  async upload(path: string, options: UploadOptions = {}): Promise<string> {
+    return uploadFile(
+      async <T>(method: string, route: string, body?: unknown) => {
+        const { status, data } = await this.#call<T>(method, route, body);
+        if (status === 404) throw new ApiError(status, data as ApiError['problem']);
+        return data;
+      },
+      path,
+      options,
+    );
   }
 }
 
 function safeName(path: string): string {
   return basename(path).replace(/[^A-Za-z0-9._-]/g, '_');
-}
-
-function contentTypeOf(path: string): string {
-  const ext = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
-  const types: Record<string, string> = {
-    mp4: 'video/mp4',
-    m4v: 'video/mp4',
-    mov: 'video/quicktime',
-    mkv: 'video/x-matroska',
-    webm: 'video/webm',
-    avi: 'video/x-msvideo',
-    ts: 'video/mp2t',
-    mts: 'video/mp2t',
-    mxf: 'application/mxf',
-  };
-  return types[ext] ?? 'application/octet-stream';
 }

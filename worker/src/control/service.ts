@@ -16,6 +16,7 @@ import type { EventBridgeScheduler, ScheduleView } from '../scheduler/eventbridg
 import type { QueueDepth, SqsControl } from '../queue/sqs-queue.ts';
 import type { OpenedObject } from '../storage/s3-storage.ts';
 import { isTimeZone, translateCron } from './cron.ts';
+import { Uploads, type UploadStore } from './uploads.ts';
 
 /**
  * The control plane's use cases: what the HTTP API and the CLI do, written once. They share
@@ -30,10 +31,8 @@ export interface ControlDeps {
   readonly queue: Pick<SqsControl, 'send' | 'depths' | 'peekDeadLetters' | 'redrive'>;
   /** Absent when no scheduler role is configured (local runs): schedules are then refused. */
   readonly scheduler?: Pick<EventBridgeScheduler, 'create' | 'list' | 'get' | 'delete'>;
-  readonly presignPut: (
-    location: S3Location,
-    options: { contentType: string; contentLength: number; expiresInSeconds: number },
-  ) => Promise<string>;
+  /** Where clients upload sources (presigned PUTs and multipart uploads). */
+  readonly uploadStore: UploadStore;
   readonly openObject: (location: S3Location, range?: string) => Promise<OpenedObject | undefined>;
   readonly clock: Clock;
   readonly newId?: () => string;
@@ -53,6 +52,8 @@ export interface JobView {
   readonly result?: unknown;
   readonly error?: JobRecord['error'];
   readonly history: JobRecord['history'];
+  /** What became of the job's events (SNS, EventBridge, webhook). */
+  readonly notifications?: JobRecord['notifications'];
 }
 
 export function toView(r: JobRecord): JobView {
@@ -69,6 +70,7 @@ export function toView(r: JobRecord): JobView {
     ...(r.result !== undefined ? { result: r.result } : {}),
     ...(r.error ? { error: r.error } : {}),
     history: r.history,
+    ...(r.notifications ? { notifications: r.notifications } : {}),
   };
 }
 
@@ -91,13 +93,20 @@ export class InvalidJobError extends BadRequestError {
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 const SCHEDULE_NAME = /^[0-9A-Za-z._-]{1,64}$/;
-const UPLOAD_TYPES = /^(video\/[\w.+-]+|application\/(octet-stream|mxf))$/;
 
 export class ControlService {
   readonly #d: ControlDeps;
+  /** Client uploads of sources: presigned PUTs and multipart uploads (uploads.ts). */
+  readonly uploads: Uploads;
 
   constructor(deps: ControlDeps) {
     this.#d = deps;
+    this.uploads = new Uploads({
+      store: deps.uploadStore,
+      settings: deps.config,
+      clock: deps.clock,
+      newId: () => this.#newId(),
+    });
   }
 
   /**
@@ -259,50 +268,6 @@ export class ControlService {
   async unschedule(name: string): Promise<boolean> {
     if (!SCHEDULE_NAME.test(name)) return false;
     return this.#requireScheduler().delete(name);
-  }
-
-  /** A presigned PUT for one source file, and the `s3://` input to give the job afterwards. */
-  async createUpload(input: { filename: string; contentType: string; size: number }): Promise<{
-    url: string;
-    method: 'PUT';
-    headers: Record<string, string>;
-    input: string;
-    expiresAt: string;
-  }> {
-    const { config } = this.#d;
-    const problems: FieldProblem[] = [];
-    if (!UPLOAD_TYPES.test(input.contentType)) {
-      problems.push({
-        field: 'contentType',
-        message: 'must be a video type (video/*), application/mxf or application/octet-stream',
-      });
-    }
-    if (!Number.isInteger(input.size) || input.size < 1 || input.size > config.uploadMaxBytes) {
-      problems.push({
-        field: 'size',
-        message: `must be a whole number of bytes from 1 to ${config.uploadMaxBytes}`,
-      });
-    }
-    const safe = input.filename
-      .replace(/[^A-Za-z0-9._-]/g, '_')
-      .replace(/^[._]+/, '')
-      .slice(0, 100);
-    if (safe === '')
-      problems.push({ field: 'filename', message: 'must contain letters or digits' });
-    if (problems.length > 0) throw new InvalidJobError(problems);
-    const location = childOf(config.upload, `${this.#newId()}/${safe}`);
-    const url = await this.#d.presignPut(location, {
-      contentType: input.contentType,
-      contentLength: input.size,
-      expiresInSeconds: config.uploadUrlTtlSeconds,
-    });
-    return {
-      url,
-      method: 'PUT',
-      headers: { 'Content-Type': input.contentType, 'Content-Length': String(input.size) },
-      input: formatS3Uri(location),
-      expiresAt: new Date(this.#d.clock.now() + config.uploadUrlTtlSeconds * 1000).toISOString(),
-    };
   }
 
   /**

@@ -15,6 +15,8 @@ export interface JobRequest {
   readonly formats: readonly OutputFormat[];
   readonly thumbnails: false | { readonly intervalSeconds: number };
   readonly audio: AudioPolicy;
+  /** An HTTPS URL that hears the job's end: a signed POST of its event (README "Job events"). */
+  readonly webhook?: string;
 }
 
 /**
@@ -94,6 +96,10 @@ const MessageSchema = z.strictObject({
   audio: z
     .enum(['auto', 'required', 'none'], { error: 'must be "auto", "required" or "none"' })
     .default('auto'),
+  webhook: z
+    .url({ protocol: /^https?$/, error: 'must be an https:// URL, at most 2048 characters' })
+    .max(2048)
+    .optional(),
 });
 
 /**

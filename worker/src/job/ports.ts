@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import type { Decision, JobRecord } from '../ledger/job-record.ts';
+import type { Decision, Delivery, JobRecord } from '../ledger/job-record.ts';
 import type { TranscodeInput, TranscodeResult } from '../transcode/transcoder.ts';
+import type { JobEvent } from './job-event.ts';
 import type { S3Location } from './s3-uri.ts';
 
 /**
@@ -88,6 +89,17 @@ export interface Clock {
   now(): number;
 }
 
+/**
+ * Where a finished job's event goes: the deployment's SNS topic and EventBridge bus, and the
+ * webhook a message names. Each destination is tried with its own retries; the outcome of
+ * each is returned, never thrown: an event that cannot be delivered never fails the job.
+ */
+export interface NotifierPort {
+  /** Whether any destination is configured besides webhooks (which the message names). */
+  readonly hasTargets: boolean;
+  deliver(event: JobEvent, webhook: string | undefined, signal?: AbortSignal): Promise<Delivery[]>;
+}
+
 export interface WorkerDeps {
   readonly queue: QueuePort;
   readonly storage: StoragePort;
@@ -95,4 +107,6 @@ export interface WorkerDeps {
   readonly transcoder: TranscoderPort;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Absent: nothing hears about finished jobs (and webhooks in messages are not called). */
+  readonly notifier?: NotifierPort;
 }

@@ -7,11 +7,13 @@ import {
   decideRejected,
   decideSuccess,
   type JobProgress,
+  type JobRecord,
 } from '../ledger/job-record.ts';
 import type { TranscodeResult } from '../transcode/transcoder.ts';
 import { startHeartbeat, type RecordHolder } from './heartbeat.ts';
 import { JOB_ID_PATTERN, jobIdHint, parseJobMessage, type JobRequest } from './message.ts';
 import { DLQ_ATTRIBUTES, UNKNOWN_RECORD, type ReceivedMessage, type WorkerDeps } from './ports.ts';
+import { deliverPendingEvents, shouldNotify } from './notify.ts';
 import { decideFailureAction } from './retry-policy.ts';
 import { childOf, formatS3Uri, type S3Location } from './s3-uri.ts';
 import { checkFreeSpace, createWorkDir, sourceExtension } from './work-dir.ts';
@@ -31,6 +33,7 @@ export type JobSettings = Pick<
   | 'maxInputBytes'
   | 'outputSizeFactor'
   | 'recordTtlSeconds'
+  | 'eventsSource'
 >;
 
 /** How one message ended. Every one of these leaves the message in a defined place. */
@@ -80,6 +83,9 @@ export interface JobResultSummary {
     readonly uploadMs: number;
   };
 }
+
+/** Events get at most this long after a job ends (the message is hidden for longer meanwhile). */
+const DELIVERY_TIMEOUT_MS = 100_000;
 
 /** Lease shorter than the visibility timeout, so a redelivered message finds it expired. */
 export function leaseMs(settings: Pick<JobSettings, 'visibilityTimeoutSeconds'>): number {
@@ -141,9 +147,11 @@ async function rejectMessage(ctx: Context, reason: string): Promise<MessageOutco
           error: { code: 'INVALID_MESSAGE', message: reason },
           body: message.body,
           ...ttl(ctx.settings),
+          notify: shouldNotify(deps, undefined),
         }),
       { known: UNKNOWN_RECORD, signal },
     );
+    if (result.kind === 'recorded') await deliverEvents(ctx, result.record);
     if (result.kind === 'unchanged') {
       log.warn(
         { status: result.record.status },
@@ -195,11 +203,14 @@ async function runClaimed(
   switch (claim.kind) {
     case 'duplicate':
       log.info('duplicate delivery of a finished job; deleting the message');
+      // Its worker may have died before the events went out.
+      await deliverEvents(ctx, claim.record, shutdown);
       await deps.queue.ack(message.receiptHandle, settleSignal(settings));
       return 'duplicate';
     case 'already-failed':
       // This very message already failed and was copied to the DLQ; only the delete was lost.
       log.info('redelivery of a message that already failed; deleting it');
+      await deliverEvents(ctx, claim.record, shutdown);
       await deps.queue.ack(message.receiptHandle, settleSignal(settings));
       return 'dead-lettered';
     case 'busy':
@@ -252,6 +263,7 @@ async function runClaimed(
           now: deps.clock.now(),
           result: summary,
           ...ttl(settings),
+          notify: shouldNotify(deps, request),
         }),
       { known: holder.record, signal: settleSignal(settings) },
     );
@@ -265,6 +277,7 @@ async function runClaimed(
       { output: summary.output, renditions: summary.renditions.length, timings: summary.timings },
       'job succeeded',
     );
+    await deliverEvents(ctx, done.record, shutdown);
     try {
       await deps.queue.ack(message.receiptHandle, settleSignal(settings));
     } catch (err) {
@@ -305,6 +318,7 @@ async function settleFailure(
             outcome,
             error: info,
             ...ttl(settings),
+            notify: final && shouldNotify(deps, holder.record.request),
           }),
         { known: holder.record, signal },
       );
@@ -320,7 +334,7 @@ async function settleFailure(
     log.error({ err, code: info.code, reason: info.message }, 'job failed');
     // DLQ first: once the copy exists the record may say FAILED, and a lost delete is harmless.
     await deps.queue.deadLetter(message, { jobId, code: info.code, message: info.message }, signal);
-    await record(true, 'failed');
+    if ((await record(true, 'failed')) && holder) await deliverEvents(ctx, holder.record);
     await deps.queue.ack(message.receiptHandle, signal);
     return 'dead-lettered';
   }
@@ -444,6 +458,25 @@ function summarize(
     bytes: result.files.reduce((sum, f) => sum + f.size, 0),
     timings,
   };
+}
+
+/**
+ * A finished job's events (notify.ts), within a bounded time that a shutdown cuts short: then
+ * they stay pending, and the message's redelivery sends them.
+ */
+async function deliverEvents(
+  ctx: Context,
+  record: JobRecord,
+  shutdown?: AbortSignal,
+): Promise<void> {
+  const signal = AbortSignal.any([
+    AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+    ...(shutdown ? [shutdown] : []),
+  ]);
+  await deliverPendingEvents(ctx.deps, ctx.settings, record, ctx.log, {
+    receiptHandle: ctx.message.receiptHandle,
+    signal,
+  });
 }
 
 function ttl(settings: Pick<JobSettings, 'recordTtlSeconds'>): { ttlSeconds?: number } {

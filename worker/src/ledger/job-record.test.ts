@@ -3,6 +3,7 @@ import {
   decideClaim,
   decideFailure,
   decideHeartbeat,
+  decideNotified,
   decideRejected,
   decideSuccess,
   statsDelta,
@@ -299,5 +300,73 @@ describe('stats always equal the records', () => {
       retries: all.reduce((s, r) => s + r.retries, 0),
     });
     expect(all.every((r) => r.retries === Math.max(0, r.attempts - 1))).toBe(true);
+  });
+});
+
+describe("a finished job's events", () => {
+  const running = () => written(decideClaim(undefined, claimCtx()));
+
+  it('marks a terminal state pending when there is somewhere to send it, with an id per outcome', () => {
+    const done = written(
+      decideSuccess(running(), { workerId: 'a', now: T0 + 1, result: {}, notify: true }),
+    );
+    expect(done.notifications).toEqual({ eventId: 'job.SUCCEEDED.1', state: 'pending' });
+    const failed = written(
+      decideFailure(running(), {
+        workerId: 'a',
+        now: T0 + 1,
+        final: true,
+        outcome: 'failed',
+        error,
+        notify: true,
+      }),
+    );
+    expect(failed.notifications).toEqual({ eventId: 'job.FAILED.1', state: 'pending' });
+    // A retry is not an end: nothing to announce.
+    const retry = written(
+      decideFailure(running(), {
+        workerId: 'a',
+        now: T0 + 1,
+        final: false,
+        outcome: 'retry',
+        error,
+        notify: true,
+      }),
+    );
+    expect(retry.notifications).toBeUndefined();
+    expect(
+      written(decideSuccess(running(), { workerId: 'a', now: T0 + 1, result: {} })).notifications,
+    ).toBeUndefined();
+  });
+
+  it('records the deliveries once, without touching the stats, and drops them for a job that moved on', () => {
+    const done = written(
+      decideSuccess(running(), { workerId: 'a', now: T0 + 1, result: {}, notify: true }),
+    );
+    const deliveries = [{ target: 'sns', ok: true, attempts: 1, at: 'now' }];
+    const notified = decideNotified(done, { eventId: 'job.SUCCEEDED.1', deliveries, now: T0 + 2 });
+    expect(written(notified).notifications).toEqual({
+      eventId: 'job.SUCCEEDED.1',
+      state: 'done',
+      deliveries,
+    });
+    expect(statsDelta(done, written(notified))).toEqual(ZERO_STATS);
+    expect(decideNotified(done, { eventId: 'job.FAILED.1', deliveries, now: T0 + 2 })).toEqual({
+      result: { kind: 'stale' },
+    });
+  });
+
+  it('announces a rejected message too', () => {
+    const rejected = decideRejected(undefined, {
+      jobId: 'bad',
+      messageId: 'm9',
+      receiveCount: 1,
+      workerId: 'a',
+      now: T0,
+      error: { code: 'INVALID_MESSAGE', message: 'not JSON' },
+      body: '{',
+      notify: true,
+    });
+    expect(written(rejected).notifications).toEqual({ eventId: 'bad.FAILED.1', state: 'pending' });
   });
 });

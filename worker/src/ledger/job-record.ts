@@ -38,6 +38,26 @@ export interface JobProgress {
   readonly rungs?: readonly string[];
 }
 
+/**
+ * The events of a terminal state: `pending` from the write that made it terminal until the
+ * worker has tried every destination (a worker that dies in between leaves it pending, and the
+ * message's redelivery delivers it), then `done` with each destination's outcome.
+ */
+export interface JobNotifications {
+  readonly eventId: string;
+  readonly state: 'pending' | 'done';
+  readonly deliveries?: readonly Delivery[];
+}
+
+export interface Delivery {
+  /** `sns`, `eventbridge` or `webhook`. */
+  readonly target: string;
+  readonly ok: boolean;
+  readonly attempts: number;
+  readonly at: string;
+  readonly error?: string;
+}
+
 export interface JobRecord {
   readonly jobId: string;
   readonly status: JobStatus;
@@ -61,6 +81,7 @@ export interface JobRecord {
   readonly result?: unknown;
   readonly error?: JobErrorInfo;
   readonly history: readonly AttemptRecord[];
+  readonly notifications?: JobNotifications;
   /** Epoch seconds; DynamoDB's TTL deletes the record after it (set on SUCCEEDED and FAILED). */
   readonly expiresAt?: number;
 }
@@ -206,11 +227,11 @@ export function decideHeartbeat(
 
 export function decideSuccess(
   current: JobRecord | undefined,
-  ctx: { workerId: string; now: number; result: unknown; ttlSeconds?: number },
+  ctx: { workerId: string; now: number; result: unknown; ttlSeconds?: number; notify?: boolean },
 ): Decision<OwnedResult> {
   if (!owns(current, ctx.workerId)) return { result: { kind: 'lease-lost' } };
   const at = iso(ctx.now);
-  const { lease: _lease, error: _error, ...rest } = current;
+  const { lease: _lease, error: _error, notifications: _n, ...rest } = current;
   const next: JobRecord = {
     ...rest,
     status: 'SUCCEEDED',
@@ -222,7 +243,49 @@ export function decideSuccess(
     result: ctx.result,
     history: endAttempt(current.history, at, 'succeeded'),
   };
+  return withEvents(next, ctx.notify);
+}
+
+/** One id per outcome of one attempt: `<jobId>.<status>.<attempt>`; receivers dedupe on it. */
+export function eventIdOf(record: Pick<JobRecord, 'jobId' | 'status' | 'attempts'>): string {
+  return `${record.jobId}.${record.status}.${record.attempts}`;
+}
+
+/** A terminal record, marked for its events when there is anywhere to send them. */
+function withEvents(record: JobRecord, notify: boolean | undefined): Decision<OwnedResult> {
+  const next: JobRecord = notify
+    ? {
+        ...record,
+        notifications: {
+          eventId: eventIdOf(record),
+          state: 'pending',
+        },
+      }
+    : record;
   return { write: next, result: { kind: 'ok', record: next } };
+}
+
+export type NotifiedResult =
+  { readonly kind: 'recorded'; readonly record: JobRecord } | { readonly kind: 'stale' };
+
+/**
+ * Records what became of a terminal state's events. Only for the state they describe: if the
+ * job has moved on (a redriven job ran again), the outcome is dropped.
+ */
+export function decideNotified(
+  current: JobRecord | undefined,
+  ctx: { eventId: string; deliveries: readonly Delivery[]; now: number },
+): Decision<NotifiedResult> {
+  if (!current?.notifications || current.notifications.eventId !== ctx.eventId) {
+    return { result: { kind: 'stale' } };
+  }
+  const next: JobRecord = {
+    ...current,
+    version: current.version + 1,
+    updatedAt: iso(ctx.now),
+    notifications: { eventId: ctx.eventId, state: 'done', deliveries: ctx.deliveries },
+  };
+  return { write: next, result: { kind: 'recorded', record: next } };
 }
 
 /**
@@ -238,11 +301,12 @@ export function decideFailure(
     outcome: Extract<AttemptOutcome, 'retry' | 'failed' | 'interrupted'>;
     error: { code: string; message: string; retryable: boolean };
     ttlSeconds?: number;
+    notify?: boolean;
   },
 ): Decision<OwnedResult> {
   if (!owns(current, ctx.workerId)) return { result: { kind: 'lease-lost' } };
   const at = iso(ctx.now);
-  const { lease: _lease, ...rest } = current;
+  const { lease: _lease, notifications: _n, ...rest } = current;
   const next: JobRecord = {
     ...rest,
     status: ctx.final ? 'FAILED' : 'QUEUED',
@@ -257,7 +321,7 @@ export function decideFailure(
       `${ctx.error.code}: ${ctx.error.message}`,
     ),
   };
-  return { write: next, result: { kind: 'ok', record: next } };
+  return withEvents(next, ctx.final && ctx.notify);
 }
 
 export type RejectResult =
@@ -280,6 +344,7 @@ export function decideRejected(
     error: { code: string; message: string };
     body: string;
     ttlSeconds?: number;
+    notify?: boolean;
   },
 ): Decision<RejectResult> {
   if (current) {
@@ -291,8 +356,8 @@ export function decideRejected(
   }
   const at = iso(ctx.now);
   const attempts = (current?.attempts ?? 0) + 1;
-  const { lease: _lease, ...rest } = current ?? ({} as Partial<JobRecord>);
-  const next: JobRecord = {
+  const { lease: _lease, notifications: _n, ...rest } = current ?? ({} as Partial<JobRecord>);
+  const failed: JobRecord = {
     ...rest,
     jobId: ctx.jobId,
     status: 'FAILED',
@@ -321,6 +386,7 @@ export function decideRejected(
       },
     ].slice(-HISTORY_LIMIT),
   };
+  const next = withEvents(failed, ctx.notify).write!;
   return { write: next, result: { kind: 'recorded', record: next } };
 }
 

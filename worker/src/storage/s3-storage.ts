@@ -1,13 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import {
   BadRequestError,
@@ -199,31 +193,6 @@ export async function openObject(
       });
     throw classifyAwsError(err, `S3 GetObject ${formatS3Uri(location)}`);
   }
-}
-
-/**
- * Presigned PUT URLs for uploads: Content-Type and Content-Length are signed, so the upload
- * must be exactly what was asked for. The client must be built with
- * `requestChecksumCalculation: 'WHEN_REQUIRED'`, or S3 rejects the PUT for a missing checksum.
- */
-export async function presignPut(
-  presigner: S3Client,
-  location: S3Location,
-  options: { contentType: string; contentLength: number; expiresInSeconds: number },
-): Promise<string> {
-  return getSignedUrl(
-    presigner,
-    new PutObjectCommand({
-      Bucket: location.bucket,
-      Key: location.key,
-      ContentType: options.contentType,
-      ContentLength: options.contentLength,
-    }),
-    {
-      expiresIn: options.expiresInSeconds,
-      signableHeaders: new Set(['content-type', 'content-length']),
-    },
-  );
 }
 
 function sourceError(err: unknown, location: S3Location, operation: string): Error {
