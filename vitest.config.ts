@@ -13,6 +13,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['worker/src/**/*.test.ts', 'scripts/**/*.test.ts', 'charts/**/*.test.ts'],
+          // The chart tests compile three Kubernetes versions' schemas on first use (~3 s).
+          testTimeout: 30_000,
         },
       },
       {

@@ -1,5 +1,5 @@
 import { Chart, Duration, Size, type App } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-33';
+import * as kplus from 'cdk8s-plus-34';
 import { formatS3Uri } from '../worker/src/job/s3-uri.ts';
 import { accountOf, queueArn, queueName, type DeploymentConfig } from './config.ts';
 import { ArgoCdApp } from './constructs/argocd-app.ts';

@@ -64,7 +64,7 @@ describe('the control plane in the charts (the example config)', () => {
     .jobTargetRef.template;
   const worker = workerPod.spec;
 
-  it('validates the API and schedule objects against Kubernetes 1.33', () => {
+  it('validates the API and schedule objects against Kubernetes 1.34-1.36', () => {
     const kinds = ['Deployment', 'Service', 'PodDisruptionBudget', 'CronJob'];
     for (const kind of kinds) expect(byKind(s.workload, kind), kind).toHaveLength(1);
     expect(s.workload.filter((m) => kinds.includes(m.kind)).flatMap(validateManifest)).toEqual([]);

@@ -659,42 +659,42 @@ export class KubeMutatingAdmissionPolicyListV1Alpha1 extends ApiObject {
 }
 
 /**
- * ValidatingAdmissionPolicy describes the definition of an admission validation policy that accepts or rejects an object without changing it.
+ * MutatingAdmissionPolicy describes the definition of an admission mutation policy that mutates the object coming into admission chain.
  *
- * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicy
+ * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicy
  */
-export class KubeValidatingAdmissionPolicyV1Beta1 extends ApiObject {
+export class KubeMutatingAdmissionPolicyV1Beta1 extends ApiObject {
   /**
-   * Returns the apiVersion and kind for "io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicy"
+   * Returns the apiVersion and kind for "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicy"
    */
   public static readonly GVK: GroupVersionKind = {
     apiVersion: 'admissionregistration.k8s.io/v1beta1',
-    kind: 'ValidatingAdmissionPolicy',
+    kind: 'MutatingAdmissionPolicy',
   }
 
   /**
-   * Renders a Kubernetes manifest for "io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicy".
+   * Renders a Kubernetes manifest for "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicy".
    *
    * This can be used to inline resource manifests inside other objects (e.g. as templates).
    *
    * @param props initialization props
    */
-  public static manifest(props: KubeValidatingAdmissionPolicyV1Beta1Props = {}): any {
+  public static manifest(props: KubeMutatingAdmissionPolicyV1Beta1Props = {}): any {
     return {
-      ...KubeValidatingAdmissionPolicyV1Beta1.GVK,
-      ...toJson_KubeValidatingAdmissionPolicyV1Beta1Props(props),
+      ...KubeMutatingAdmissionPolicyV1Beta1.GVK,
+      ...toJson_KubeMutatingAdmissionPolicyV1Beta1Props(props),
     };
   }
 
   /**
-   * Defines a "io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicy" API object
+   * Defines a "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicy" API object
    * @param scope the scope in which to define this object
    * @param id a scope-local name for the object
    * @param props initialization props
    */
-  public constructor(scope: Construct, id: string, props: KubeValidatingAdmissionPolicyV1Beta1Props = {}) {
+  public constructor(scope: Construct, id: string, props: KubeMutatingAdmissionPolicyV1Beta1Props = {}) {
     super(scope, id, {
-      ...KubeValidatingAdmissionPolicyV1Beta1.GVK,
+      ...KubeMutatingAdmissionPolicyV1Beta1.GVK,
       ...props,
     });
   }
@@ -706,53 +706,53 @@ export class KubeValidatingAdmissionPolicyV1Beta1 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...KubeValidatingAdmissionPolicyV1Beta1.GVK,
-      ...toJson_KubeValidatingAdmissionPolicyV1Beta1Props(resolved),
+      ...KubeMutatingAdmissionPolicyV1Beta1.GVK,
+      ...toJson_KubeMutatingAdmissionPolicyV1Beta1Props(resolved),
     };
   }
 }
 
 /**
- * ValidatingAdmissionPolicyBinding binds the ValidatingAdmissionPolicy with paramerized resources. ValidatingAdmissionPolicyBinding and parameter CRDs together define how cluster administrators configure policies for clusters.
+ * MutatingAdmissionPolicyBinding binds the MutatingAdmissionPolicy with parametrized resources. MutatingAdmissionPolicyBinding and the optional parameter resource together define how cluster administrators configure policies for clusters.
 
-For a given admission request, each binding will cause its policy to be evaluated N times, where N is 1 for policies/bindings that don't use params, otherwise N is the number of parameters selected by the binding.
+For a given admission request, each binding will cause its policy to be evaluated N times, where N is 1 for policies/bindings that don't use params, otherwise N is the number of parameters selected by the binding. Each evaluation is constrained by a [runtime cost budget](https://kubernetes.io/docs/reference/using-api/cel/#runtime-cost-budget).
 
-The CEL expressions of a policy must have a computed CEL cost below the maximum CEL budget. Each evaluation of the policy is given an independent CEL cost budget. Adding/removing policies, bindings, or params can not affect whether a given (policy, binding, param) combination is within its own CEL budget.
+Adding/removing policies, bindings, or params can not affect whether a given (policy, binding, param) combination is within its own CEL budget.
  *
- * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBinding
+ * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBinding
  */
-export class KubeValidatingAdmissionPolicyBindingV1Beta1 extends ApiObject {
+export class KubeMutatingAdmissionPolicyBindingV1Beta1 extends ApiObject {
   /**
-   * Returns the apiVersion and kind for "io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBinding"
+   * Returns the apiVersion and kind for "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBinding"
    */
   public static readonly GVK: GroupVersionKind = {
     apiVersion: 'admissionregistration.k8s.io/v1beta1',
-    kind: 'ValidatingAdmissionPolicyBinding',
+    kind: 'MutatingAdmissionPolicyBinding',
   }
 
   /**
-   * Renders a Kubernetes manifest for "io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBinding".
+   * Renders a Kubernetes manifest for "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBinding".
    *
    * This can be used to inline resource manifests inside other objects (e.g. as templates).
    *
    * @param props initialization props
    */
-  public static manifest(props: KubeValidatingAdmissionPolicyBindingV1Beta1Props = {}): any {
+  public static manifest(props: KubeMutatingAdmissionPolicyBindingV1Beta1Props = {}): any {
     return {
-      ...KubeValidatingAdmissionPolicyBindingV1Beta1.GVK,
-      ...toJson_KubeValidatingAdmissionPolicyBindingV1Beta1Props(props),
+      ...KubeMutatingAdmissionPolicyBindingV1Beta1.GVK,
+      ...toJson_KubeMutatingAdmissionPolicyBindingV1Beta1Props(props),
     };
   }
 
   /**
-   * Defines a "io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBinding" API object
+   * Defines a "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBinding" API object
    * @param scope the scope in which to define this object
    * @param id a scope-local name for the object
    * @param props initialization props
    */
-  public constructor(scope: Construct, id: string, props: KubeValidatingAdmissionPolicyBindingV1Beta1Props = {}) {
+  public constructor(scope: Construct, id: string, props: KubeMutatingAdmissionPolicyBindingV1Beta1Props = {}) {
     super(scope, id, {
-      ...KubeValidatingAdmissionPolicyBindingV1Beta1.GVK,
+      ...KubeMutatingAdmissionPolicyBindingV1Beta1.GVK,
       ...props,
     });
   }
@@ -764,49 +764,49 @@ export class KubeValidatingAdmissionPolicyBindingV1Beta1 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...KubeValidatingAdmissionPolicyBindingV1Beta1.GVK,
-      ...toJson_KubeValidatingAdmissionPolicyBindingV1Beta1Props(resolved),
+      ...KubeMutatingAdmissionPolicyBindingV1Beta1.GVK,
+      ...toJson_KubeMutatingAdmissionPolicyBindingV1Beta1Props(resolved),
     };
   }
 }
 
 /**
- * ValidatingAdmissionPolicyBindingList is a list of ValidatingAdmissionPolicyBinding.
+ * MutatingAdmissionPolicyBindingList is a list of MutatingAdmissionPolicyBinding.
  *
- * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBindingList
+ * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingList
  */
-export class KubeValidatingAdmissionPolicyBindingListV1Beta1 extends ApiObject {
+export class KubeMutatingAdmissionPolicyBindingListV1Beta1 extends ApiObject {
   /**
-   * Returns the apiVersion and kind for "io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBindingList"
+   * Returns the apiVersion and kind for "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingList"
    */
   public static readonly GVK: GroupVersionKind = {
     apiVersion: 'admissionregistration.k8s.io/v1beta1',
-    kind: 'ValidatingAdmissionPolicyBindingList',
+    kind: 'MutatingAdmissionPolicyBindingList',
   }
 
   /**
-   * Renders a Kubernetes manifest for "io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBindingList".
+   * Renders a Kubernetes manifest for "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingList".
    *
    * This can be used to inline resource manifests inside other objects (e.g. as templates).
    *
    * @param props initialization props
    */
-  public static manifest(props: KubeValidatingAdmissionPolicyBindingListV1Beta1Props): any {
+  public static manifest(props: KubeMutatingAdmissionPolicyBindingListV1Beta1Props): any {
     return {
-      ...KubeValidatingAdmissionPolicyBindingListV1Beta1.GVK,
-      ...toJson_KubeValidatingAdmissionPolicyBindingListV1Beta1Props(props),
+      ...KubeMutatingAdmissionPolicyBindingListV1Beta1.GVK,
+      ...toJson_KubeMutatingAdmissionPolicyBindingListV1Beta1Props(props),
     };
   }
 
   /**
-   * Defines a "io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBindingList" API object
+   * Defines a "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingList" API object
    * @param scope the scope in which to define this object
    * @param id a scope-local name for the object
    * @param props initialization props
    */
-  public constructor(scope: Construct, id: string, props: KubeValidatingAdmissionPolicyBindingListV1Beta1Props) {
+  public constructor(scope: Construct, id: string, props: KubeMutatingAdmissionPolicyBindingListV1Beta1Props) {
     super(scope, id, {
-      ...KubeValidatingAdmissionPolicyBindingListV1Beta1.GVK,
+      ...KubeMutatingAdmissionPolicyBindingListV1Beta1.GVK,
       ...props,
     });
   }
@@ -818,49 +818,49 @@ export class KubeValidatingAdmissionPolicyBindingListV1Beta1 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...KubeValidatingAdmissionPolicyBindingListV1Beta1.GVK,
-      ...toJson_KubeValidatingAdmissionPolicyBindingListV1Beta1Props(resolved),
+      ...KubeMutatingAdmissionPolicyBindingListV1Beta1.GVK,
+      ...toJson_KubeMutatingAdmissionPolicyBindingListV1Beta1Props(resolved),
     };
   }
 }
 
 /**
- * ValidatingAdmissionPolicyList is a list of ValidatingAdmissionPolicy.
+ * MutatingAdmissionPolicyList is a list of MutatingAdmissionPolicy.
  *
- * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyList
+ * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyList
  */
-export class KubeValidatingAdmissionPolicyListV1Beta1 extends ApiObject {
+export class KubeMutatingAdmissionPolicyListV1Beta1 extends ApiObject {
   /**
-   * Returns the apiVersion and kind for "io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyList"
+   * Returns the apiVersion and kind for "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyList"
    */
   public static readonly GVK: GroupVersionKind = {
     apiVersion: 'admissionregistration.k8s.io/v1beta1',
-    kind: 'ValidatingAdmissionPolicyList',
+    kind: 'MutatingAdmissionPolicyList',
   }
 
   /**
-   * Renders a Kubernetes manifest for "io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyList".
+   * Renders a Kubernetes manifest for "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyList".
    *
    * This can be used to inline resource manifests inside other objects (e.g. as templates).
    *
    * @param props initialization props
    */
-  public static manifest(props: KubeValidatingAdmissionPolicyListV1Beta1Props): any {
+  public static manifest(props: KubeMutatingAdmissionPolicyListV1Beta1Props): any {
     return {
-      ...KubeValidatingAdmissionPolicyListV1Beta1.GVK,
-      ...toJson_KubeValidatingAdmissionPolicyListV1Beta1Props(props),
+      ...KubeMutatingAdmissionPolicyListV1Beta1.GVK,
+      ...toJson_KubeMutatingAdmissionPolicyListV1Beta1Props(props),
     };
   }
 
   /**
-   * Defines a "io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyList" API object
+   * Defines a "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyList" API object
    * @param scope the scope in which to define this object
    * @param id a scope-local name for the object
    * @param props initialization props
    */
-  public constructor(scope: Construct, id: string, props: KubeValidatingAdmissionPolicyListV1Beta1Props) {
+  public constructor(scope: Construct, id: string, props: KubeMutatingAdmissionPolicyListV1Beta1Props) {
     super(scope, id, {
-      ...KubeValidatingAdmissionPolicyListV1Beta1.GVK,
+      ...KubeMutatingAdmissionPolicyListV1Beta1.GVK,
       ...props,
     });
   }
@@ -872,8 +872,8 @@ export class KubeValidatingAdmissionPolicyListV1Beta1 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...KubeValidatingAdmissionPolicyListV1Beta1.GVK,
-      ...toJson_KubeValidatingAdmissionPolicyListV1Beta1Props(resolved),
+      ...KubeMutatingAdmissionPolicyListV1Beta1.GVK,
+      ...toJson_KubeMutatingAdmissionPolicyListV1Beta1Props(resolved),
     };
   }
 }
@@ -2616,6 +2616,116 @@ export class KubeClusterTrustBundleListV1Alpha1 extends ApiObject {
     return {
       ...KubeClusterTrustBundleListV1Alpha1.GVK,
       ...toJson_KubeClusterTrustBundleListV1Alpha1Props(resolved),
+    };
+  }
+}
+
+/**
+ * PodCertificateRequest encodes a pod requesting a certificate from a given signer.
+
+Kubelets use this API to implement podCertificate projected volumes
+ *
+ * @schema io.k8s.api.certificates.v1alpha1.PodCertificateRequest
+ */
+export class KubePodCertificateRequestV1Alpha1 extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "io.k8s.api.certificates.v1alpha1.PodCertificateRequest"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'certificates.k8s.io/v1alpha1',
+    kind: 'PodCertificateRequest',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "io.k8s.api.certificates.v1alpha1.PodCertificateRequest".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: KubePodCertificateRequestV1Alpha1Props): any {
+    return {
+      ...KubePodCertificateRequestV1Alpha1.GVK,
+      ...toJson_KubePodCertificateRequestV1Alpha1Props(props),
+    };
+  }
+
+  /**
+   * Defines a "io.k8s.api.certificates.v1alpha1.PodCertificateRequest" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: KubePodCertificateRequestV1Alpha1Props) {
+    super(scope, id, {
+      ...KubePodCertificateRequestV1Alpha1.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...KubePodCertificateRequestV1Alpha1.GVK,
+      ...toJson_KubePodCertificateRequestV1Alpha1Props(resolved),
+    };
+  }
+}
+
+/**
+ * PodCertificateRequestList is a collection of PodCertificateRequest objects
+ *
+ * @schema io.k8s.api.certificates.v1alpha1.PodCertificateRequestList
+ */
+export class KubePodCertificateRequestListV1Alpha1 extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "io.k8s.api.certificates.v1alpha1.PodCertificateRequestList"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'certificates.k8s.io/v1alpha1',
+    kind: 'PodCertificateRequestList',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "io.k8s.api.certificates.v1alpha1.PodCertificateRequestList".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: KubePodCertificateRequestListV1Alpha1Props): any {
+    return {
+      ...KubePodCertificateRequestListV1Alpha1.GVK,
+      ...toJson_KubePodCertificateRequestListV1Alpha1Props(props),
+    };
+  }
+
+  /**
+   * Defines a "io.k8s.api.certificates.v1alpha1.PodCertificateRequestList" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: KubePodCertificateRequestListV1Alpha1Props) {
+    super(scope, id, {
+      ...KubePodCertificateRequestListV1Alpha1.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...KubePodCertificateRequestListV1Alpha1.GVK,
+      ...toJson_KubePodCertificateRequestListV1Alpha1Props(resolved),
     };
   }
 }
@@ -6641,40 +6751,40 @@ export class KubeRoleList extends ApiObject {
 
 This is an alpha type and requires enabling the DynamicResourceAllocation feature gate.
  *
- * @schema io.k8s.api.resource.v1alpha3.DeviceClass
+ * @schema io.k8s.api.resource.v1.DeviceClass
  */
-export class KubeDeviceClassV1Alpha3 extends ApiObject {
+export class KubeDeviceClass extends ApiObject {
   /**
-   * Returns the apiVersion and kind for "io.k8s.api.resource.v1alpha3.DeviceClass"
+   * Returns the apiVersion and kind for "io.k8s.api.resource.v1.DeviceClass"
    */
   public static readonly GVK: GroupVersionKind = {
-    apiVersion: 'resource.k8s.io/v1alpha3',
+    apiVersion: 'resource.k8s.io/v1',
     kind: 'DeviceClass',
   }
 
   /**
-   * Renders a Kubernetes manifest for "io.k8s.api.resource.v1alpha3.DeviceClass".
+   * Renders a Kubernetes manifest for "io.k8s.api.resource.v1.DeviceClass".
    *
    * This can be used to inline resource manifests inside other objects (e.g. as templates).
    *
    * @param props initialization props
    */
-  public static manifest(props: KubeDeviceClassV1Alpha3Props): any {
+  public static manifest(props: KubeDeviceClassProps): any {
     return {
-      ...KubeDeviceClassV1Alpha3.GVK,
-      ...toJson_KubeDeviceClassV1Alpha3Props(props),
+      ...KubeDeviceClass.GVK,
+      ...toJson_KubeDeviceClassProps(props),
     };
   }
 
   /**
-   * Defines a "io.k8s.api.resource.v1alpha3.DeviceClass" API object
+   * Defines a "io.k8s.api.resource.v1.DeviceClass" API object
    * @param scope the scope in which to define this object
    * @param id a scope-local name for the object
    * @param props initialization props
    */
-  public constructor(scope: Construct, id: string, props: KubeDeviceClassV1Alpha3Props) {
+  public constructor(scope: Construct, id: string, props: KubeDeviceClassProps) {
     super(scope, id, {
-      ...KubeDeviceClassV1Alpha3.GVK,
+      ...KubeDeviceClass.GVK,
       ...props,
     });
   }
@@ -6686,8 +6796,8 @@ export class KubeDeviceClassV1Alpha3 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...KubeDeviceClassV1Alpha3.GVK,
-      ...toJson_KubeDeviceClassV1Alpha3Props(resolved),
+      ...KubeDeviceClass.GVK,
+      ...toJson_KubeDeviceClassProps(resolved),
     };
   }
 }
@@ -6695,40 +6805,40 @@ export class KubeDeviceClassV1Alpha3 extends ApiObject {
 /**
  * DeviceClassList is a collection of classes.
  *
- * @schema io.k8s.api.resource.v1alpha3.DeviceClassList
+ * @schema io.k8s.api.resource.v1.DeviceClassList
  */
-export class KubeDeviceClassListV1Alpha3 extends ApiObject {
+export class KubeDeviceClassList extends ApiObject {
   /**
-   * Returns the apiVersion and kind for "io.k8s.api.resource.v1alpha3.DeviceClassList"
+   * Returns the apiVersion and kind for "io.k8s.api.resource.v1.DeviceClassList"
    */
   public static readonly GVK: GroupVersionKind = {
-    apiVersion: 'resource.k8s.io/v1alpha3',
+    apiVersion: 'resource.k8s.io/v1',
     kind: 'DeviceClassList',
   }
 
   /**
-   * Renders a Kubernetes manifest for "io.k8s.api.resource.v1alpha3.DeviceClassList".
+   * Renders a Kubernetes manifest for "io.k8s.api.resource.v1.DeviceClassList".
    *
    * This can be used to inline resource manifests inside other objects (e.g. as templates).
    *
    * @param props initialization props
    */
-  public static manifest(props: KubeDeviceClassListV1Alpha3Props): any {
+  public static manifest(props: KubeDeviceClassListProps): any {
     return {
-      ...KubeDeviceClassListV1Alpha3.GVK,
-      ...toJson_KubeDeviceClassListV1Alpha3Props(props),
+      ...KubeDeviceClassList.GVK,
+      ...toJson_KubeDeviceClassListProps(props),
     };
   }
 
   /**
-   * Defines a "io.k8s.api.resource.v1alpha3.DeviceClassList" API object
+   * Defines a "io.k8s.api.resource.v1.DeviceClassList" API object
    * @param scope the scope in which to define this object
    * @param id a scope-local name for the object
    * @param props initialization props
    */
-  public constructor(scope: Construct, id: string, props: KubeDeviceClassListV1Alpha3Props) {
+  public constructor(scope: Construct, id: string, props: KubeDeviceClassListProps) {
     super(scope, id, {
-      ...KubeDeviceClassListV1Alpha3.GVK,
+      ...KubeDeviceClassList.GVK,
       ...props,
     });
   }
@@ -6740,8 +6850,346 @@ export class KubeDeviceClassListV1Alpha3 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...KubeDeviceClassListV1Alpha3.GVK,
-      ...toJson_KubeDeviceClassListV1Alpha3Props(resolved),
+      ...KubeDeviceClassList.GVK,
+      ...toJson_KubeDeviceClassListProps(resolved),
+    };
+  }
+}
+
+/**
+ * ResourceClaim describes a request for access to resources in the cluster, for use by workloads. For example, if a workload needs an accelerator device with specific properties, this is how that request is expressed. The status stanza tracks whether this claim has been satisfied and what specific resources have been allocated.
+
+This is an alpha type and requires enabling the DynamicResourceAllocation feature gate.
+ *
+ * @schema io.k8s.api.resource.v1.ResourceClaim
+ */
+export class KubeResourceClaim extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "io.k8s.api.resource.v1.ResourceClaim"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'resource.k8s.io/v1',
+    kind: 'ResourceClaim',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "io.k8s.api.resource.v1.ResourceClaim".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: KubeResourceClaimProps): any {
+    return {
+      ...KubeResourceClaim.GVK,
+      ...toJson_KubeResourceClaimProps(props),
+    };
+  }
+
+  /**
+   * Defines a "io.k8s.api.resource.v1.ResourceClaim" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: KubeResourceClaimProps) {
+    super(scope, id, {
+      ...KubeResourceClaim.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...KubeResourceClaim.GVK,
+      ...toJson_KubeResourceClaimProps(resolved),
+    };
+  }
+}
+
+/**
+ * ResourceClaimList is a collection of claims.
+ *
+ * @schema io.k8s.api.resource.v1.ResourceClaimList
+ */
+export class KubeResourceClaimList extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "io.k8s.api.resource.v1.ResourceClaimList"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'resource.k8s.io/v1',
+    kind: 'ResourceClaimList',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "io.k8s.api.resource.v1.ResourceClaimList".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: KubeResourceClaimListProps): any {
+    return {
+      ...KubeResourceClaimList.GVK,
+      ...toJson_KubeResourceClaimListProps(props),
+    };
+  }
+
+  /**
+   * Defines a "io.k8s.api.resource.v1.ResourceClaimList" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: KubeResourceClaimListProps) {
+    super(scope, id, {
+      ...KubeResourceClaimList.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...KubeResourceClaimList.GVK,
+      ...toJson_KubeResourceClaimListProps(resolved),
+    };
+  }
+}
+
+/**
+ * ResourceClaimTemplate is used to produce ResourceClaim objects.
+
+This is an alpha type and requires enabling the DynamicResourceAllocation feature gate.
+ *
+ * @schema io.k8s.api.resource.v1.ResourceClaimTemplate
+ */
+export class KubeResourceClaimTemplate extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "io.k8s.api.resource.v1.ResourceClaimTemplate"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'resource.k8s.io/v1',
+    kind: 'ResourceClaimTemplate',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "io.k8s.api.resource.v1.ResourceClaimTemplate".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: KubeResourceClaimTemplateProps): any {
+    return {
+      ...KubeResourceClaimTemplate.GVK,
+      ...toJson_KubeResourceClaimTemplateProps(props),
+    };
+  }
+
+  /**
+   * Defines a "io.k8s.api.resource.v1.ResourceClaimTemplate" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: KubeResourceClaimTemplateProps) {
+    super(scope, id, {
+      ...KubeResourceClaimTemplate.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...KubeResourceClaimTemplate.GVK,
+      ...toJson_KubeResourceClaimTemplateProps(resolved),
+    };
+  }
+}
+
+/**
+ * ResourceClaimTemplateList is a collection of claim templates.
+ *
+ * @schema io.k8s.api.resource.v1.ResourceClaimTemplateList
+ */
+export class KubeResourceClaimTemplateList extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "io.k8s.api.resource.v1.ResourceClaimTemplateList"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'resource.k8s.io/v1',
+    kind: 'ResourceClaimTemplateList',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "io.k8s.api.resource.v1.ResourceClaimTemplateList".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: KubeResourceClaimTemplateListProps): any {
+    return {
+      ...KubeResourceClaimTemplateList.GVK,
+      ...toJson_KubeResourceClaimTemplateListProps(props),
+    };
+  }
+
+  /**
+   * Defines a "io.k8s.api.resource.v1.ResourceClaimTemplateList" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: KubeResourceClaimTemplateListProps) {
+    super(scope, id, {
+      ...KubeResourceClaimTemplateList.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...KubeResourceClaimTemplateList.GVK,
+      ...toJson_KubeResourceClaimTemplateListProps(resolved),
+    };
+  }
+}
+
+/**
+ * ResourceSlice represents one or more resources in a pool of similar resources, managed by a common driver. A pool may span more than one ResourceSlice, and exactly how many ResourceSlices comprise a pool is determined by the driver.
+
+At the moment, the only supported resources are devices with attributes and capacities. Each device in a given pool, regardless of how many ResourceSlices, must have a unique name. The ResourceSlice in which a device gets published may change over time. The unique identifier for a device is the tuple <driver name>, <pool name>, <device name>.
+
+Whenever a driver needs to update a pool, it increments the pool.Spec.Pool.Generation number and updates all ResourceSlices with that new number and new resource definitions. A consumer must only use ResourceSlices with the highest generation number and ignore all others.
+
+When allocating all resources in a pool matching certain criteria or when looking for the best solution among several different alternatives, a consumer should check the number of ResourceSlices in a pool (included in each ResourceSlice) to determine whether its view of a pool is complete and if not, should wait until the driver has completed updating the pool.
+
+For resources that are not local to a node, the node name is not set. Instead, the driver may use a node selector to specify where the devices are available.
+
+This is an alpha type and requires enabling the DynamicResourceAllocation feature gate.
+ *
+ * @schema io.k8s.api.resource.v1.ResourceSlice
+ */
+export class KubeResourceSlice extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "io.k8s.api.resource.v1.ResourceSlice"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'resource.k8s.io/v1',
+    kind: 'ResourceSlice',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "io.k8s.api.resource.v1.ResourceSlice".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: KubeResourceSliceProps): any {
+    return {
+      ...KubeResourceSlice.GVK,
+      ...toJson_KubeResourceSliceProps(props),
+    };
+  }
+
+  /**
+   * Defines a "io.k8s.api.resource.v1.ResourceSlice" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: KubeResourceSliceProps) {
+    super(scope, id, {
+      ...KubeResourceSlice.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...KubeResourceSlice.GVK,
+      ...toJson_KubeResourceSliceProps(resolved),
+    };
+  }
+}
+
+/**
+ * ResourceSliceList is a collection of ResourceSlices.
+ *
+ * @schema io.k8s.api.resource.v1.ResourceSliceList
+ */
+export class KubeResourceSliceList extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "io.k8s.api.resource.v1.ResourceSliceList"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'resource.k8s.io/v1',
+    kind: 'ResourceSliceList',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "io.k8s.api.resource.v1.ResourceSliceList".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: KubeResourceSliceListProps): any {
+    return {
+      ...KubeResourceSliceList.GVK,
+      ...toJson_KubeResourceSliceListProps(props),
+    };
+  }
+
+  /**
+   * Defines a "io.k8s.api.resource.v1.ResourceSliceList" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: KubeResourceSliceListProps) {
+    super(scope, id, {
+      ...KubeResourceSliceList.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...KubeResourceSliceList.GVK,
+      ...toJson_KubeResourceSliceListProps(resolved),
     };
   }
 }
@@ -6850,344 +7298,6 @@ export class KubeDeviceTaintRuleListV1Alpha3 extends ApiObject {
     return {
       ...KubeDeviceTaintRuleListV1Alpha3.GVK,
       ...toJson_KubeDeviceTaintRuleListV1Alpha3Props(resolved),
-    };
-  }
-}
-
-/**
- * ResourceClaim describes a request for access to resources in the cluster, for use by workloads. For example, if a workload needs an accelerator device with specific properties, this is how that request is expressed. The status stanza tracks whether this claim has been satisfied and what specific resources have been allocated.
-
-This is an alpha type and requires enabling the DynamicResourceAllocation feature gate.
- *
- * @schema io.k8s.api.resource.v1alpha3.ResourceClaim
- */
-export class KubeResourceClaimV1Alpha3 extends ApiObject {
-  /**
-   * Returns the apiVersion and kind for "io.k8s.api.resource.v1alpha3.ResourceClaim"
-   */
-  public static readonly GVK: GroupVersionKind = {
-    apiVersion: 'resource.k8s.io/v1alpha3',
-    kind: 'ResourceClaim',
-  }
-
-  /**
-   * Renders a Kubernetes manifest for "io.k8s.api.resource.v1alpha3.ResourceClaim".
-   *
-   * This can be used to inline resource manifests inside other objects (e.g. as templates).
-   *
-   * @param props initialization props
-   */
-  public static manifest(props: KubeResourceClaimV1Alpha3Props): any {
-    return {
-      ...KubeResourceClaimV1Alpha3.GVK,
-      ...toJson_KubeResourceClaimV1Alpha3Props(props),
-    };
-  }
-
-  /**
-   * Defines a "io.k8s.api.resource.v1alpha3.ResourceClaim" API object
-   * @param scope the scope in which to define this object
-   * @param id a scope-local name for the object
-   * @param props initialization props
-   */
-  public constructor(scope: Construct, id: string, props: KubeResourceClaimV1Alpha3Props) {
-    super(scope, id, {
-      ...KubeResourceClaimV1Alpha3.GVK,
-      ...props,
-    });
-  }
-
-  /**
-   * Renders the object to Kubernetes JSON.
-   */
-  public override toJson(): any {
-    const resolved = super.toJson();
-
-    return {
-      ...KubeResourceClaimV1Alpha3.GVK,
-      ...toJson_KubeResourceClaimV1Alpha3Props(resolved),
-    };
-  }
-}
-
-/**
- * ResourceClaimList is a collection of claims.
- *
- * @schema io.k8s.api.resource.v1alpha3.ResourceClaimList
- */
-export class KubeResourceClaimListV1Alpha3 extends ApiObject {
-  /**
-   * Returns the apiVersion and kind for "io.k8s.api.resource.v1alpha3.ResourceClaimList"
-   */
-  public static readonly GVK: GroupVersionKind = {
-    apiVersion: 'resource.k8s.io/v1alpha3',
-    kind: 'ResourceClaimList',
-  }
-
-  /**
-   * Renders a Kubernetes manifest for "io.k8s.api.resource.v1alpha3.ResourceClaimList".
-   *
-   * This can be used to inline resource manifests inside other objects (e.g. as templates).
-   *
-   * @param props initialization props
-   */
-  public static manifest(props: KubeResourceClaimListV1Alpha3Props): any {
-    return {
-      ...KubeResourceClaimListV1Alpha3.GVK,
-      ...toJson_KubeResourceClaimListV1Alpha3Props(props),
-    };
-  }
-
-  /**
-   * Defines a "io.k8s.api.resource.v1alpha3.ResourceClaimList" API object
-   * @param scope the scope in which to define this object
-   * @param id a scope-local name for the object
-   * @param props initialization props
-   */
-  public constructor(scope: Construct, id: string, props: KubeResourceClaimListV1Alpha3Props) {
-    super(scope, id, {
-      ...KubeResourceClaimListV1Alpha3.GVK,
-      ...props,
-    });
-  }
-
-  /**
-   * Renders the object to Kubernetes JSON.
-   */
-  public override toJson(): any {
-    const resolved = super.toJson();
-
-    return {
-      ...KubeResourceClaimListV1Alpha3.GVK,
-      ...toJson_KubeResourceClaimListV1Alpha3Props(resolved),
-    };
-  }
-}
-
-/**
- * ResourceClaimTemplate is used to produce ResourceClaim objects.
-
-This is an alpha type and requires enabling the DynamicResourceAllocation feature gate.
- *
- * @schema io.k8s.api.resource.v1alpha3.ResourceClaimTemplate
- */
-export class KubeResourceClaimTemplateV1Alpha3 extends ApiObject {
-  /**
-   * Returns the apiVersion and kind for "io.k8s.api.resource.v1alpha3.ResourceClaimTemplate"
-   */
-  public static readonly GVK: GroupVersionKind = {
-    apiVersion: 'resource.k8s.io/v1alpha3',
-    kind: 'ResourceClaimTemplate',
-  }
-
-  /**
-   * Renders a Kubernetes manifest for "io.k8s.api.resource.v1alpha3.ResourceClaimTemplate".
-   *
-   * This can be used to inline resource manifests inside other objects (e.g. as templates).
-   *
-   * @param props initialization props
-   */
-  public static manifest(props: KubeResourceClaimTemplateV1Alpha3Props): any {
-    return {
-      ...KubeResourceClaimTemplateV1Alpha3.GVK,
-      ...toJson_KubeResourceClaimTemplateV1Alpha3Props(props),
-    };
-  }
-
-  /**
-   * Defines a "io.k8s.api.resource.v1alpha3.ResourceClaimTemplate" API object
-   * @param scope the scope in which to define this object
-   * @param id a scope-local name for the object
-   * @param props initialization props
-   */
-  public constructor(scope: Construct, id: string, props: KubeResourceClaimTemplateV1Alpha3Props) {
-    super(scope, id, {
-      ...KubeResourceClaimTemplateV1Alpha3.GVK,
-      ...props,
-    });
-  }
-
-  /**
-   * Renders the object to Kubernetes JSON.
-   */
-  public override toJson(): any {
-    const resolved = super.toJson();
-
-    return {
-      ...KubeResourceClaimTemplateV1Alpha3.GVK,
-      ...toJson_KubeResourceClaimTemplateV1Alpha3Props(resolved),
-    };
-  }
-}
-
-/**
- * ResourceClaimTemplateList is a collection of claim templates.
- *
- * @schema io.k8s.api.resource.v1alpha3.ResourceClaimTemplateList
- */
-export class KubeResourceClaimTemplateListV1Alpha3 extends ApiObject {
-  /**
-   * Returns the apiVersion and kind for "io.k8s.api.resource.v1alpha3.ResourceClaimTemplateList"
-   */
-  public static readonly GVK: GroupVersionKind = {
-    apiVersion: 'resource.k8s.io/v1alpha3',
-    kind: 'ResourceClaimTemplateList',
-  }
-
-  /**
-   * Renders a Kubernetes manifest for "io.k8s.api.resource.v1alpha3.ResourceClaimTemplateList".
-   *
-   * This can be used to inline resource manifests inside other objects (e.g. as templates).
-   *
-   * @param props initialization props
-   */
-  public static manifest(props: KubeResourceClaimTemplateListV1Alpha3Props): any {
-    return {
-      ...KubeResourceClaimTemplateListV1Alpha3.GVK,
-      ...toJson_KubeResourceClaimTemplateListV1Alpha3Props(props),
-    };
-  }
-
-  /**
-   * Defines a "io.k8s.api.resource.v1alpha3.ResourceClaimTemplateList" API object
-   * @param scope the scope in which to define this object
-   * @param id a scope-local name for the object
-   * @param props initialization props
-   */
-  public constructor(scope: Construct, id: string, props: KubeResourceClaimTemplateListV1Alpha3Props) {
-    super(scope, id, {
-      ...KubeResourceClaimTemplateListV1Alpha3.GVK,
-      ...props,
-    });
-  }
-
-  /**
-   * Renders the object to Kubernetes JSON.
-   */
-  public override toJson(): any {
-    const resolved = super.toJson();
-
-    return {
-      ...KubeResourceClaimTemplateListV1Alpha3.GVK,
-      ...toJson_KubeResourceClaimTemplateListV1Alpha3Props(resolved),
-    };
-  }
-}
-
-/**
- * ResourceSlice represents one or more resources in a pool of similar resources, managed by a common driver. A pool may span more than one ResourceSlice, and exactly how many ResourceSlices comprise a pool is determined by the driver.
-
-At the moment, the only supported resources are devices with attributes and capacities. Each device in a given pool, regardless of how many ResourceSlices, must have a unique name. The ResourceSlice in which a device gets published may change over time. The unique identifier for a device is the tuple <driver name>, <pool name>, <device name>.
-
-Whenever a driver needs to update a pool, it increments the pool.Spec.Pool.Generation number and updates all ResourceSlices with that new number and new resource definitions. A consumer must only use ResourceSlices with the highest generation number and ignore all others.
-
-When allocating all resources in a pool matching certain criteria or when looking for the best solution among several different alternatives, a consumer should check the number of ResourceSlices in a pool (included in each ResourceSlice) to determine whether its view of a pool is complete and if not, should wait until the driver has completed updating the pool.
-
-For resources that are not local to a node, the node name is not set. Instead, the driver may use a node selector to specify where the devices are available.
-
-This is an alpha type and requires enabling the DynamicResourceAllocation feature gate.
- *
- * @schema io.k8s.api.resource.v1alpha3.ResourceSlice
- */
-export class KubeResourceSliceV1Alpha3 extends ApiObject {
-  /**
-   * Returns the apiVersion and kind for "io.k8s.api.resource.v1alpha3.ResourceSlice"
-   */
-  public static readonly GVK: GroupVersionKind = {
-    apiVersion: 'resource.k8s.io/v1alpha3',
-    kind: 'ResourceSlice',
-  }
-
-  /**
-   * Renders a Kubernetes manifest for "io.k8s.api.resource.v1alpha3.ResourceSlice".
-   *
-   * This can be used to inline resource manifests inside other objects (e.g. as templates).
-   *
-   * @param props initialization props
-   */
-  public static manifest(props: KubeResourceSliceV1Alpha3Props): any {
-    return {
-      ...KubeResourceSliceV1Alpha3.GVK,
-      ...toJson_KubeResourceSliceV1Alpha3Props(props),
-    };
-  }
-
-  /**
-   * Defines a "io.k8s.api.resource.v1alpha3.ResourceSlice" API object
-   * @param scope the scope in which to define this object
-   * @param id a scope-local name for the object
-   * @param props initialization props
-   */
-  public constructor(scope: Construct, id: string, props: KubeResourceSliceV1Alpha3Props) {
-    super(scope, id, {
-      ...KubeResourceSliceV1Alpha3.GVK,
-      ...props,
-    });
-  }
-
-  /**
-   * Renders the object to Kubernetes JSON.
-   */
-  public override toJson(): any {
-    const resolved = super.toJson();
-
-    return {
-      ...KubeResourceSliceV1Alpha3.GVK,
-      ...toJson_KubeResourceSliceV1Alpha3Props(resolved),
-    };
-  }
-}
-
-/**
- * ResourceSliceList is a collection of ResourceSlices.
- *
- * @schema io.k8s.api.resource.v1alpha3.ResourceSliceList
- */
-export class KubeResourceSliceListV1Alpha3 extends ApiObject {
-  /**
-   * Returns the apiVersion and kind for "io.k8s.api.resource.v1alpha3.ResourceSliceList"
-   */
-  public static readonly GVK: GroupVersionKind = {
-    apiVersion: 'resource.k8s.io/v1alpha3',
-    kind: 'ResourceSliceList',
-  }
-
-  /**
-   * Renders a Kubernetes manifest for "io.k8s.api.resource.v1alpha3.ResourceSliceList".
-   *
-   * This can be used to inline resource manifests inside other objects (e.g. as templates).
-   *
-   * @param props initialization props
-   */
-  public static manifest(props: KubeResourceSliceListV1Alpha3Props): any {
-    return {
-      ...KubeResourceSliceListV1Alpha3.GVK,
-      ...toJson_KubeResourceSliceListV1Alpha3Props(props),
-    };
-  }
-
-  /**
-   * Defines a "io.k8s.api.resource.v1alpha3.ResourceSliceList" API object
-   * @param scope the scope in which to define this object
-   * @param id a scope-local name for the object
-   * @param props initialization props
-   */
-  public constructor(scope: Construct, id: string, props: KubeResourceSliceListV1Alpha3Props) {
-    super(scope, id, {
-      ...KubeResourceSliceListV1Alpha3.GVK,
-      ...props,
-    });
-  }
-
-  /**
-   * Renders the object to Kubernetes JSON.
-   */
-  public override toJson(): any {
-    const resolved = super.toJson();
-
-    return {
-      ...KubeResourceSliceListV1Alpha3.GVK,
-      ...toJson_KubeResourceSliceListV1Alpha3Props(resolved),
     };
   }
 }
@@ -8751,6 +8861,114 @@ export class KubeVolumeAttachmentList extends ApiObject {
 /**
  * VolumeAttributesClass represents a specification of mutable volume attributes defined by the CSI driver. The class can be specified during dynamic provisioning of PersistentVolumeClaims, and changed in the PersistentVolumeClaim spec after provisioning.
  *
+ * @schema io.k8s.api.storage.v1.VolumeAttributesClass
+ */
+export class KubeVolumeAttributesClass extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "io.k8s.api.storage.v1.VolumeAttributesClass"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'VolumeAttributesClass',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "io.k8s.api.storage.v1.VolumeAttributesClass".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: KubeVolumeAttributesClassProps): any {
+    return {
+      ...KubeVolumeAttributesClass.GVK,
+      ...toJson_KubeVolumeAttributesClassProps(props),
+    };
+  }
+
+  /**
+   * Defines a "io.k8s.api.storage.v1.VolumeAttributesClass" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: KubeVolumeAttributesClassProps) {
+    super(scope, id, {
+      ...KubeVolumeAttributesClass.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...KubeVolumeAttributesClass.GVK,
+      ...toJson_KubeVolumeAttributesClassProps(resolved),
+    };
+  }
+}
+
+/**
+ * VolumeAttributesClassList is a collection of VolumeAttributesClass objects.
+ *
+ * @schema io.k8s.api.storage.v1.VolumeAttributesClassList
+ */
+export class KubeVolumeAttributesClassList extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "io.k8s.api.storage.v1.VolumeAttributesClassList"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'VolumeAttributesClassList',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "io.k8s.api.storage.v1.VolumeAttributesClassList".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: KubeVolumeAttributesClassListProps): any {
+    return {
+      ...KubeVolumeAttributesClassList.GVK,
+      ...toJson_KubeVolumeAttributesClassListProps(props),
+    };
+  }
+
+  /**
+   * Defines a "io.k8s.api.storage.v1.VolumeAttributesClassList" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: KubeVolumeAttributesClassListProps) {
+    super(scope, id, {
+      ...KubeVolumeAttributesClassList.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...KubeVolumeAttributesClassList.GVK,
+      ...toJson_KubeVolumeAttributesClassListProps(resolved),
+    };
+  }
+}
+
+/**
+ * VolumeAttributesClass represents a specification of mutable volume attributes defined by the CSI driver. The class can be specified during dynamic provisioning of PersistentVolumeClaims, and changed in the PersistentVolumeClaim spec after provisioning.
+ *
  * @schema io.k8s.api.storage.v1alpha1.VolumeAttributesClass
  */
 export class KubeVolumeAttributesClassV1Alpha1 extends ApiObject {
@@ -9783,35 +10001,35 @@ export function toJson_KubeMutatingAdmissionPolicyListV1Alpha1Props(obj: KubeMut
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * ValidatingAdmissionPolicy describes the definition of an admission validation policy that accepts or rejects an object without changing it.
+ * MutatingAdmissionPolicy describes the definition of an admission mutation policy that mutates the object coming into admission chain.
  *
- * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicy
+ * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicy
  */
-export interface KubeValidatingAdmissionPolicyV1Beta1Props {
+export interface KubeMutatingAdmissionPolicyV1Beta1Props {
   /**
    * Standard object metadata; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata.
    *
-   * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicy#metadata
+   * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicy#metadata
    */
   readonly metadata?: ObjectMeta;
 
   /**
-   * Specification of the desired behavior of the ValidatingAdmissionPolicy.
+   * Specification of the desired behavior of the MutatingAdmissionPolicy.
    *
-   * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicy#spec
+   * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicy#spec
    */
-  readonly spec?: ValidatingAdmissionPolicySpecV1Beta1;
+  readonly spec?: MutatingAdmissionPolicySpecV1Beta1;
 }
 
 /**
- * Converts an object of type 'KubeValidatingAdmissionPolicyV1Beta1Props' to JSON representation.
+ * Converts an object of type 'KubeMutatingAdmissionPolicyV1Beta1Props' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_KubeValidatingAdmissionPolicyV1Beta1Props(obj: KubeValidatingAdmissionPolicyV1Beta1Props | undefined): Record<string, any> | undefined {
+export function toJson_KubeMutatingAdmissionPolicyV1Beta1Props(obj: KubeMutatingAdmissionPolicyV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
     'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ValidatingAdmissionPolicySpecV1Beta1(obj.spec),
+    'spec': toJson_MutatingAdmissionPolicySpecV1Beta1(obj.spec),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -9819,39 +10037,39 @@ export function toJson_KubeValidatingAdmissionPolicyV1Beta1Props(obj: KubeValida
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * ValidatingAdmissionPolicyBinding binds the ValidatingAdmissionPolicy with paramerized resources. ValidatingAdmissionPolicyBinding and parameter CRDs together define how cluster administrators configure policies for clusters.
+ * MutatingAdmissionPolicyBinding binds the MutatingAdmissionPolicy with parametrized resources. MutatingAdmissionPolicyBinding and the optional parameter resource together define how cluster administrators configure policies for clusters.
  *
- * For a given admission request, each binding will cause its policy to be evaluated N times, where N is 1 for policies/bindings that don't use params, otherwise N is the number of parameters selected by the binding.
+ * For a given admission request, each binding will cause its policy to be evaluated N times, where N is 1 for policies/bindings that don't use params, otherwise N is the number of parameters selected by the binding. Each evaluation is constrained by a [runtime cost budget](https://kubernetes.io/docs/reference/using-api/cel/#runtime-cost-budget).
  *
- * The CEL expressions of a policy must have a computed CEL cost below the maximum CEL budget. Each evaluation of the policy is given an independent CEL cost budget. Adding/removing policies, bindings, or params can not affect whether a given (policy, binding, param) combination is within its own CEL budget.
+ * Adding/removing policies, bindings, or params can not affect whether a given (policy, binding, param) combination is within its own CEL budget.
  *
- * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBinding
+ * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBinding
  */
-export interface KubeValidatingAdmissionPolicyBindingV1Beta1Props {
+export interface KubeMutatingAdmissionPolicyBindingV1Beta1Props {
   /**
    * Standard object metadata; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata.
    *
-   * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBinding#metadata
+   * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBinding#metadata
    */
   readonly metadata?: ObjectMeta;
 
   /**
-   * Specification of the desired behavior of the ValidatingAdmissionPolicyBinding.
+   * Specification of the desired behavior of the MutatingAdmissionPolicyBinding.
    *
-   * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBinding#spec
+   * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBinding#spec
    */
-  readonly spec?: ValidatingAdmissionPolicyBindingSpecV1Beta1;
+  readonly spec?: MutatingAdmissionPolicyBindingSpecV1Beta1;
 }
 
 /**
- * Converts an object of type 'KubeValidatingAdmissionPolicyBindingV1Beta1Props' to JSON representation.
+ * Converts an object of type 'KubeMutatingAdmissionPolicyBindingV1Beta1Props' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_KubeValidatingAdmissionPolicyBindingV1Beta1Props(obj: KubeValidatingAdmissionPolicyBindingV1Beta1Props | undefined): Record<string, any> | undefined {
+export function toJson_KubeMutatingAdmissionPolicyBindingV1Beta1Props(obj: KubeMutatingAdmissionPolicyBindingV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
     'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ValidatingAdmissionPolicyBindingSpecV1Beta1(obj.spec),
+    'spec': toJson_MutatingAdmissionPolicyBindingSpecV1Beta1(obj.spec),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -9859,35 +10077,35 @@ export function toJson_KubeValidatingAdmissionPolicyBindingV1Beta1Props(obj: Kub
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * ValidatingAdmissionPolicyBindingList is a list of ValidatingAdmissionPolicyBinding.
+ * MutatingAdmissionPolicyBindingList is a list of MutatingAdmissionPolicyBinding.
  *
- * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBindingList
+ * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingList
  */
-export interface KubeValidatingAdmissionPolicyBindingListV1Beta1Props {
+export interface KubeMutatingAdmissionPolicyBindingListV1Beta1Props {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    *
-   * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBindingList#metadata
+   * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingList#metadata
    */
   readonly metadata?: ListMeta;
 
   /**
    * List of PolicyBinding.
    *
-   * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBindingList#items
+   * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingList#items
    */
-  readonly items: KubeValidatingAdmissionPolicyBindingV1Beta1Props[];
+  readonly items: KubeMutatingAdmissionPolicyBindingV1Beta1Props[];
 }
 
 /**
- * Converts an object of type 'KubeValidatingAdmissionPolicyBindingListV1Beta1Props' to JSON representation.
+ * Converts an object of type 'KubeMutatingAdmissionPolicyBindingListV1Beta1Props' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_KubeValidatingAdmissionPolicyBindingListV1Beta1Props(obj: KubeValidatingAdmissionPolicyBindingListV1Beta1Props | undefined): Record<string, any> | undefined {
+export function toJson_KubeMutatingAdmissionPolicyBindingListV1Beta1Props(obj: KubeMutatingAdmissionPolicyBindingListV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
     'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeValidatingAdmissionPolicyBindingV1Beta1Props(y)),
+    'items': obj.items?.map(y => toJson_KubeMutatingAdmissionPolicyBindingV1Beta1Props(y)),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -9895,35 +10113,35 @@ export function toJson_KubeValidatingAdmissionPolicyBindingListV1Beta1Props(obj:
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * ValidatingAdmissionPolicyList is a list of ValidatingAdmissionPolicy.
+ * MutatingAdmissionPolicyList is a list of MutatingAdmissionPolicy.
  *
- * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyList
+ * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyList
  */
-export interface KubeValidatingAdmissionPolicyListV1Beta1Props {
+export interface KubeMutatingAdmissionPolicyListV1Beta1Props {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    *
-   * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyList#metadata
+   * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyList#metadata
    */
   readonly metadata?: ListMeta;
 
   /**
    * List of ValidatingAdmissionPolicy.
    *
-   * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyList#items
+   * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyList#items
    */
-  readonly items: KubeValidatingAdmissionPolicyV1Beta1Props[];
+  readonly items: KubeMutatingAdmissionPolicyV1Beta1Props[];
 }
 
 /**
- * Converts an object of type 'KubeValidatingAdmissionPolicyListV1Beta1Props' to JSON representation.
+ * Converts an object of type 'KubeMutatingAdmissionPolicyListV1Beta1Props' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_KubeValidatingAdmissionPolicyListV1Beta1Props(obj: KubeValidatingAdmissionPolicyListV1Beta1Props | undefined): Record<string, any> | undefined {
+export function toJson_KubeMutatingAdmissionPolicyListV1Beta1Props(obj: KubeMutatingAdmissionPolicyListV1Beta1Props | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
     'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeValidatingAdmissionPolicyV1Beta1Props(y)),
+    'items': obj.items?.map(y => toJson_KubeMutatingAdmissionPolicyV1Beta1Props(y)),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -11086,6 +11304,80 @@ export function toJson_KubeClusterTrustBundleListV1Alpha1Props(obj: KubeClusterT
   const result = {
     'metadata': toJson_ListMeta(obj.metadata),
     'items': obj.items?.map(y => toJson_KubeClusterTrustBundleV1Alpha1Props(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PodCertificateRequest encodes a pod requesting a certificate from a given signer.
+ *
+ * Kubelets use this API to implement podCertificate projected volumes
+ *
+ * @schema io.k8s.api.certificates.v1alpha1.PodCertificateRequest
+ */
+export interface KubePodCertificateRequestV1Alpha1Props {
+  /**
+   * metadata contains the object metadata.
+   *
+   * @schema io.k8s.api.certificates.v1alpha1.PodCertificateRequest#metadata
+   */
+  readonly metadata?: ObjectMeta;
+
+  /**
+   * spec contains the details about the certificate being requested.
+   *
+   * @schema io.k8s.api.certificates.v1alpha1.PodCertificateRequest#spec
+   */
+  readonly spec: PodCertificateRequestSpecV1Alpha1;
+}
+
+/**
+ * Converts an object of type 'KubePodCertificateRequestV1Alpha1Props' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KubePodCertificateRequestV1Alpha1Props(obj: KubePodCertificateRequestV1Alpha1Props | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': toJson_ObjectMeta(obj.metadata),
+    'spec': toJson_PodCertificateRequestSpecV1Alpha1(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PodCertificateRequestList is a collection of PodCertificateRequest objects
+ *
+ * @schema io.k8s.api.certificates.v1alpha1.PodCertificateRequestList
+ */
+export interface KubePodCertificateRequestListV1Alpha1Props {
+  /**
+   * metadata contains the list metadata.
+   *
+   * @schema io.k8s.api.certificates.v1alpha1.PodCertificateRequestList#metadata
+   */
+  readonly metadata?: ListMeta;
+
+  /**
+   * items is a collection of PodCertificateRequest objects
+   *
+   * @schema io.k8s.api.certificates.v1alpha1.PodCertificateRequestList#items
+   */
+  readonly items: KubePodCertificateRequestV1Alpha1Props[];
+}
+
+/**
+ * Converts an object of type 'KubePodCertificateRequestListV1Alpha1Props' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KubePodCertificateRequestListV1Alpha1Props(obj: KubePodCertificateRequestListV1Alpha1Props | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': toJson_ListMeta(obj.metadata),
+    'items': obj.items?.map(y => toJson_KubePodCertificateRequestV1Alpha1Props(y)),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -13998,13 +14290,13 @@ export function toJson_KubeRoleListProps(obj: KubeRoleListProps | undefined): Re
  *
  * This is an alpha type and requires enabling the DynamicResourceAllocation feature gate.
  *
- * @schema io.k8s.api.resource.v1alpha3.DeviceClass
+ * @schema io.k8s.api.resource.v1.DeviceClass
  */
-export interface KubeDeviceClassV1Alpha3Props {
+export interface KubeDeviceClassProps {
   /**
    * Standard object metadata
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceClass#metadata
+   * @schema io.k8s.api.resource.v1.DeviceClass#metadata
    */
   readonly metadata?: ObjectMeta;
 
@@ -14015,20 +14307,20 @@ export interface KubeDeviceClassV1Alpha3Props {
    *
    * Changing the spec automatically increments the metadata.generation number.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceClass#spec
+   * @schema io.k8s.api.resource.v1.DeviceClass#spec
    */
-  readonly spec: DeviceClassSpecV1Alpha3;
+  readonly spec: DeviceClassSpec;
 }
 
 /**
- * Converts an object of type 'KubeDeviceClassV1Alpha3Props' to JSON representation.
+ * Converts an object of type 'KubeDeviceClassProps' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_KubeDeviceClassV1Alpha3Props(obj: KubeDeviceClassV1Alpha3Props | undefined): Record<string, any> | undefined {
+export function toJson_KubeDeviceClassProps(obj: KubeDeviceClassProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
     'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_DeviceClassSpecV1Alpha3(obj.spec),
+    'spec': toJson_DeviceClassSpec(obj.spec),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -14038,33 +14330,267 @@ export function toJson_KubeDeviceClassV1Alpha3Props(obj: KubeDeviceClassV1Alpha3
 /**
  * DeviceClassList is a collection of classes.
  *
- * @schema io.k8s.api.resource.v1alpha3.DeviceClassList
+ * @schema io.k8s.api.resource.v1.DeviceClassList
  */
-export interface KubeDeviceClassListV1Alpha3Props {
+export interface KubeDeviceClassListProps {
   /**
    * Standard list metadata
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceClassList#metadata
+   * @schema io.k8s.api.resource.v1.DeviceClassList#metadata
    */
   readonly metadata?: ListMeta;
 
   /**
    * Items is the list of resource classes.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceClassList#items
+   * @schema io.k8s.api.resource.v1.DeviceClassList#items
    */
-  readonly items: KubeDeviceClassV1Alpha3Props[];
+  readonly items: KubeDeviceClassProps[];
 }
 
 /**
- * Converts an object of type 'KubeDeviceClassListV1Alpha3Props' to JSON representation.
+ * Converts an object of type 'KubeDeviceClassListProps' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_KubeDeviceClassListV1Alpha3Props(obj: KubeDeviceClassListV1Alpha3Props | undefined): Record<string, any> | undefined {
+export function toJson_KubeDeviceClassListProps(obj: KubeDeviceClassListProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
     'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeDeviceClassV1Alpha3Props(y)),
+    'items': obj.items?.map(y => toJson_KubeDeviceClassProps(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ResourceClaim describes a request for access to resources in the cluster, for use by workloads. For example, if a workload needs an accelerator device with specific properties, this is how that request is expressed. The status stanza tracks whether this claim has been satisfied and what specific resources have been allocated.
+ *
+ * This is an alpha type and requires enabling the DynamicResourceAllocation feature gate.
+ *
+ * @schema io.k8s.api.resource.v1.ResourceClaim
+ */
+export interface KubeResourceClaimProps {
+  /**
+   * Standard object metadata
+   *
+   * @schema io.k8s.api.resource.v1.ResourceClaim#metadata
+   */
+  readonly metadata?: ObjectMeta;
+
+  /**
+   * Spec describes what is being requested and how to configure it. The spec is immutable.
+   *
+   * @schema io.k8s.api.resource.v1.ResourceClaim#spec
+   */
+  readonly spec: ResourceClaimSpec;
+}
+
+/**
+ * Converts an object of type 'KubeResourceClaimProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KubeResourceClaimProps(obj: KubeResourceClaimProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': toJson_ObjectMeta(obj.metadata),
+    'spec': toJson_ResourceClaimSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ResourceClaimList is a collection of claims.
+ *
+ * @schema io.k8s.api.resource.v1.ResourceClaimList
+ */
+export interface KubeResourceClaimListProps {
+  /**
+   * Standard list metadata
+   *
+   * @schema io.k8s.api.resource.v1.ResourceClaimList#metadata
+   */
+  readonly metadata?: ListMeta;
+
+  /**
+   * Items is the list of resource claims.
+   *
+   * @schema io.k8s.api.resource.v1.ResourceClaimList#items
+   */
+  readonly items: KubeResourceClaimProps[];
+}
+
+/**
+ * Converts an object of type 'KubeResourceClaimListProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KubeResourceClaimListProps(obj: KubeResourceClaimListProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': toJson_ListMeta(obj.metadata),
+    'items': obj.items?.map(y => toJson_KubeResourceClaimProps(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ResourceClaimTemplate is used to produce ResourceClaim objects.
+ *
+ * This is an alpha type and requires enabling the DynamicResourceAllocation feature gate.
+ *
+ * @schema io.k8s.api.resource.v1.ResourceClaimTemplate
+ */
+export interface KubeResourceClaimTemplateProps {
+  /**
+   * Standard object metadata
+   *
+   * @schema io.k8s.api.resource.v1.ResourceClaimTemplate#metadata
+   */
+  readonly metadata?: ObjectMeta;
+
+  /**
+   * Describes the ResourceClaim that is to be generated.
+   *
+   * This field is immutable. A ResourceClaim will get created by the control plane for a Pod when needed and then not get updated anymore.
+   *
+   * @schema io.k8s.api.resource.v1.ResourceClaimTemplate#spec
+   */
+  readonly spec: ResourceClaimTemplateSpec;
+}
+
+/**
+ * Converts an object of type 'KubeResourceClaimTemplateProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KubeResourceClaimTemplateProps(obj: KubeResourceClaimTemplateProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': toJson_ObjectMeta(obj.metadata),
+    'spec': toJson_ResourceClaimTemplateSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ResourceClaimTemplateList is a collection of claim templates.
+ *
+ * @schema io.k8s.api.resource.v1.ResourceClaimTemplateList
+ */
+export interface KubeResourceClaimTemplateListProps {
+  /**
+   * Standard list metadata
+   *
+   * @schema io.k8s.api.resource.v1.ResourceClaimTemplateList#metadata
+   */
+  readonly metadata?: ListMeta;
+
+  /**
+   * Items is the list of resource claim templates.
+   *
+   * @schema io.k8s.api.resource.v1.ResourceClaimTemplateList#items
+   */
+  readonly items: KubeResourceClaimTemplateProps[];
+}
+
+/**
+ * Converts an object of type 'KubeResourceClaimTemplateListProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KubeResourceClaimTemplateListProps(obj: KubeResourceClaimTemplateListProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': toJson_ListMeta(obj.metadata),
+    'items': obj.items?.map(y => toJson_KubeResourceClaimTemplateProps(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ResourceSlice represents one or more resources in a pool of similar resources, managed by a common driver. A pool may span more than one ResourceSlice, and exactly how many ResourceSlices comprise a pool is determined by the driver.
+ *
+ * At the moment, the only supported resources are devices with attributes and capacities. Each device in a given pool, regardless of how many ResourceSlices, must have a unique name. The ResourceSlice in which a device gets published may change over time. The unique identifier for a device is the tuple <driver name>, <pool name>, <device name>.
+ *
+ * Whenever a driver needs to update a pool, it increments the pool.Spec.Pool.Generation number and updates all ResourceSlices with that new number and new resource definitions. A consumer must only use ResourceSlices with the highest generation number and ignore all others.
+ *
+ * When allocating all resources in a pool matching certain criteria or when looking for the best solution among several different alternatives, a consumer should check the number of ResourceSlices in a pool (included in each ResourceSlice) to determine whether its view of a pool is complete and if not, should wait until the driver has completed updating the pool.
+ *
+ * For resources that are not local to a node, the node name is not set. Instead, the driver may use a node selector to specify where the devices are available.
+ *
+ * This is an alpha type and requires enabling the DynamicResourceAllocation feature gate.
+ *
+ * @schema io.k8s.api.resource.v1.ResourceSlice
+ */
+export interface KubeResourceSliceProps {
+  /**
+   * Standard object metadata
+   *
+   * @schema io.k8s.api.resource.v1.ResourceSlice#metadata
+   */
+  readonly metadata?: ObjectMeta;
+
+  /**
+   * Contains the information published by the driver.
+   *
+   * Changing the spec automatically increments the metadata.generation number.
+   *
+   * @schema io.k8s.api.resource.v1.ResourceSlice#spec
+   */
+  readonly spec: ResourceSliceSpec;
+}
+
+/**
+ * Converts an object of type 'KubeResourceSliceProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KubeResourceSliceProps(obj: KubeResourceSliceProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': toJson_ObjectMeta(obj.metadata),
+    'spec': toJson_ResourceSliceSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ResourceSliceList is a collection of ResourceSlices.
+ *
+ * @schema io.k8s.api.resource.v1.ResourceSliceList
+ */
+export interface KubeResourceSliceListProps {
+  /**
+   * Standard list metadata
+   *
+   * @schema io.k8s.api.resource.v1.ResourceSliceList#metadata
+   */
+  readonly metadata?: ListMeta;
+
+  /**
+   * Items is the list of resource ResourceSlices.
+   *
+   * @schema io.k8s.api.resource.v1.ResourceSliceList#items
+   */
+  readonly items: KubeResourceSliceProps[];
+}
+
+/**
+ * Converts an object of type 'KubeResourceSliceListProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KubeResourceSliceListProps(obj: KubeResourceSliceListProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': toJson_ListMeta(obj.metadata),
+    'items': obj.items?.map(y => toJson_KubeResourceSliceProps(y)),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -14139,240 +14665,6 @@ export function toJson_KubeDeviceTaintRuleListV1Alpha3Props(obj: KubeDeviceTaint
   const result = {
     'metadata': toJson_ListMeta(obj.metadata),
     'items': obj.items?.map(y => toJson_KubeDeviceTaintRuleV1Alpha3Props(y)),
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * ResourceClaim describes a request for access to resources in the cluster, for use by workloads. For example, if a workload needs an accelerator device with specific properties, this is how that request is expressed. The status stanza tracks whether this claim has been satisfied and what specific resources have been allocated.
- *
- * This is an alpha type and requires enabling the DynamicResourceAllocation feature gate.
- *
- * @schema io.k8s.api.resource.v1alpha3.ResourceClaim
- */
-export interface KubeResourceClaimV1Alpha3Props {
-  /**
-   * Standard object metadata
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceClaim#metadata
-   */
-  readonly metadata?: ObjectMeta;
-
-  /**
-   * Spec describes what is being requested and how to configure it. The spec is immutable.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceClaim#spec
-   */
-  readonly spec: ResourceClaimSpecV1Alpha3;
-}
-
-/**
- * Converts an object of type 'KubeResourceClaimV1Alpha3Props' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_KubeResourceClaimV1Alpha3Props(obj: KubeResourceClaimV1Alpha3Props | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ResourceClaimSpecV1Alpha3(obj.spec),
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * ResourceClaimList is a collection of claims.
- *
- * @schema io.k8s.api.resource.v1alpha3.ResourceClaimList
- */
-export interface KubeResourceClaimListV1Alpha3Props {
-  /**
-   * Standard list metadata
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceClaimList#metadata
-   */
-  readonly metadata?: ListMeta;
-
-  /**
-   * Items is the list of resource claims.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceClaimList#items
-   */
-  readonly items: KubeResourceClaimV1Alpha3Props[];
-}
-
-/**
- * Converts an object of type 'KubeResourceClaimListV1Alpha3Props' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_KubeResourceClaimListV1Alpha3Props(obj: KubeResourceClaimListV1Alpha3Props | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeResourceClaimV1Alpha3Props(y)),
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * ResourceClaimTemplate is used to produce ResourceClaim objects.
- *
- * This is an alpha type and requires enabling the DynamicResourceAllocation feature gate.
- *
- * @schema io.k8s.api.resource.v1alpha3.ResourceClaimTemplate
- */
-export interface KubeResourceClaimTemplateV1Alpha3Props {
-  /**
-   * Standard object metadata
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceClaimTemplate#metadata
-   */
-  readonly metadata?: ObjectMeta;
-
-  /**
-   * Describes the ResourceClaim that is to be generated.
-   *
-   * This field is immutable. A ResourceClaim will get created by the control plane for a Pod when needed and then not get updated anymore.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceClaimTemplate#spec
-   */
-  readonly spec: ResourceClaimTemplateSpecV1Alpha3;
-}
-
-/**
- * Converts an object of type 'KubeResourceClaimTemplateV1Alpha3Props' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_KubeResourceClaimTemplateV1Alpha3Props(obj: KubeResourceClaimTemplateV1Alpha3Props | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ResourceClaimTemplateSpecV1Alpha3(obj.spec),
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * ResourceClaimTemplateList is a collection of claim templates.
- *
- * @schema io.k8s.api.resource.v1alpha3.ResourceClaimTemplateList
- */
-export interface KubeResourceClaimTemplateListV1Alpha3Props {
-  /**
-   * Standard list metadata
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceClaimTemplateList#metadata
-   */
-  readonly metadata?: ListMeta;
-
-  /**
-   * Items is the list of resource claim templates.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceClaimTemplateList#items
-   */
-  readonly items: KubeResourceClaimTemplateV1Alpha3Props[];
-}
-
-/**
- * Converts an object of type 'KubeResourceClaimTemplateListV1Alpha3Props' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_KubeResourceClaimTemplateListV1Alpha3Props(obj: KubeResourceClaimTemplateListV1Alpha3Props | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeResourceClaimTemplateV1Alpha3Props(y)),
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * ResourceSlice represents one or more resources in a pool of similar resources, managed by a common driver. A pool may span more than one ResourceSlice, and exactly how many ResourceSlices comprise a pool is determined by the driver.
- *
- * At the moment, the only supported resources are devices with attributes and capacities. Each device in a given pool, regardless of how many ResourceSlices, must have a unique name. The ResourceSlice in which a device gets published may change over time. The unique identifier for a device is the tuple <driver name>, <pool name>, <device name>.
- *
- * Whenever a driver needs to update a pool, it increments the pool.Spec.Pool.Generation number and updates all ResourceSlices with that new number and new resource definitions. A consumer must only use ResourceSlices with the highest generation number and ignore all others.
- *
- * When allocating all resources in a pool matching certain criteria or when looking for the best solution among several different alternatives, a consumer should check the number of ResourceSlices in a pool (included in each ResourceSlice) to determine whether its view of a pool is complete and if not, should wait until the driver has completed updating the pool.
- *
- * For resources that are not local to a node, the node name is not set. Instead, the driver may use a node selector to specify where the devices are available.
- *
- * This is an alpha type and requires enabling the DynamicResourceAllocation feature gate.
- *
- * @schema io.k8s.api.resource.v1alpha3.ResourceSlice
- */
-export interface KubeResourceSliceV1Alpha3Props {
-  /**
-   * Standard object metadata
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceSlice#metadata
-   */
-  readonly metadata?: ObjectMeta;
-
-  /**
-   * Contains the information published by the driver.
-   *
-   * Changing the spec automatically increments the metadata.generation number.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceSlice#spec
-   */
-  readonly spec: ResourceSliceSpecV1Alpha3;
-}
-
-/**
- * Converts an object of type 'KubeResourceSliceV1Alpha3Props' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_KubeResourceSliceV1Alpha3Props(obj: KubeResourceSliceV1Alpha3Props | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ResourceSliceSpecV1Alpha3(obj.spec),
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * ResourceSliceList is a collection of ResourceSlices.
- *
- * @schema io.k8s.api.resource.v1alpha3.ResourceSliceList
- */
-export interface KubeResourceSliceListV1Alpha3Props {
-  /**
-   * Standard list metadata
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceSliceList#metadata
-   */
-  readonly metadata?: ListMeta;
-
-  /**
-   * Items is the list of resource ResourceSlices.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceSliceList#items
-   */
-  readonly items: KubeResourceSliceV1Alpha3Props[];
-}
-
-/**
- * Converts an object of type 'KubeResourceSliceListV1Alpha3Props' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_KubeResourceSliceListV1Alpha3Props(obj: KubeResourceSliceListV1Alpha3Props | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ListMeta(obj.metadata),
-    'items': obj.items?.map(y => toJson_KubeResourceSliceV1Alpha3Props(y)),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -15547,6 +15839,88 @@ export function toJson_KubeVolumeAttachmentListProps(obj: KubeVolumeAttachmentLi
   const result = {
     'metadata': toJson_ListMeta(obj.metadata),
     'items': obj.items?.map(y => toJson_KubeVolumeAttachmentProps(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * VolumeAttributesClass represents a specification of mutable volume attributes defined by the CSI driver. The class can be specified during dynamic provisioning of PersistentVolumeClaims, and changed in the PersistentVolumeClaim spec after provisioning.
+ *
+ * @schema io.k8s.api.storage.v1.VolumeAttributesClass
+ */
+export interface KubeVolumeAttributesClassProps {
+  /**
+   * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
+   *
+   * @schema io.k8s.api.storage.v1.VolumeAttributesClass#metadata
+   */
+  readonly metadata?: ObjectMeta;
+
+  /**
+   * Name of the CSI driver This field is immutable.
+   *
+   * @schema io.k8s.api.storage.v1.VolumeAttributesClass#driverName
+   */
+  readonly driverName: string;
+
+  /**
+   * parameters hold volume attributes defined by the CSI driver. These values are opaque to the Kubernetes and are passed directly to the CSI driver. The underlying storage provider supports changing these attributes on an existing volume, however the parameters field itself is immutable. To invoke a volume update, a new VolumeAttributesClass should be created with new parameters, and the PersistentVolumeClaim should be updated to reference the new VolumeAttributesClass.
+   *
+   * This field is required and must contain at least one key/value pair. The keys cannot be empty, and the maximum number of parameters is 512, with a cumulative max size of 256K. If the CSI driver rejects invalid parameters, the target PersistentVolumeClaim will be set to an "Infeasible" state in the modifyVolumeStatus field.
+   *
+   * @schema io.k8s.api.storage.v1.VolumeAttributesClass#parameters
+   */
+  readonly parameters?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'KubeVolumeAttributesClassProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KubeVolumeAttributesClassProps(obj: KubeVolumeAttributesClassProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': toJson_ObjectMeta(obj.metadata),
+    'driverName': obj.driverName,
+    'parameters': ((obj.parameters) === undefined) ? undefined : (Object.entries(obj.parameters).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * VolumeAttributesClassList is a collection of VolumeAttributesClass objects.
+ *
+ * @schema io.k8s.api.storage.v1.VolumeAttributesClassList
+ */
+export interface KubeVolumeAttributesClassListProps {
+  /**
+   * Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
+   *
+   * @schema io.k8s.api.storage.v1.VolumeAttributesClassList#metadata
+   */
+  readonly metadata?: ListMeta;
+
+  /**
+   * items is the list of VolumeAttributesClass objects.
+   *
+   * @schema io.k8s.api.storage.v1.VolumeAttributesClassList#items
+   */
+  readonly items: KubeVolumeAttributesClassProps[];
+}
+
+/**
+ * Converts an object of type 'KubeVolumeAttributesClassListProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KubeVolumeAttributesClassListProps(obj: KubeVolumeAttributesClassListProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': toJson_ListMeta(obj.metadata),
+    'items': obj.items?.map(y => toJson_KubeVolumeAttributesClassProps(y)),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -16835,36 +17209,27 @@ export function toJson_MutatingAdmissionPolicyBindingSpecV1Alpha1(obj: MutatingA
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * ValidatingAdmissionPolicySpec is the specification of the desired behavior of the AdmissionPolicy.
+ * MutatingAdmissionPolicySpec is the specification of the desired behavior of the admission policy.
  *
- * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicySpec
+ * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicySpec
  */
-export interface ValidatingAdmissionPolicySpecV1Beta1 {
-  /**
-   * auditAnnotations contains CEL expressions which are used to produce audit annotations for the audit event of the API request. validations and auditAnnotations may not both be empty; a least one of validations or auditAnnotations is required.
-   *
-   * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicySpec#auditAnnotations
-   */
-  readonly auditAnnotations?: AuditAnnotationV1Beta1[];
-
+export interface MutatingAdmissionPolicySpecV1Beta1 {
   /**
    * failurePolicy defines how to handle failures for the admission policy. Failures can occur from CEL expression parse errors, type check errors, runtime errors and invalid or mis-configured policy definitions or bindings.
    *
-   * A policy is invalid if spec.paramKind refers to a non-existent Kind. A binding is invalid if spec.paramRef.name refers to a non-existent resource.
+   * A policy is invalid if paramKind refers to a non-existent Kind. A binding is invalid if paramRef.name refers to a non-existent resource.
    *
    * failurePolicy does not define how validations that evaluate to false are handled.
-   *
-   * When failurePolicy is set to Fail, ValidatingAdmissionPolicyBinding validationActions define how failures are enforced.
    *
    * Allowed values are Ignore or Fail. Defaults to Fail.
    *
    * @default Fail.
-   * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicySpec#failurePolicy
+   * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicySpec#failurePolicy
    */
   readonly failurePolicy?: string;
 
   /**
-   * MatchConditions is a list of conditions that must be met for a request to be validated. Match conditions filter requests that have already been matched by the rules, namespaceSelector, and objectSelector. An empty list of matchConditions matches all requests. There are a maximum of 64 match conditions allowed.
+   * matchConditions is a list of conditions that must be met for a request to be validated. Match conditions filter requests that have already been matched by the matchConstraints. An empty list of matchConditions matches all requests. There are a maximum of 64 match conditions allowed.
    *
    * If a parameter object is provided, it can be accessed via the `params` handle in the same manner as validation expressions.
    *
@@ -16875,54 +17240,65 @@ export interface ValidatingAdmissionPolicySpecV1Beta1 {
    * - If failurePolicy=Fail, reject the request
    * - If failurePolicy=Ignore, the policy is skipped
    *
-   * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicySpec#matchConditions
+   * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicySpec#matchConditions
    */
   readonly matchConditions?: MatchConditionV1Beta1[];
 
   /**
-   * MatchConstraints specifies what resources this policy is designed to validate. The AdmissionPolicy cares about a request if it matches _all_ Constraints. However, in order to prevent clusters from being put into an unstable state that cannot be recovered from via the API ValidatingAdmissionPolicy cannot match ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding. Required.
+   * matchConstraints specifies what resources this policy is designed to validate. The MutatingAdmissionPolicy cares about a request if it matches _all_ Constraints. However, in order to prevent clusters from being put into an unstable state that cannot be recovered from via the API MutatingAdmissionPolicy cannot match MutatingAdmissionPolicy and MutatingAdmissionPolicyBinding. The CREATE, UPDATE and CONNECT operations are allowed.  The DELETE operation may not be matched. '*' matches CREATE, UPDATE and CONNECT. Required.
    *
-   * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicySpec#matchConstraints
+   * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicySpec#matchConstraints
    */
   readonly matchConstraints?: MatchResourcesV1Beta1;
 
   /**
-   * ParamKind specifies the kind of resources used to parameterize this policy. If absent, there are no parameters for this policy and the param CEL variable will not be provided to validation expressions. If ParamKind refers to a non-existent kind, this policy definition is mis-configured and the FailurePolicy is applied. If paramKind is specified but paramRef is unset in ValidatingAdmissionPolicyBinding, the params variable will be null.
+   * mutations contain operations to perform on matching objects. mutations may not be empty; a minimum of one mutation is required. mutations are evaluated in order, and are reinvoked according to the reinvocationPolicy. The mutations of a policy are invoked for each binding of this policy and reinvocation of mutations occurs on a per binding basis.
    *
-   * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicySpec#paramKind
+   * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicySpec#mutations
+   */
+  readonly mutations?: MutationV1Beta1[];
+
+  /**
+   * paramKind specifies the kind of resources used to parameterize this policy. If absent, there are no parameters for this policy and the param CEL variable will not be provided to validation expressions. If paramKind refers to a non-existent kind, this policy definition is mis-configured and the FailurePolicy is applied. If paramKind is specified but paramRef is unset in MutatingAdmissionPolicyBinding, the params variable will be null.
+   *
+   * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicySpec#paramKind
    */
   readonly paramKind?: ParamKindV1Beta1;
 
   /**
-   * Validations contain CEL expressions which is used to apply the validation. Validations and AuditAnnotations may not both be empty; a minimum of one Validations or AuditAnnotations is required.
+   * reinvocationPolicy indicates whether mutations may be called multiple times per MutatingAdmissionPolicyBinding as part of a single admission evaluation. Allowed values are "Never" and "IfNeeded".
    *
-   * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicySpec#validations
+   * Never: These mutations will not be called more than once per binding in a single admission evaluation.
+   *
+   * IfNeeded: These mutations may be invoked more than once per binding for a single admission request and there is no guarantee of order with respect to other admission plugins, admission webhooks, bindings of this policy and admission policies.  Mutations are only reinvoked when mutations change the object after this mutation is invoked. Required.
+   *
+   * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicySpec#reinvocationPolicy
    */
-  readonly validations?: ValidationV1Beta1[];
+  readonly reinvocationPolicy?: string;
 
   /**
-   * Variables contain definitions of variables that can be used in composition of other expressions. Each variable is defined as a named CEL expression. The variables defined here will be available under `variables` in other expressions of the policy except MatchConditions because MatchConditions are evaluated before the rest of the policy.
+   * variables contain definitions of variables that can be used in composition of other expressions. Each variable is defined as a named CEL expression. The variables defined here will be available under `variables` in other expressions of the policy except matchConditions because matchConditions are evaluated before the rest of the policy.
    *
-   * The expression of a variable can refer to other variables defined earlier in the list but not those after. Thus, Variables must be sorted by the order of first appearance and acyclic.
+   * The expression of a variable can refer to other variables defined earlier in the list but not those after. Thus, variables must be sorted by the order of first appearance and acyclic.
    *
-   * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicySpec#variables
+   * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicySpec#variables
    */
   readonly variables?: VariableV1Beta1[];
 }
 
 /**
- * Converts an object of type 'ValidatingAdmissionPolicySpecV1Beta1' to JSON representation.
+ * Converts an object of type 'MutatingAdmissionPolicySpecV1Beta1' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_ValidatingAdmissionPolicySpecV1Beta1(obj: ValidatingAdmissionPolicySpecV1Beta1 | undefined): Record<string, any> | undefined {
+export function toJson_MutatingAdmissionPolicySpecV1Beta1(obj: MutatingAdmissionPolicySpecV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'auditAnnotations': obj.auditAnnotations?.map(y => toJson_AuditAnnotationV1Beta1(y)),
     'failurePolicy': obj.failurePolicy,
     'matchConditions': obj.matchConditions?.map(y => toJson_MatchConditionV1Beta1(y)),
     'matchConstraints': toJson_MatchResourcesV1Beta1(obj.matchConstraints),
+    'mutations': obj.mutations?.map(y => toJson_MutationV1Beta1(y)),
     'paramKind': toJson_ParamKindV1Beta1(obj.paramKind),
-    'validations': obj.validations?.map(y => toJson_ValidationV1Beta1(y)),
+    'reinvocationPolicy': obj.reinvocationPolicy,
     'variables': obj.variables?.map(y => toJson_VariableV1Beta1(y)),
   };
   // filter undefined values
@@ -16931,69 +17307,43 @@ export function toJson_ValidatingAdmissionPolicySpecV1Beta1(obj: ValidatingAdmis
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * ValidatingAdmissionPolicyBindingSpec is the specification of the ValidatingAdmissionPolicyBinding.
+ * MutatingAdmissionPolicyBindingSpec is the specification of the MutatingAdmissionPolicyBinding.
  *
- * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBindingSpec
+ * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingSpec
  */
-export interface ValidatingAdmissionPolicyBindingSpecV1Beta1 {
+export interface MutatingAdmissionPolicyBindingSpecV1Beta1 {
   /**
-   * MatchResources declares what resources match this binding and will be validated by it. Note that this is intersected with the policy's matchConstraints, so only requests that are matched by the policy can be selected by this. If this is unset, all resources matched by the policy are validated by this binding When resourceRules is unset, it does not constrain resource matching. If a resource is matched by the other fields of this object, it will be validated. Note that this is differs from ValidatingAdmissionPolicy matchConstraints, where resourceRules are required.
+   * matchResources limits what resources match this binding and may be mutated by it. Note that if matchResources matches a resource, the resource must also match a policy's matchConstraints and matchConditions before the resource may be mutated. When matchResources is unset, it does not constrain resource matching, and only the policy's matchConstraints and matchConditions must match for the resource to be mutated. Additionally, matchResources.resourceRules are optional and do not constraint matching when unset. Note that this is differs from MutatingAdmissionPolicy matchConstraints, where resourceRules are required. The CREATE, UPDATE and CONNECT operations are allowed.  The DELETE operation may not be matched. '*' matches CREATE, UPDATE and CONNECT.
    *
-   * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBindingSpec#matchResources
+   * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingSpec#matchResources
    */
   readonly matchResources?: MatchResourcesV1Beta1;
 
   /**
-   * paramRef specifies the parameter resource used to configure the admission control policy. It should point to a resource of the type specified in ParamKind of the bound ValidatingAdmissionPolicy. If the policy specifies a ParamKind and the resource referred to by ParamRef does not exist, this binding is considered mis-configured and the FailurePolicy of the ValidatingAdmissionPolicy applied. If the policy does not specify a ParamKind then this field is ignored, and the rules are evaluated without a param.
+   * paramRef specifies the parameter resource used to configure the admission control policy. It should point to a resource of the type specified in spec.ParamKind of the bound MutatingAdmissionPolicy. If the policy specifies a ParamKind and the resource referred to by ParamRef does not exist, this binding is considered mis-configured and the FailurePolicy of the MutatingAdmissionPolicy applied. If the policy does not specify a ParamKind then this field is ignored, and the rules are evaluated without a param.
    *
-   * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBindingSpec#paramRef
+   * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingSpec#paramRef
    */
   readonly paramRef?: ParamRefV1Beta1;
 
   /**
-   * PolicyName references a ValidatingAdmissionPolicy name which the ValidatingAdmissionPolicyBinding binds to. If the referenced resource does not exist, this binding is considered invalid and will be ignored Required.
+   * policyName references a MutatingAdmissionPolicy name which the MutatingAdmissionPolicyBinding binds to. If the referenced resource does not exist, this binding is considered invalid and will be ignored Required.
    *
-   * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBindingSpec#policyName
+   * @schema io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingSpec#policyName
    */
   readonly policyName?: string;
-
-  /**
-   * validationActions declares how Validations of the referenced ValidatingAdmissionPolicy are enforced. If a validation evaluates to false it is always enforced according to these actions.
-   *
-   * Failures defined by the ValidatingAdmissionPolicy's FailurePolicy are enforced according to these actions only if the FailurePolicy is set to Fail, otherwise the failures are ignored. This includes compilation errors, runtime errors and misconfigurations of the policy.
-   *
-   * validationActions is declared as a set of action values. Order does not matter. validationActions may not contain duplicates of the same action.
-   *
-   * The supported actions values are:
-   *
-   * "Deny" specifies that a validation failure results in a denied request.
-   *
-   * "Warn" specifies that a validation failure is reported to the request client in HTTP Warning headers, with a warning code of 299. Warnings can be sent both for allowed or denied admission responses.
-   *
-   * "Audit" specifies that a validation failure is included in the published audit event for the request. The audit event will contain a `validation.policy.admission.k8s.io/validation_failure` audit annotation with a value containing the details of the validation failures, formatted as a JSON list of objects, each with the following fields: - message: The validation failure message string - policy: The resource name of the ValidatingAdmissionPolicy - binding: The resource name of the ValidatingAdmissionPolicyBinding - expressionIndex: The index of the failed validations in the ValidatingAdmissionPolicy - validationActions: The enforcement actions enacted for the validation failure Example audit annotation: `"validation.policy.admission.k8s.io/validation_failure": "[{\"message\": \"Invalid value\", {\"policy\": \"policy.example.com\", {\"binding\": \"policybinding.example.com\", {\"expressionIndex\": \"1\", {\"validationActions\": [\"Audit\"]}]"`
-   *
-   * Clients should expect to handle additional values by ignoring any values not recognized.
-   *
-   * "Deny" and "Warn" may not be used together since this combination needlessly duplicates the validation failure both in the API response body and the HTTP warning headers.
-   *
-   * Required.
-   *
-   * @schema io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBindingSpec#validationActions
-   */
-  readonly validationActions?: string[];
 }
 
 /**
- * Converts an object of type 'ValidatingAdmissionPolicyBindingSpecV1Beta1' to JSON representation.
+ * Converts an object of type 'MutatingAdmissionPolicyBindingSpecV1Beta1' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_ValidatingAdmissionPolicyBindingSpecV1Beta1(obj: ValidatingAdmissionPolicyBindingSpecV1Beta1 | undefined): Record<string, any> | undefined {
+export function toJson_MutatingAdmissionPolicyBindingSpecV1Beta1(obj: MutatingAdmissionPolicyBindingSpecV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
     'matchResources': toJson_MatchResourcesV1Beta1(obj.matchResources),
     'paramRef': toJson_ParamRefV1Beta1(obj.paramRef),
     'policyName': obj.policyName,
-    'validationActions': obj.validationActions?.map(y => y),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -17768,9 +18118,9 @@ export interface JobSpec {
   readonly activeDeadlineSeconds?: number;
 
   /**
-   * Specifies the number of retries before marking this job failed. Defaults to 6
+   * Specifies the number of retries before marking this job failed. Defaults to 6, unless backoffLimitPerIndex (only Indexed Job) is specified. When backoffLimitPerIndex is specified, backoffLimit defaults to 2147483647.
    *
-   * @default 6
+   * @default 6, unless backoffLimitPerIndex (only Indexed Job) is specified. When backoffLimitPerIndex is specified, backoffLimit defaults to 2147483647.
    * @schema io.k8s.api.batch.v1.JobSpec#backoffLimit
    */
   readonly backoffLimit?: number;
@@ -17845,7 +18195,7 @@ export interface JobSpec {
    * - Failed means to wait until a previously created Pod is fully terminated (has phase
    * Failed or Succeeded) before creating a replacement Pod.
    *
-   * When using podFailurePolicy, Failed is the the only allowed value. TerminatingOrFailed and Failed are allowed values when podFailurePolicy is not in use. This is an beta field. To use this, enable the JobPodReplacementPolicy feature toggle. This is on by default.
+   * When using podFailurePolicy, Failed is the the only allowed value. TerminatingOrFailed and Failed are allowed values when podFailurePolicy is not in use.
    *
    * @schema io.k8s.api.batch.v1.JobSpec#podReplacementPolicy
    */
@@ -18087,6 +18437,126 @@ export function toJson_ClusterTrustBundleSpecV1Alpha1(obj: ClusterTrustBundleSpe
   const result = {
     'signerName': obj.signerName,
     'trustBundle': obj.trustBundle,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PodCertificateRequestSpec describes the certificate request.  All fields are immutable after creation.
+ *
+ * @schema io.k8s.api.certificates.v1alpha1.PodCertificateRequestSpec
+ */
+export interface PodCertificateRequestSpecV1Alpha1 {
+  /**
+   * maxExpirationSeconds is the maximum lifetime permitted for the certificate.
+   *
+   * If omitted, kube-apiserver will set it to 86400(24 hours). kube-apiserver will reject values shorter than 3600 (1 hour).  The maximum allowable value is 7862400 (91 days).
+   *
+   * The signer implementation is then free to issue a certificate with any lifetime *shorter* than MaxExpirationSeconds, but no shorter than 3600 seconds (1 hour).  This constraint is enforced by kube-apiserver. `kubernetes.io` signers will never issue certificates with a lifetime longer than 24 hours.
+   *
+   * @schema io.k8s.api.certificates.v1alpha1.PodCertificateRequestSpec#maxExpirationSeconds
+   */
+  readonly maxExpirationSeconds?: number;
+
+  /**
+   * nodeName is the name of the node the pod is assigned to.
+   *
+   * @schema io.k8s.api.certificates.v1alpha1.PodCertificateRequestSpec#nodeName
+   */
+  readonly nodeName: string;
+
+  /**
+   * nodeUID is the UID of the node the pod is assigned to.
+   *
+   * @schema io.k8s.api.certificates.v1alpha1.PodCertificateRequestSpec#nodeUID
+   */
+  readonly nodeUid: string;
+
+  /**
+   * pkixPublicKey is the PKIX-serialized public key the signer will issue the certificate to.
+   *
+   * The key must be one of RSA3072, RSA4096, ECDSAP256, ECDSAP384, ECDSAP521, or ED25519. Note that this list may be expanded in the future.
+   *
+   * Signer implementations do not need to support all key types supported by kube-apiserver and kubelet.  If a signer does not support the key type used for a given PodCertificateRequest, it must deny the request by setting a status.conditions entry with a type of "Denied" and a reason of "UnsupportedKeyType". It may also suggest a key type that it does support in the message field.
+   *
+   * @schema io.k8s.api.certificates.v1alpha1.PodCertificateRequestSpec#pkixPublicKey
+   */
+  readonly pkixPublicKey: string;
+
+  /**
+   * podName is the name of the pod into which the certificate will be mounted.
+   *
+   * @schema io.k8s.api.certificates.v1alpha1.PodCertificateRequestSpec#podName
+   */
+  readonly podName: string;
+
+  /**
+   * podUID is the UID of the pod into which the certificate will be mounted.
+   *
+   * @schema io.k8s.api.certificates.v1alpha1.PodCertificateRequestSpec#podUID
+   */
+  readonly podUid: string;
+
+  /**
+   * proofOfPossession proves that the requesting kubelet holds the private key corresponding to pkixPublicKey.
+   *
+   * It is contructed by signing the ASCII bytes of the pod's UID using `pkixPublicKey`.
+   *
+   * kube-apiserver validates the proof of possession during creation of the PodCertificateRequest.
+   *
+   * If the key is an RSA key, then the signature is over the ASCII bytes of the pod UID, using RSASSA-PSS from RFC 8017 (as implemented by the golang function crypto/rsa.SignPSS with nil options).
+   *
+   * If the key is an ECDSA key, then the signature is as described by [SEC 1, Version 2.0](https://www.secg.org/sec1-v2.pdf) (as implemented by the golang library function crypto/ecdsa.SignASN1)
+   *
+   * If the key is an ED25519 key, the the signature is as described by the [ED25519 Specification](https://ed25519.cr.yp.to/) (as implemented by the golang library crypto/ed25519.Sign).
+   *
+   * @schema io.k8s.api.certificates.v1alpha1.PodCertificateRequestSpec#proofOfPossession
+   */
+  readonly proofOfPossession: string;
+
+  /**
+   * serviceAccountName is the name of the service account the pod is running as.
+   *
+   * @schema io.k8s.api.certificates.v1alpha1.PodCertificateRequestSpec#serviceAccountName
+   */
+  readonly serviceAccountName: string;
+
+  /**
+   * serviceAccountUID is the UID of the service account the pod is running as.
+   *
+   * @schema io.k8s.api.certificates.v1alpha1.PodCertificateRequestSpec#serviceAccountUID
+   */
+  readonly serviceAccountUid: string;
+
+  /**
+   * signerName indicates the requested signer.
+   *
+   * All signer names beginning with `kubernetes.io` are reserved for use by the Kubernetes project.  There is currently one well-known signer documented by the Kubernetes project, `kubernetes.io/kube-apiserver-client-pod`, which will issue client certificates understood by kube-apiserver.  It is currently unimplemented.
+   *
+   * @schema io.k8s.api.certificates.v1alpha1.PodCertificateRequestSpec#signerName
+   */
+  readonly signerName: string;
+}
+
+/**
+ * Converts an object of type 'PodCertificateRequestSpecV1Alpha1' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_PodCertificateRequestSpecV1Alpha1(obj: PodCertificateRequestSpecV1Alpha1 | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'maxExpirationSeconds': obj.maxExpirationSeconds,
+    'nodeName': obj.nodeName,
+    'nodeUID': obj.nodeUid,
+    'pkixPublicKey': obj.pkixPublicKey,
+    'podName': obj.podName,
+    'podUID': obj.podUid,
+    'proofOfPossession': obj.proofOfPossession,
+    'serviceAccountName': obj.serviceAccountName,
+    'serviceAccountUID': obj.serviceAccountUid,
+    'signerName': obj.signerName,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -18944,7 +19414,7 @@ export interface PersistentVolumeSpec {
   readonly storageos?: StorageOsPersistentVolumeSource;
 
   /**
-   * Name of VolumeAttributesClass to which this persistent volume belongs. Empty value is not allowed. When this field is not set, it indicates that this volume does not belong to any VolumeAttributesClass. This field is mutable and can be changed by the CSI driver after a volume has been updated successfully to a new class. For an unbound PersistentVolume, the volumeAttributesClassName will be matched with unbound PersistentVolumeClaims during the binding process. This is a beta field and requires enabling VolumeAttributesClass feature (off by default).
+   * Name of VolumeAttributesClass to which this persistent volume belongs. Empty value is not allowed. When this field is not set, it indicates that this volume does not belong to any VolumeAttributesClass. This field is mutable and can be changed by the CSI driver after a volume has been updated successfully to a new class. For an unbound PersistentVolume, the volumeAttributesClassName will be matched with unbound PersistentVolumeClaims during the binding process.
    *
    * @schema io.k8s.api.core.v1.PersistentVolumeSpec#volumeAttributesClassName
    */
@@ -19065,7 +19535,7 @@ export interface PersistentVolumeClaimSpec {
   readonly storageClassName?: string;
 
   /**
-   * volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim. If specified, the CSI driver will create or update the volume with the attributes defined in the corresponding VolumeAttributesClass. This has a different purpose than storageClassName, it can be changed after the claim is created. An empty string value means that no VolumeAttributesClass will be applied to the claim but it's not allowed to reset this field to empty string once it is set. If unspecified and the PersistentVolumeClaim is unbound, the default VolumeAttributesClass will be set by the persistentvolume controller if it exists. If the resource referred to by volumeAttributesClass does not exist, this PersistentVolumeClaim will be set to a Pending state, as reflected by the modifyVolumeStatus field, until such as a resource exists. More info: https://kubernetes.io/docs/concepts/storage/volume-attributes-classes/ (Beta) Using this field requires the VolumeAttributesClass feature gate to be enabled (off by default).
+   * volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim. If specified, the CSI driver will create or update the volume with the attributes defined in the corresponding VolumeAttributesClass. This has a different purpose than storageClassName, it can be changed after the claim is created. An empty string or nil value indicates that no VolumeAttributesClass will be applied to the claim. If the claim enters an Infeasible error state, this field can be reset to its previous value (including nil) to cancel the modification. If the resource referred to by volumeAttributesClass does not exist, this PersistentVolumeClaim will be set to a Pending state, as reflected by the modifyVolumeStatus field, until such as a resource exists. More info: https://kubernetes.io/docs/concepts/storage/volume-attributes-classes/
    *
    * @schema io.k8s.api.core.v1.PersistentVolumeClaimSpec#volumeAttributesClassName
    */
@@ -19188,7 +19658,7 @@ export interface PodSpec {
   readonly hostIpc?: boolean;
 
   /**
-   * Host networking requested for this pod. Use the host's network namespace. If this option is set, the ports that will be used must be specified. Default to false.
+   * Host networking requested for this pod. Use the host's network namespace. When using HostNetwork you should specify ports so the scheduler is aware. When `hostNetwork` is true, specified `hostPort` fields in port definitions must match `containerPort`, and unspecified `hostPort` fields in port definitions are defaulted to match `containerPort`. Default to false.
    *
    * @default false.
    * @schema io.k8s.api.core.v1.PodSpec#hostNetwork
@@ -19217,6 +19687,15 @@ export interface PodSpec {
    * @schema io.k8s.api.core.v1.PodSpec#hostname
    */
   readonly hostname?: string;
+
+  /**
+   * HostnameOverride specifies an explicit override for the pod's hostname as perceived by the pod. This field only specifies the pod's hostname and does not affect its DNS records. When this field is set to a non-empty string: - It takes precedence over the values set in `hostname` and `subdomain`. - The Pod's hostname will be set to this value. - `setHostnameAsFQDN` must be nil or set to false. - `hostNetwork` must be set to false.
+   *
+   * This field must be a valid DNS subdomain as defined in RFC 1123 and contain at most 64 characters. Requires the HostnameOverride feature gate to be enabled.
+   *
+   * @schema io.k8s.api.core.v1.PodSpec#hostnameOverride
+   */
+  readonly hostnameOverride?: string;
 
   /**
    * ImagePullSecrets is an optional list of references to secrets in the same namespace to use for pulling any of the images used by this PodSpec. If specified, these secrets will be passed to individual puller implementations for them to use. More info: https://kubernetes.io/docs/concepts/containers/images#specifying-imagepullsecrets-on-a-pod
@@ -19251,7 +19730,7 @@ export interface PodSpec {
    *
    * If the OS field is set to linux, the following fields must be unset: -securityContext.windowsOptions
    *
-   * If the OS field is set to windows, following fields must be unset: - spec.hostPID - spec.hostIPC - spec.hostUsers - spec.securityContext.appArmorProfile - spec.securityContext.seLinuxOptions - spec.securityContext.seccompProfile - spec.securityContext.fsGroup - spec.securityContext.fsGroupChangePolicy - spec.securityContext.sysctls - spec.shareProcessNamespace - spec.securityContext.runAsUser - spec.securityContext.runAsGroup - spec.securityContext.supplementalGroups - spec.securityContext.supplementalGroupsPolicy - spec.containers[*].securityContext.appArmorProfile - spec.containers[*].securityContext.seLinuxOptions - spec.containers[*].securityContext.seccompProfile - spec.containers[*].securityContext.capabilities - spec.containers[*].securityContext.readOnlyRootFilesystem - spec.containers[*].securityContext.privileged - spec.containers[*].securityContext.allowPrivilegeEscalation - spec.containers[*].securityContext.procMount - spec.containers[*].securityContext.runAsUser - spec.containers[*].securityContext.runAsGroup
+   * If the OS field is set to windows, following fields must be unset: - spec.hostPID - spec.hostIPC - spec.hostUsers - spec.resources - spec.securityContext.appArmorProfile - spec.securityContext.seLinuxOptions - spec.securityContext.seccompProfile - spec.securityContext.fsGroup - spec.securityContext.fsGroupChangePolicy - spec.securityContext.sysctls - spec.shareProcessNamespace - spec.securityContext.runAsUser - spec.securityContext.runAsGroup - spec.securityContext.supplementalGroups - spec.securityContext.supplementalGroupsPolicy - spec.containers[*].securityContext.appArmorProfile - spec.containers[*].securityContext.seLinuxOptions - spec.containers[*].securityContext.seccompProfile - spec.containers[*].securityContext.capabilities - spec.containers[*].securityContext.readOnlyRootFilesystem - spec.containers[*].securityContext.privileged - spec.containers[*].securityContext.allowPrivilegeEscalation - spec.containers[*].securityContext.procMount - spec.containers[*].securityContext.runAsUser - spec.containers[*].securityContext.runAsGroup
    *
    * @schema io.k8s.api.core.v1.PodSpec#os
    */
@@ -19305,7 +19784,7 @@ export interface PodSpec {
   readonly resourceClaims?: PodResourceClaim[];
 
   /**
-   * Resources is the total amount of CPU and Memory resources required by all containers in the pod. It supports specifying Requests and Limits for "cpu" and "memory" resource names only. ResourceClaims are not supported.
+   * Resources is the total amount of CPU and Memory resources required by all containers in the pod. It supports specifying Requests and Limits for "cpu", "memory" and "hugepages-" resource names only. ResourceClaims are not supported.
    *
    * This field enables fine-grained control over resource allocation for the entire pod, allowing resource sharing among containers in a pod.
    *
@@ -19442,6 +19921,7 @@ export function toJson_PodSpec(obj: PodSpec | undefined): Record<string, any> | 
     'hostPID': obj.hostPid,
     'hostUsers': obj.hostUsers,
     'hostname': obj.hostname,
+    'hostnameOverride': obj.hostnameOverride,
     'imagePullSecrets': obj.imagePullSecrets?.map(y => toJson_LocalObjectReference(y)),
     'initContainers': obj.initContainers?.map(y => toJson_Container(y)),
     'nodeName': obj.nodeName,
@@ -20202,11 +20682,11 @@ export interface NetworkPolicySpec {
   readonly ingress?: NetworkPolicyIngressRule[];
 
   /**
-   * podSelector selects the pods to which this NetworkPolicy object applies. The array of ingress rules is applied to any pods selected by this field. Multiple network policies can select the same set of pods. In this case, the ingress rules for each are combined additively. This field is NOT optional and follows standard label selector semantics. An empty podSelector matches all pods in this namespace.
+   * podSelector selects the pods to which this NetworkPolicy object applies. The array of rules is applied to any pods selected by this field. An empty selector matches all pods in the policy's namespace. Multiple network policies can select the same set of pods. In this case, the ingress rules for each are combined additively. This field is optional. If it is not specified, it defaults to an empty selector.
    *
    * @schema io.k8s.api.networking.v1.NetworkPolicySpec#podSelector
    */
-  readonly podSelector: LabelSelector;
+  readonly podSelector?: LabelSelector;
 
   /**
    * policyTypes is a list of rule types that the NetworkPolicy relates to. Valid options are ["Ingress"], ["Egress"], or ["Ingress", "Egress"]. If this field is not specified, it will default based on the existence of ingress or egress rules; policies that contain an egress section are assumed to affect egress, and all policies (whether or not they contain an ingress section) are assumed to affect ingress. If you want to write an egress-only policy, you must explicitly specify policyTypes [ "Egress" ]. Likewise, if you want to write a policy that specifies that no egress is allowed, you must specify a policyTypes value that include "Egress" (since such a policy would not include an egress section and would otherwise default to just [ "Ingress" ]). This field is beta-level in 1.8
@@ -20714,35 +21194,213 @@ export function toJson_Subject(obj: Subject | undefined): Record<string, any> | 
 /**
  * DeviceClassSpec is used in a [DeviceClass] to define what can be allocated and how to configure it.
  *
- * @schema io.k8s.api.resource.v1alpha3.DeviceClassSpec
+ * @schema io.k8s.api.resource.v1.DeviceClassSpec
  */
-export interface DeviceClassSpecV1Alpha3 {
+export interface DeviceClassSpec {
   /**
    * Config defines configuration parameters that apply to each device that is claimed via this class. Some classses may potentially be satisfied by multiple drivers, so each instance of a vendor configuration applies to exactly one driver.
    *
    * They are passed to the driver, but are not considered while allocating the claim.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceClassSpec#config
+   * @schema io.k8s.api.resource.v1.DeviceClassSpec#config
    */
-  readonly config?: DeviceClassConfigurationV1Alpha3[];
+  readonly config?: DeviceClassConfiguration[];
+
+  /**
+   * ExtendedResourceName is the extended resource name for the devices of this class. The devices of this class can be used to satisfy a pod's extended resource requests. It has the same format as the name of a pod's extended resource. It should be unique among all the device classes in a cluster. If two device classes have the same name, then the class created later is picked to satisfy a pod's extended resource requests. If two classes are created at the same time, then the name of the class lexicographically sorted first is picked.
+   *
+   * This is an alpha field.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceClassSpec#extendedResourceName
+   */
+  readonly extendedResourceName?: string;
 
   /**
    * Each selector must be satisfied by a device which is claimed via this class.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceClassSpec#selectors
+   * @schema io.k8s.api.resource.v1.DeviceClassSpec#selectors
    */
-  readonly selectors?: DeviceSelectorV1Alpha3[];
+  readonly selectors?: DeviceSelector[];
 }
 
 /**
- * Converts an object of type 'DeviceClassSpecV1Alpha3' to JSON representation.
+ * Converts an object of type 'DeviceClassSpec' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DeviceClassSpecV1Alpha3(obj: DeviceClassSpecV1Alpha3 | undefined): Record<string, any> | undefined {
+export function toJson_DeviceClassSpec(obj: DeviceClassSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': obj.config?.map(y => toJson_DeviceClassConfigurationV1Alpha3(y)),
-    'selectors': obj.selectors?.map(y => toJson_DeviceSelectorV1Alpha3(y)),
+    'config': obj.config?.map(y => toJson_DeviceClassConfiguration(y)),
+    'extendedResourceName': obj.extendedResourceName,
+    'selectors': obj.selectors?.map(y => toJson_DeviceSelector(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ResourceClaimSpec defines what is being requested in a ResourceClaim and how to configure it.
+ *
+ * @schema io.k8s.api.resource.v1.ResourceClaimSpec
+ */
+export interface ResourceClaimSpec {
+  /**
+   * Devices defines how to request devices.
+   *
+   * @schema io.k8s.api.resource.v1.ResourceClaimSpec#devices
+   */
+  readonly devices?: DeviceClaim;
+}
+
+/**
+ * Converts an object of type 'ResourceClaimSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ResourceClaimSpec(obj: ResourceClaimSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'devices': toJson_DeviceClaim(obj.devices),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ResourceClaimTemplateSpec contains the metadata and fields for a ResourceClaim.
+ *
+ * @schema io.k8s.api.resource.v1.ResourceClaimTemplateSpec
+ */
+export interface ResourceClaimTemplateSpec {
+  /**
+   * ObjectMeta may contain labels and annotations that will be copied into the ResourceClaim when creating it. No other fields are allowed and will be rejected during validation.
+   *
+   * @schema io.k8s.api.resource.v1.ResourceClaimTemplateSpec#metadata
+   */
+  readonly metadata?: ObjectMeta;
+
+  /**
+   * Spec for the ResourceClaim. The entire content is copied unchanged into the ResourceClaim that gets created from this template. The same fields as in a ResourceClaim are also valid here.
+   *
+   * @schema io.k8s.api.resource.v1.ResourceClaimTemplateSpec#spec
+   */
+  readonly spec: ResourceClaimSpec;
+}
+
+/**
+ * Converts an object of type 'ResourceClaimTemplateSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ResourceClaimTemplateSpec(obj: ResourceClaimTemplateSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': toJson_ObjectMeta(obj.metadata),
+    'spec': toJson_ResourceClaimSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ResourceSliceSpec contains the information published by the driver in one ResourceSlice.
+ *
+ * @schema io.k8s.api.resource.v1.ResourceSliceSpec
+ */
+export interface ResourceSliceSpec {
+  /**
+   * AllNodes indicates that all nodes have access to the resources in the pool.
+   *
+   * Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set.
+   *
+   * @schema io.k8s.api.resource.v1.ResourceSliceSpec#allNodes
+   */
+  readonly allNodes?: boolean;
+
+  /**
+   * Devices lists some or all of the devices in this pool.
+   *
+   * Must not have more than 128 entries.
+   *
+   * @schema io.k8s.api.resource.v1.ResourceSliceSpec#devices
+   */
+  readonly devices?: Device[];
+
+  /**
+   * Driver identifies the DRA driver providing the capacity information. A field selector can be used to list only ResourceSlice objects with a certain driver name.
+   *
+   * Must be a DNS subdomain and should end with a DNS domain owned by the vendor of the driver. This field is immutable.
+   *
+   * @schema io.k8s.api.resource.v1.ResourceSliceSpec#driver
+   */
+  readonly driver: string;
+
+  /**
+   * NodeName identifies the node which provides the resources in this pool. A field selector can be used to list only ResourceSlice objects belonging to a certain node.
+   *
+   * This field can be used to limit access from nodes to ResourceSlices with the same node name. It also indicates to autoscalers that adding new nodes of the same type as some old node might also make new resources available.
+   *
+   * Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set. This field is immutable.
+   *
+   * @schema io.k8s.api.resource.v1.ResourceSliceSpec#nodeName
+   */
+  readonly nodeName?: string;
+
+  /**
+   * NodeSelector defines which nodes have access to the resources in the pool, when that pool is not limited to a single node.
+   *
+   * Must use exactly one term.
+   *
+   * Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set.
+   *
+   * @schema io.k8s.api.resource.v1.ResourceSliceSpec#nodeSelector
+   */
+  readonly nodeSelector?: NodeSelector;
+
+  /**
+   * PerDeviceNodeSelection defines whether the access from nodes to resources in the pool is set on the ResourceSlice level or on each device. If it is set to true, every device defined the ResourceSlice must specify this individually.
+   *
+   * Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set.
+   *
+   * @schema io.k8s.api.resource.v1.ResourceSliceSpec#perDeviceNodeSelection
+   */
+  readonly perDeviceNodeSelection?: boolean;
+
+  /**
+   * Pool describes the pool that this ResourceSlice belongs to.
+   *
+   * @schema io.k8s.api.resource.v1.ResourceSliceSpec#pool
+   */
+  readonly pool: ResourcePool;
+
+  /**
+   * SharedCounters defines a list of counter sets, each of which has a name and a list of counters available.
+   *
+   * The names of the SharedCounters must be unique in the ResourceSlice.
+   *
+   * The maximum number of counters in all sets is 32.
+   *
+   * @schema io.k8s.api.resource.v1.ResourceSliceSpec#sharedCounters
+   */
+  readonly sharedCounters?: CounterSet[];
+}
+
+/**
+ * Converts an object of type 'ResourceSliceSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ResourceSliceSpec(obj: ResourceSliceSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'allNodes': obj.allNodes,
+    'devices': obj.devices?.map(y => toJson_Device(y)),
+    'driver': obj.driver,
+    'nodeName': obj.nodeName,
+    'nodeSelector': toJson_NodeSelector(obj.nodeSelector),
+    'perDeviceNodeSelection': obj.perDeviceNodeSelection,
+    'pool': toJson_ResourcePool(obj.pool),
+    'sharedCounters': obj.sharedCounters?.map(y => toJson_CounterSet(y)),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -20786,174 +21444,6 @@ export function toJson_DeviceTaintRuleSpecV1Alpha3(obj: DeviceTaintRuleSpecV1Alp
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * ResourceClaimSpec defines what is being requested in a ResourceClaim and how to configure it.
- *
- * @schema io.k8s.api.resource.v1alpha3.ResourceClaimSpec
- */
-export interface ResourceClaimSpecV1Alpha3 {
-  /**
-   * Devices defines how to request devices.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceClaimSpec#devices
-   */
-  readonly devices?: DeviceClaimV1Alpha3;
-}
-
-/**
- * Converts an object of type 'ResourceClaimSpecV1Alpha3' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_ResourceClaimSpecV1Alpha3(obj: ResourceClaimSpecV1Alpha3 | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'devices': toJson_DeviceClaimV1Alpha3(obj.devices),
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * ResourceClaimTemplateSpec contains the metadata and fields for a ResourceClaim.
- *
- * @schema io.k8s.api.resource.v1alpha3.ResourceClaimTemplateSpec
- */
-export interface ResourceClaimTemplateSpecV1Alpha3 {
-  /**
-   * ObjectMeta may contain labels and annotations that will be copied into the ResourceClaim when creating it. No other fields are allowed and will be rejected during validation.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceClaimTemplateSpec#metadata
-   */
-  readonly metadata?: ObjectMeta;
-
-  /**
-   * Spec for the ResourceClaim. The entire content is copied unchanged into the ResourceClaim that gets created from this template. The same fields as in a ResourceClaim are also valid here.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceClaimTemplateSpec#spec
-   */
-  readonly spec: ResourceClaimSpecV1Alpha3;
-}
-
-/**
- * Converts an object of type 'ResourceClaimTemplateSpecV1Alpha3' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_ResourceClaimTemplateSpecV1Alpha3(obj: ResourceClaimTemplateSpecV1Alpha3 | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'metadata': toJson_ObjectMeta(obj.metadata),
-    'spec': toJson_ResourceClaimSpecV1Alpha3(obj.spec),
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * ResourceSliceSpec contains the information published by the driver in one ResourceSlice.
- *
- * @schema io.k8s.api.resource.v1alpha3.ResourceSliceSpec
- */
-export interface ResourceSliceSpecV1Alpha3 {
-  /**
-   * AllNodes indicates that all nodes have access to the resources in the pool.
-   *
-   * Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceSliceSpec#allNodes
-   */
-  readonly allNodes?: boolean;
-
-  /**
-   * Devices lists some or all of the devices in this pool.
-   *
-   * Must not have more than 128 entries.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceSliceSpec#devices
-   */
-  readonly devices?: DeviceV1Alpha3[];
-
-  /**
-   * Driver identifies the DRA driver providing the capacity information. A field selector can be used to list only ResourceSlice objects with a certain driver name.
-   *
-   * Must be a DNS subdomain and should end with a DNS domain owned by the vendor of the driver. This field is immutable.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceSliceSpec#driver
-   */
-  readonly driver: string;
-
-  /**
-   * NodeName identifies the node which provides the resources in this pool. A field selector can be used to list only ResourceSlice objects belonging to a certain node.
-   *
-   * This field can be used to limit access from nodes to ResourceSlices with the same node name. It also indicates to autoscalers that adding new nodes of the same type as some old node might also make new resources available.
-   *
-   * Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set. This field is immutable.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceSliceSpec#nodeName
-   */
-  readonly nodeName?: string;
-
-  /**
-   * NodeSelector defines which nodes have access to the resources in the pool, when that pool is not limited to a single node.
-   *
-   * Must use exactly one term.
-   *
-   * Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceSliceSpec#nodeSelector
-   */
-  readonly nodeSelector?: NodeSelector;
-
-  /**
-   * PerDeviceNodeSelection defines whether the access from nodes to resources in the pool is set on the ResourceSlice level or on each device. If it is set to true, every device defined the ResourceSlice must specify this individually.
-   *
-   * Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceSliceSpec#perDeviceNodeSelection
-   */
-  readonly perDeviceNodeSelection?: boolean;
-
-  /**
-   * Pool describes the pool that this ResourceSlice belongs to.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceSliceSpec#pool
-   */
-  readonly pool: ResourcePoolV1Alpha3;
-
-  /**
-   * SharedCounters defines a list of counter sets, each of which has a name and a list of counters available.
-   *
-   * The names of the SharedCounters must be unique in the ResourceSlice.
-   *
-   * The maximum number of SharedCounters is 32.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourceSliceSpec#sharedCounters
-   */
-  readonly sharedCounters?: CounterSetV1Alpha3[];
-}
-
-/**
- * Converts an object of type 'ResourceSliceSpecV1Alpha3' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_ResourceSliceSpecV1Alpha3(obj: ResourceSliceSpecV1Alpha3 | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'allNodes': obj.allNodes,
-    'devices': obj.devices?.map(y => toJson_DeviceV1Alpha3(y)),
-    'driver': obj.driver,
-    'nodeName': obj.nodeName,
-    'nodeSelector': toJson_NodeSelector(obj.nodeSelector),
-    'perDeviceNodeSelection': obj.perDeviceNodeSelection,
-    'pool': toJson_ResourcePoolV1Alpha3(obj.pool),
-    'sharedCounters': obj.sharedCounters?.map(y => toJson_CounterSetV1Alpha3(y)),
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
  * DeviceClassSpec is used in a [DeviceClass] to define what can be allocated and how to configure it.
  *
  * @schema io.k8s.api.resource.v1beta1.DeviceClassSpec
@@ -20967,6 +21457,15 @@ export interface DeviceClassSpecV1Beta1 {
    * @schema io.k8s.api.resource.v1beta1.DeviceClassSpec#config
    */
   readonly config?: DeviceClassConfigurationV1Beta1[];
+
+  /**
+   * ExtendedResourceName is the extended resource name for the devices of this class. The devices of this class can be used to satisfy a pod's extended resource requests. It has the same format as the name of a pod's extended resource. It should be unique among all the device classes in a cluster. If two device classes have the same name, then the class created later is picked to satisfy a pod's extended resource requests. If two classes are created at the same time, then the name of the class lexicographically sorted first is picked.
+   *
+   * This is an alpha field.
+   *
+   * @schema io.k8s.api.resource.v1beta1.DeviceClassSpec#extendedResourceName
+   */
+  readonly extendedResourceName?: string;
 
   /**
    * Each selector must be satisfied by a device which is claimed via this class.
@@ -20984,6 +21483,7 @@ export function toJson_DeviceClassSpecV1Beta1(obj: DeviceClassSpecV1Beta1 | unde
   if (obj === undefined) { return undefined; }
   const result = {
     'config': obj.config?.map(y => toJson_DeviceClassConfigurationV1Beta1(y)),
+    'extendedResourceName': obj.extendedResourceName,
     'selectors': obj.selectors?.map(y => toJson_DeviceSelectorV1Beta1(y)),
   };
   // filter undefined values
@@ -21175,6 +21675,15 @@ export interface DeviceClassSpecV1Beta2 {
   readonly config?: DeviceClassConfigurationV1Beta2[];
 
   /**
+   * ExtendedResourceName is the extended resource name for the devices of this class. The devices of this class can be used to satisfy a pod's extended resource requests. It has the same format as the name of a pod's extended resource. It should be unique among all the device classes in a cluster. If two device classes have the same name, then the class created later is picked to satisfy a pod's extended resource requests. If two classes are created at the same time, then the name of the class lexicographically sorted first is picked.
+   *
+   * This is an alpha field.
+   *
+   * @schema io.k8s.api.resource.v1beta2.DeviceClassSpec#extendedResourceName
+   */
+  readonly extendedResourceName?: string;
+
+  /**
    * Each selector must be satisfied by a device which is claimed via this class.
    *
    * @schema io.k8s.api.resource.v1beta2.DeviceClassSpec#selectors
@@ -21190,6 +21699,7 @@ export function toJson_DeviceClassSpecV1Beta2(obj: DeviceClassSpecV1Beta2 | unde
   if (obj === undefined) { return undefined; }
   const result = {
     'config': obj.config?.map(y => toJson_DeviceClassConfigurationV1Beta2(y)),
+    'extendedResourceName': obj.extendedResourceName,
     'selectors': obj.selectors?.map(y => toJson_DeviceSelectorV1Beta2(y)),
   };
   // filter undefined values
@@ -21372,7 +21882,7 @@ export function toJson_ResourceSliceSpecV1Beta2(obj: ResourceSliceSpecV1Beta2 | 
  */
 export interface CsiDriverSpec {
   /**
-   * attachRequired indicates this CSI volume driver requires an attach operation (because it implements the CSI ControllerPublishVolume() method), and that the Kubernetes attach detach controller should call the attach volume interface which checks the volumeattachment status and waits until the volume is attached before proceeding to mounting. The CSI external-attacher coordinates with CSI volume driver and updates the volumeattachment status when the attach operation is complete. If the CSIDriverRegistry feature gate is enabled and the value is specified to false, the attach operation will be skipped. Otherwise the attach operation will be called.
+   * attachRequired indicates this CSI volume driver requires an attach operation (because it implements the CSI ControllerPublishVolume() method), and that the Kubernetes attach detach controller should call the attach volume interface which checks the volumeattachment status and waits until the volume is attached before proceeding to mounting. The CSI external-attacher coordinates with CSI volume driver and updates the volumeattachment status when the attach operation is complete. If the value is specified to false, the attach operation will be skipped. Otherwise the attach operation will be called.
    *
    * This field is immutable.
    *
@@ -21395,7 +21905,7 @@ export interface CsiDriverSpec {
   /**
    * nodeAllocatableUpdatePeriodSeconds specifies the interval between periodic updates of the CSINode allocatable capacity for this driver. When set, both periodic updates and updates triggered by capacity-related failures are enabled. If not set, no updates occur (neither periodic nor upon detecting capacity-related failures), and the allocatable.count remains static. The minimum allowed value for this field is 10 seconds.
    *
-   * This is an alpha feature and requires the MutableCSINodeAllocatableCount feature gate to be enabled.
+   * This is a beta feature and requires the MutableCSINodeAllocatableCount feature gate to be enabled.
    *
    * This field is mutable.
    *
@@ -22910,52 +23420,6 @@ export function toJson_ParamRefV1Alpha1(obj: ParamRefV1Alpha1 | undefined): Reco
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * AuditAnnotation describes how to produce an audit annotation for an API request.
- *
- * @schema io.k8s.api.admissionregistration.v1beta1.AuditAnnotation
- */
-export interface AuditAnnotationV1Beta1 {
-  /**
-   * key specifies the audit annotation key. The audit annotation keys of a ValidatingAdmissionPolicy must be unique. The key must be a qualified name ([A-Za-z0-9][-A-Za-z0-9_.]*) no more than 63 bytes in length.
-   *
-   * The key is combined with the resource name of the ValidatingAdmissionPolicy to construct an audit annotation key: "{ValidatingAdmissionPolicy name}/{key}".
-   *
-   * If an admission webhook uses the same resource name as this ValidatingAdmissionPolicy and the same audit annotation key, the annotation key will be identical. In this case, the first annotation written with the key will be included in the audit event and all subsequent annotations with the same key will be discarded.
-   *
-   * Required.
-   *
-   * @schema io.k8s.api.admissionregistration.v1beta1.AuditAnnotation#key
-   */
-  readonly key: string;
-
-  /**
-   * valueExpression represents the expression which is evaluated by CEL to produce an audit annotation value. The expression must evaluate to either a string or null value. If the expression evaluates to a string, the audit annotation is included with the string value. If the expression evaluates to null or empty string the audit annotation will be omitted. The valueExpression may be no longer than 5kb in length. If the result of the valueExpression is more than 10kb in length, it will be truncated to 10kb.
-   *
-   * If multiple ValidatingAdmissionPolicyBinding resources match an API request, then the valueExpression will be evaluated for each binding. All unique values produced by the valueExpressions will be joined together in a comma-separated list.
-   *
-   * Required.
-   *
-   * @schema io.k8s.api.admissionregistration.v1beta1.AuditAnnotation#valueExpression
-   */
-  readonly valueExpression: string;
-}
-
-/**
- * Converts an object of type 'AuditAnnotationV1Beta1' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_AuditAnnotationV1Beta1(obj: AuditAnnotationV1Beta1 | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'key': obj.key,
-    'valueExpression': obj.valueExpression,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
  * MatchCondition represents a condition which must be fulfilled for a request to be sent to a webhook.
  *
  * @schema io.k8s.api.admissionregistration.v1beta1.MatchCondition
@@ -23101,6 +23565,50 @@ export function toJson_MatchResourcesV1Beta1(obj: MatchResourcesV1Beta1 | undefi
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * Mutation specifies the CEL expression which is used to apply the Mutation.
+ *
+ * @schema io.k8s.api.admissionregistration.v1beta1.Mutation
+ */
+export interface MutationV1Beta1 {
+  /**
+   * applyConfiguration defines the desired configuration values of an object. The configuration is applied to the admission object using [structured merge diff](https://github.com/kubernetes-sigs/structured-merge-diff). A CEL expression is used to create apply configuration.
+   *
+   * @schema io.k8s.api.admissionregistration.v1beta1.Mutation#applyConfiguration
+   */
+  readonly applyConfiguration?: ApplyConfigurationV1Beta1;
+
+  /**
+   * jsonPatch defines a [JSON patch](https://jsonpatch.com/) operation to perform a mutation to the object. A CEL expression is used to create the JSON patch.
+   *
+   * @schema io.k8s.api.admissionregistration.v1beta1.Mutation#jsonPatch
+   */
+  readonly jsonPatch?: JsonPatchV1Beta1;
+
+  /**
+   * patchType indicates the patch strategy used. Allowed values are "ApplyConfiguration" and "JSONPatch". Required.
+   *
+   * @schema io.k8s.api.admissionregistration.v1beta1.Mutation#patchType
+   */
+  readonly patchType: string;
+}
+
+/**
+ * Converts an object of type 'MutationV1Beta1' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_MutationV1Beta1(obj: MutationV1Beta1 | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'applyConfiguration': toJson_ApplyConfigurationV1Beta1(obj.applyConfiguration),
+    'jsonPatch': toJson_JsonPatchV1Beta1(obj.jsonPatch),
+    'patchType': obj.patchType,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
  * ParamKind is a tuple of Group Kind and Version.
  *
  * @schema io.k8s.api.admissionregistration.v1beta1.ParamKind
@@ -23130,83 +23638,6 @@ export function toJson_ParamKindV1Beta1(obj: ParamKindV1Beta1 | undefined): Reco
   const result = {
     'apiVersion': obj.apiVersion,
     'kind': obj.kind,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * Validation specifies the CEL expression which is used to apply the validation.
- *
- * @schema io.k8s.api.admissionregistration.v1beta1.Validation
- */
-export interface ValidationV1Beta1 {
-  /**
-   * Expression represents the expression which will be evaluated by CEL. ref: https://github.com/google/cel-spec CEL expressions have access to the contents of the API request/response, organized into CEL variables as well as some other useful variables:
-   *
-   * - 'object' - The object from the incoming request. The value is null for DELETE requests. - 'oldObject' - The existing object. The value is null for CREATE requests. - 'request' - Attributes of the API request([ref](/pkg/apis/admission/types.go#AdmissionRequest)). - 'params' - Parameter resource referred to by the policy binding being evaluated. Only populated if the policy has a ParamKind. - 'namespaceObject' - The namespace object that the incoming object belongs to. The value is null for cluster-scoped resources. - 'variables' - Map of composited variables, from its name to its lazily evaluated value.
-   * For example, a variable named 'foo' can be accessed as 'variables.foo'.
-   * - 'authorizer' - A CEL Authorizer. May be used to perform authorization checks for the principal (user or service account) of the request.
-   * See https://pkg.go.dev/k8s.io/apiserver/pkg/cel/library#Authz
-   * - 'authorizer.requestResource' - A CEL ResourceCheck constructed from the 'authorizer' and configured with the
-   * request resource.
-   *
-   * The `apiVersion`, `kind`, `metadata.name` and `metadata.generateName` are always accessible from the root of the object. No other metadata properties are accessible.
-   *
-   * Only property names of the form `[a-zA-Z_.-/][a-zA-Z0-9_.-/]*` are accessible. Accessible property names are escaped according to the following rules when accessed in the expression: - '__' escapes to '__underscores__' - '.' escapes to '__dot__' - '-' escapes to '__dash__' - '/' escapes to '__slash__' - Property names that exactly match a CEL RESERVED keyword escape to '__{keyword}__'. The keywords are:
-   * "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if",
-   * "import", "let", "loop", "package", "namespace", "return".
-   * Examples:
-   * - Expression accessing a property named "namespace": {"Expression": "object.__namespace__ > 0"}
-   * - Expression accessing a property named "x-prop": {"Expression": "object.x__dash__prop > 0"}
-   * - Expression accessing a property named "redact__d": {"Expression": "object.redact__underscores__d > 0"}
-   *
-   * Equality on arrays with list type of 'set' or 'map' ignores element order, i.e. [1, 2] == [2, 1]. Concatenation on arrays with x-kubernetes-list-type use the semantics of the list type:
-   * - 'set': `X + Y` performs a union where the array positions of all elements in `X` are preserved and
-   * non-intersecting elements in `Y` are appended, retaining their partial order.
-   * - 'map': `X + Y` performs a merge where the array positions of all keys in `X` are preserved but the values
-   * are overwritten by values in `Y` when the key sets of `X` and `Y` intersect. Elements in `Y` with
-   * non-intersecting keys are appended, retaining their partial order.
-   * Required.
-   *
-   * @schema io.k8s.api.admissionregistration.v1beta1.Validation#expression
-   */
-  readonly expression: string;
-
-  /**
-   * Message represents the message displayed when validation fails. The message is required if the Expression contains line breaks. The message must not contain line breaks. If unset, the message is "failed rule: {Rule}". e.g. "must be a URL with the host matching spec.host" If the Expression contains line breaks. Message is required. The message must not contain line breaks. If unset, the message is "failed Expression: {Expression}".
-   *
-   * @schema io.k8s.api.admissionregistration.v1beta1.Validation#message
-   */
-  readonly message?: string;
-
-  /**
-   * messageExpression declares a CEL expression that evaluates to the validation failure message that is returned when this rule fails. Since messageExpression is used as a failure message, it must evaluate to a string. If both message and messageExpression are present on a validation, then messageExpression will be used if validation fails. If messageExpression results in a runtime error, the runtime error is logged, and the validation failure message is produced as if the messageExpression field were unset. If messageExpression evaluates to an empty string, a string with only spaces, or a string that contains line breaks, then the validation failure message will also be produced as if the messageExpression field were unset, and the fact that messageExpression produced an empty string/string with only spaces/string with line breaks will be logged. messageExpression has access to all the same variables as the `expression` except for 'authorizer' and 'authorizer.requestResource'. Example: "object.x must be less than max ("+string(params.max)+")"
-   *
-   * @schema io.k8s.api.admissionregistration.v1beta1.Validation#messageExpression
-   */
-  readonly messageExpression?: string;
-
-  /**
-   * Reason represents a machine-readable description of why this validation failed. If this is the first validation in the list to fail, this reason, as well as the corresponding HTTP response code, are used in the HTTP response to the client. The currently supported reasons are: "Unauthorized", "Forbidden", "Invalid", "RequestEntityTooLarge". If not set, StatusReasonInvalid is used in the response to the client.
-   *
-   * @schema io.k8s.api.admissionregistration.v1beta1.Validation#reason
-   */
-  readonly reason?: string;
-}
-
-/**
- * Converts an object of type 'ValidationV1Beta1' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_ValidationV1Beta1(obj: ValidationV1Beta1 | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'expression': obj.expression,
-    'message': obj.message,
-    'messageExpression': obj.messageExpression,
-    'reason': obj.reason,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -23594,8 +24025,6 @@ export interface ResourceAttributes {
   /**
    * fieldSelector describes the limitation on access based on field.  It can only limit access, not broaden it.
    *
-   * This field  is alpha-level. To use this field, you must enable the `AuthorizeWithSelectors` feature gate (disabled by default).
-   *
    * @schema io.k8s.api.authorization.v1.ResourceAttributes#fieldSelector
    */
   readonly fieldSelector?: FieldSelectorAttributes;
@@ -23609,8 +24038,6 @@ export interface ResourceAttributes {
 
   /**
    * labelSelector describes the limitation on access based on labels.  It can only limit access, not broaden it.
-   *
-   * This field  is alpha-level. To use this field, you must enable the `AuthorizeWithSelectors` feature gate (disabled by default).
    *
    * @schema io.k8s.api.authorization.v1.ResourceAttributes#labelSelector
    */
@@ -23947,7 +24374,7 @@ export function toJson_PodFailurePolicy(obj: PodFailurePolicy | undefined): Reco
  */
 export interface SuccessPolicy {
   /**
-   * rules represents the list of alternative rules for the declaring the Jobs as successful before `.status.succeeded >= .spec.completions`. Once any of the rules are met, the "SucceededCriteriaMet" condition is added, and the lingering pods are removed. The terminal state for such a Job has the "Complete" condition. Additionally, these rules are evaluated in order; Once the Job meets one of the rules, other rules are ignored. At most 20 elements are allowed.
+   * rules represents the list of alternative rules for the declaring the Jobs as successful before `.status.succeeded >= .spec.completions`. Once any of the rules are met, the "SuccessCriteriaMet" condition is added, and the lingering pods are removed. The terminal state for such a Job has the "Complete" condition. Additionally, these rules are evaluated in order; Once the Job meets one of the rules, other rules are ignored. At most 20 elements are allowed.
    *
    * @schema io.k8s.api.batch.v1.SuccessPolicy#rules
    */
@@ -24137,7 +24564,7 @@ export interface Taint {
   readonly key: string;
 
   /**
-   * TimeAdded represents the time at which the taint was added. It is only written for NoExecute taints.
+   * TimeAdded represents the time at which the taint was added.
    *
    * @schema io.k8s.api.core.v1.Taint#timeAdded
    */
@@ -25745,7 +26172,7 @@ export interface Container {
   readonly env?: EnvVar[];
 
   /**
-   * List of sources to populate environment variables in the container. The keys defined within a source must be a C_IDENTIFIER. All invalid keys will be reported as an event when the container is starting. When a key exists in multiple sources, the value associated with the last source will take precedence. Values defined by an Env with a duplicate key will take precedence. Cannot be updated.
+   * List of sources to populate environment variables in the container. The keys defined within a source may consist of any printable ASCII characters except '='. When a key exists in multiple sources, the value associated with the last source will take precedence. Values defined by an Env with a duplicate key will take precedence. Cannot be updated.
    *
    * @schema io.k8s.api.core.v1.Container#envFrom
    */
@@ -25816,11 +26243,18 @@ export interface Container {
   readonly resources?: ResourceRequirements;
 
   /**
-   * RestartPolicy defines the restart behavior of individual containers in a pod. This field may only be set for init containers, and the only allowed value is "Always". For non-init containers or when this field is not specified, the restart behavior is defined by the Pod's restart policy and the container type. Setting the RestartPolicy as "Always" for the init container will have the following effect: this init container will be continually restarted on exit until all regular containers have terminated. Once all regular containers have completed, all init containers with restartPolicy "Always" will be shut down. This lifecycle differs from normal init containers and is often referred to as a "sidecar" container. Although this init container still starts in the init container sequence, it does not wait for the container to complete before proceeding to the next init container. Instead, the next init container starts immediately after this init container is started, or after any startupProbe has successfully completed.
+   * RestartPolicy defines the restart behavior of individual containers in a pod. This overrides the pod-level restart policy. When this field is not specified, the restart behavior is defined by the Pod's restart policy and the container type. Additionally, setting the RestartPolicy as "Always" for the init container will have the following effect: this init container will be continually restarted on exit until all regular containers have terminated. Once all regular containers have completed, all init containers with restartPolicy "Always" will be shut down. This lifecycle differs from normal init containers and is often referred to as a "sidecar" container. Although this init container still starts in the init container sequence, it does not wait for the container to complete before proceeding to the next init container. Instead, the next init container starts immediately after this init container is started, or after any startupProbe has successfully completed.
    *
    * @schema io.k8s.api.core.v1.Container#restartPolicy
    */
   readonly restartPolicy?: string;
+
+  /**
+   * Represents a list of rules to be checked to determine if the container should be restarted on exit. The rules are evaluated in order. Once a rule matches a container exit condition, the remaining rules are ignored. If no rule matches the container exit condition, the Container-level restart policy determines the whether the container is restarted or not. Constraints on the rules: - At most 20 rules are allowed. - Rules can have the same action. - Identical rules are not forbidden in validations. When rules are specified, container MUST set RestartPolicy explicitly even it if matches the Pod's RestartPolicy.
+   *
+   * @schema io.k8s.api.core.v1.Container#restartPolicyRules
+   */
+  readonly restartPolicyRules?: ContainerRestartRule[];
 
   /**
    * SecurityContext defines the security options the container should be run with. If set, the fields of SecurityContext override the equivalent fields of PodSecurityContext. More info: https://kubernetes.io/docs/tasks/configure-pod-container/security-context/
@@ -25919,6 +26353,7 @@ export function toJson_Container(obj: Container | undefined): Record<string, any
     'resizePolicy': obj.resizePolicy?.map(y => toJson_ContainerResizePolicy(y)),
     'resources': toJson_ResourceRequirements(obj.resources),
     'restartPolicy': obj.restartPolicy,
+    'restartPolicyRules': obj.restartPolicyRules?.map(y => toJson_ContainerRestartRule(y)),
     'securityContext': toJson_SecurityContext(obj.securityContext),
     'startupProbe': toJson_Probe(obj.startupProbe),
     'stdin': obj.stdin,
@@ -26009,7 +26444,7 @@ export interface EphemeralContainer {
   readonly env?: EnvVar[];
 
   /**
-   * List of sources to populate environment variables in the container. The keys defined within a source must be a C_IDENTIFIER. All invalid keys will be reported as an event when the container is starting. When a key exists in multiple sources, the value associated with the last source will take precedence. Values defined by an Env with a duplicate key will take precedence. Cannot be updated.
+   * List of sources to populate environment variables in the container. The keys defined within a source may consist of any printable ASCII characters except '='. When a key exists in multiple sources, the value associated with the last source will take precedence. Values defined by an Env with a duplicate key will take precedence. Cannot be updated.
    *
    * @schema io.k8s.api.core.v1.EphemeralContainer#envFrom
    */
@@ -26080,11 +26515,18 @@ export interface EphemeralContainer {
   readonly resources?: ResourceRequirements;
 
   /**
-   * Restart policy for the container to manage the restart behavior of each container within a pod. This may only be set for init containers. You cannot set this field on ephemeral containers.
+   * Restart policy for the container to manage the restart behavior of each container within a pod. You cannot set this field on ephemeral containers.
    *
    * @schema io.k8s.api.core.v1.EphemeralContainer#restartPolicy
    */
   readonly restartPolicy?: string;
+
+  /**
+   * Represents a list of rules to be checked to determine if the container should be restarted on exit. You cannot set this field on ephemeral containers.
+   *
+   * @schema io.k8s.api.core.v1.EphemeralContainer#restartPolicyRules
+   */
+  readonly restartPolicyRules?: ContainerRestartRule[];
 
   /**
    * Optional: SecurityContext defines the security options the ephemeral container should be run with. If set, the fields of SecurityContext override the equivalent fields of PodSecurityContext.
@@ -26192,6 +26634,7 @@ export function toJson_EphemeralContainer(obj: EphemeralContainer | undefined): 
     'resizePolicy': obj.resizePolicy?.map(y => toJson_ContainerResizePolicy(y)),
     'resources': toJson_ResourceRequirements(obj.resources),
     'restartPolicy': obj.restartPolicy,
+    'restartPolicyRules': obj.restartPolicyRules?.map(y => toJson_ContainerRestartRule(y)),
     'securityContext': toJson_SecurityContext(obj.securityContext),
     'startupProbe': toJson_Probe(obj.startupProbe),
     'stdin': obj.stdin,
@@ -26364,7 +26807,7 @@ export interface ResourceRequirements {
   /**
    * Claims lists the names of resources, defined in spec.resourceClaims, that are used by this container.
    *
-   * This is an alpha field and requires enabling the DynamicResourceAllocation feature gate.
+   * This field depends on the DynamicResourceAllocation feature gate.
    *
    * This field is immutable. It can only be set for containers.
    *
@@ -26851,7 +27294,7 @@ export interface Volume {
   readonly gitRepo?: GitRepoVolumeSource;
 
   /**
-   * glusterfs represents a Glusterfs mount on the host that shares a pod's lifetime. Deprecated: Glusterfs is deprecated and the in-tree glusterfs type is no longer supported. More info: https://examples.k8s.io/volumes/glusterfs/README.md
+   * glusterfs represents a Glusterfs mount on the host that shares a pod's lifetime. Deprecated: Glusterfs is deprecated and the in-tree glusterfs type is no longer supported.
    *
    * @schema io.k8s.api.core.v1.Volume#glusterfs
    */
@@ -26876,7 +27319,7 @@ export interface Volume {
   readonly image?: ImageVolumeSource;
 
   /**
-   * iscsi represents an ISCSI Disk resource that is attached to a kubelet's host machine and then exposed to the pod. More info: https://examples.k8s.io/volumes/iscsi/README.md
+   * iscsi represents an ISCSI Disk resource that is attached to a kubelet's host machine and then exposed to the pod. More info: https://kubernetes.io/docs/concepts/storage/volumes/#iscsi
    *
    * @schema io.k8s.api.core.v1.Volume#iscsi
    */
@@ -26932,7 +27375,7 @@ export interface Volume {
   readonly quobyte?: QuobyteVolumeSource;
 
   /**
-   * rbd represents a Rados Block Device mount on the host that shares a pod's lifetime. Deprecated: RBD is deprecated and the in-tree rbd type is no longer supported. More info: https://examples.k8s.io/volumes/rbd/README.md
+   * rbd represents a Rados Block Device mount on the host that shares a pod's lifetime. Deprecated: RBD is deprecated and the in-tree rbd type is no longer supported.
    *
    * @schema io.k8s.api.core.v1.Volume#rbd
    */
@@ -27848,25 +28291,25 @@ export class IntOrString {
 /**
  * DeviceClassConfiguration is used in DeviceClass.
  *
- * @schema io.k8s.api.resource.v1alpha3.DeviceClassConfiguration
+ * @schema io.k8s.api.resource.v1.DeviceClassConfiguration
  */
-export interface DeviceClassConfigurationV1Alpha3 {
+export interface DeviceClassConfiguration {
   /**
    * Opaque provides driver-specific configuration parameters.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceClassConfiguration#opaque
+   * @schema io.k8s.api.resource.v1.DeviceClassConfiguration#opaque
    */
-  readonly opaque?: OpaqueDeviceConfigurationV1Alpha3;
+  readonly opaque?: OpaqueDeviceConfiguration;
 }
 
 /**
- * Converts an object of type 'DeviceClassConfigurationV1Alpha3' to JSON representation.
+ * Converts an object of type 'DeviceClassConfiguration' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DeviceClassConfigurationV1Alpha3(obj: DeviceClassConfigurationV1Alpha3 | undefined): Record<string, any> | undefined {
+export function toJson_DeviceClassConfiguration(obj: DeviceClassConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'opaque': toJson_OpaqueDeviceConfigurationV1Alpha3(obj.opaque),
+    'opaque': toJson_OpaqueDeviceConfiguration(obj.opaque),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -27876,25 +28319,339 @@ export function toJson_DeviceClassConfigurationV1Alpha3(obj: DeviceClassConfigur
 /**
  * DeviceSelector must have exactly one field set.
  *
- * @schema io.k8s.api.resource.v1alpha3.DeviceSelector
+ * @schema io.k8s.api.resource.v1.DeviceSelector
  */
-export interface DeviceSelectorV1Alpha3 {
+export interface DeviceSelector {
   /**
    * CEL contains a CEL expression for selecting a device.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceSelector#cel
+   * @schema io.k8s.api.resource.v1.DeviceSelector#cel
    */
-  readonly cel?: CelDeviceSelectorV1Alpha3;
+  readonly cel?: CelDeviceSelector;
 }
 
 /**
- * Converts an object of type 'DeviceSelectorV1Alpha3' to JSON representation.
+ * Converts an object of type 'DeviceSelector' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DeviceSelectorV1Alpha3(obj: DeviceSelectorV1Alpha3 | undefined): Record<string, any> | undefined {
+export function toJson_DeviceSelector(obj: DeviceSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'cel': toJson_CelDeviceSelectorV1Alpha3(obj.cel),
+    'cel': toJson_CelDeviceSelector(obj.cel),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * DeviceClaim defines how to request devices with a ResourceClaim.
+ *
+ * @schema io.k8s.api.resource.v1.DeviceClaim
+ */
+export interface DeviceClaim {
+  /**
+   * This field holds configuration for multiple potential drivers which could satisfy requests in this claim. It is ignored while allocating the claim.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceClaim#config
+   */
+  readonly config?: DeviceClaimConfiguration[];
+
+  /**
+   * These constraints must be satisfied by the set of devices that get allocated for the claim.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceClaim#constraints
+   */
+  readonly constraints?: DeviceConstraint[];
+
+  /**
+   * Requests represent individual requests for distinct devices which must all be satisfied. If empty, nothing needs to be allocated.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceClaim#requests
+   */
+  readonly requests?: DeviceRequest[];
+}
+
+/**
+ * Converts an object of type 'DeviceClaim' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_DeviceClaim(obj: DeviceClaim | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'config': obj.config?.map(y => toJson_DeviceClaimConfiguration(y)),
+    'constraints': obj.constraints?.map(y => toJson_DeviceConstraint(y)),
+    'requests': obj.requests?.map(y => toJson_DeviceRequest(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Device represents one individual hardware instance that can be selected based on its attributes. Besides the name, exactly one field must be set.
+ *
+ * @schema io.k8s.api.resource.v1.Device
+ */
+export interface Device {
+  /**
+   * AllNodes indicates that all nodes have access to the device.
+   *
+   * Must only be set if Spec.PerDeviceNodeSelection is set to true. At most one of NodeName, NodeSelector and AllNodes can be set.
+   *
+   * @schema io.k8s.api.resource.v1.Device#allNodes
+   */
+  readonly allNodes?: boolean;
+
+  /**
+   * AllowMultipleAllocations marks whether the device is allowed to be allocated to multiple DeviceRequests.
+   *
+   * If AllowMultipleAllocations is set to true, the device can be allocated more than once, and all of its capacity is consumable, regardless of whether the requestPolicy is defined or not.
+   *
+   * @schema io.k8s.api.resource.v1.Device#allowMultipleAllocations
+   */
+  readonly allowMultipleAllocations?: boolean;
+
+  /**
+   * Attributes defines the set of attributes for this device. The name of each attribute must be unique in that set.
+   *
+   * The maximum number of attributes and capacities combined is 32.
+   *
+   * @schema io.k8s.api.resource.v1.Device#attributes
+   */
+  readonly attributes?: { [key: string]: DeviceAttribute };
+
+  /**
+   * BindingConditions defines the conditions for proceeding with binding. All of these conditions must be set in the per-device status conditions with a value of True to proceed with binding the pod to the node while scheduling the pod.
+   *
+   * The maximum number of binding conditions is 4.
+   *
+   * The conditions must be a valid condition type string.
+   *
+   * This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
+   *
+   * @schema io.k8s.api.resource.v1.Device#bindingConditions
+   */
+  readonly bindingConditions?: string[];
+
+  /**
+   * BindingFailureConditions defines the conditions for binding failure. They may be set in the per-device status conditions. If any is set to "True", a binding failure occurred.
+   *
+   * The maximum number of binding failure conditions is 4.
+   *
+   * The conditions must be a valid condition type string.
+   *
+   * This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
+   *
+   * @schema io.k8s.api.resource.v1.Device#bindingFailureConditions
+   */
+  readonly bindingFailureConditions?: string[];
+
+  /**
+   * BindsToNode indicates if the usage of an allocation involving this device has to be limited to exactly the node that was chosen when allocating the claim. If set to true, the scheduler will set the ResourceClaim.Status.Allocation.NodeSelector to match the node where the allocation was made.
+   *
+   * This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
+   *
+   * @schema io.k8s.api.resource.v1.Device#bindsToNode
+   */
+  readonly bindsToNode?: boolean;
+
+  /**
+   * Capacity defines the set of capacities for this device. The name of each capacity must be unique in that set.
+   *
+   * The maximum number of attributes and capacities combined is 32.
+   *
+   * @schema io.k8s.api.resource.v1.Device#capacity
+   */
+  readonly capacity?: { [key: string]: DeviceCapacity };
+
+  /**
+   * ConsumesCounters defines a list of references to sharedCounters and the set of counters that the device will consume from those counter sets.
+   *
+   * There can only be a single entry per counterSet.
+   *
+   * The total number of device counter consumption entries must be <= 32. In addition, the total number in the entire ResourceSlice must be <= 1024 (for example, 64 devices with 16 counters each).
+   *
+   * @schema io.k8s.api.resource.v1.Device#consumesCounters
+   */
+  readonly consumesCounters?: DeviceCounterConsumption[];
+
+  /**
+   * Name is unique identifier among all devices managed by the driver in the pool. It must be a DNS label.
+   *
+   * @schema io.k8s.api.resource.v1.Device#name
+   */
+  readonly name: string;
+
+  /**
+   * NodeName identifies the node where the device is available.
+   *
+   * Must only be set if Spec.PerDeviceNodeSelection is set to true. At most one of NodeName, NodeSelector and AllNodes can be set.
+   *
+   * @schema io.k8s.api.resource.v1.Device#nodeName
+   */
+  readonly nodeName?: string;
+
+  /**
+   * NodeSelector defines the nodes where the device is available.
+   *
+   * Must use exactly one term.
+   *
+   * Must only be set if Spec.PerDeviceNodeSelection is set to true. At most one of NodeName, NodeSelector and AllNodes can be set.
+   *
+   * @schema io.k8s.api.resource.v1.Device#nodeSelector
+   */
+  readonly nodeSelector?: NodeSelector;
+
+  /**
+   * If specified, these are the driver-defined taints.
+   *
+   * The maximum number of taints is 4.
+   *
+   * This is an alpha field and requires enabling the DRADeviceTaints feature gate.
+   *
+   * @schema io.k8s.api.resource.v1.Device#taints
+   */
+  readonly taints?: DeviceTaint[];
+}
+
+/**
+ * Converts an object of type 'Device' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_Device(obj: Device | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'allNodes': obj.allNodes,
+    'allowMultipleAllocations': obj.allowMultipleAllocations,
+    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_DeviceAttribute(i[1]) }), {})),
+    'bindingConditions': obj.bindingConditions?.map(y => y),
+    'bindingFailureConditions': obj.bindingFailureConditions?.map(y => y),
+    'bindsToNode': obj.bindsToNode,
+    'capacity': ((obj.capacity) === undefined) ? undefined : (Object.entries(obj.capacity).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_DeviceCapacity(i[1]) }), {})),
+    'consumesCounters': obj.consumesCounters?.map(y => toJson_DeviceCounterConsumption(y)),
+    'name': obj.name,
+    'nodeName': obj.nodeName,
+    'nodeSelector': toJson_NodeSelector(obj.nodeSelector),
+    'taints': obj.taints?.map(y => toJson_DeviceTaint(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A node selector represents the union of the results of one or more label queries over a set of nodes; that is, it represents the OR of the selectors represented by the node selector terms.
+ *
+ * @schema io.k8s.api.core.v1.NodeSelector
+ */
+export interface NodeSelector {
+  /**
+   * Required. A list of node selector terms. The terms are ORed.
+   *
+   * @schema io.k8s.api.core.v1.NodeSelector#nodeSelectorTerms
+   */
+  readonly nodeSelectorTerms: NodeSelectorTerm[];
+}
+
+/**
+ * Converts an object of type 'NodeSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_NodeSelector(obj: NodeSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'nodeSelectorTerms': obj.nodeSelectorTerms?.map(y => toJson_NodeSelectorTerm(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ResourcePool describes the pool that ResourceSlices belong to.
+ *
+ * @schema io.k8s.api.resource.v1.ResourcePool
+ */
+export interface ResourcePool {
+  /**
+   * Generation tracks the change in a pool over time. Whenever a driver changes something about one or more of the resources in a pool, it must change the generation in all ResourceSlices which are part of that pool. Consumers of ResourceSlices should only consider resources from the pool with the highest generation number. The generation may be reset by drivers, which should be fine for consumers, assuming that all ResourceSlices in a pool are updated to match or deleted.
+   *
+   * Combined with ResourceSliceCount, this mechanism enables consumers to detect pools which are comprised of multiple ResourceSlices and are in an incomplete state.
+   *
+   * @schema io.k8s.api.resource.v1.ResourcePool#generation
+   */
+  readonly generation: number;
+
+  /**
+   * Name is used to identify the pool. For node-local devices, this is often the node name, but this is not required.
+   *
+   * It must not be longer than 253 characters and must consist of one or more DNS sub-domains separated by slashes. This field is immutable.
+   *
+   * @schema io.k8s.api.resource.v1.ResourcePool#name
+   */
+  readonly name: string;
+
+  /**
+   * ResourceSliceCount is the total number of ResourceSlices in the pool at this generation number. Must be greater than zero.
+   *
+   * Consumers can use this to check whether they have seen all ResourceSlices belonging to the same pool.
+   *
+   * @schema io.k8s.api.resource.v1.ResourcePool#resourceSliceCount
+   */
+  readonly resourceSliceCount: number;
+}
+
+/**
+ * Converts an object of type 'ResourcePool' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ResourcePool(obj: ResourcePool | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'generation': obj.generation,
+    'name': obj.name,
+    'resourceSliceCount': obj.resourceSliceCount,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CounterSet defines a named set of counters that are available to be used by devices defined in the ResourceSlice.
+ *
+ * The counters are not allocatable by themselves, but can be referenced by devices. When a device is allocated, the portion of counters it uses will no longer be available for use by other devices.
+ *
+ * @schema io.k8s.api.resource.v1.CounterSet
+ */
+export interface CounterSet {
+  /**
+   * Counters defines the set of counters for this CounterSet The name of each counter must be unique in that set and must be a DNS label.
+   *
+   * The maximum number of counters in all sets is 32.
+   *
+   * @schema io.k8s.api.resource.v1.CounterSet#counters
+   */
+  readonly counters: { [key: string]: Counter };
+
+  /**
+   * Name defines the name of the counter set. It must be a DNS label.
+   *
+   * @schema io.k8s.api.resource.v1.CounterSet#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'CounterSet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CounterSet(obj: CounterSet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'counters': ((obj.counters) === undefined) ? undefined : (Object.entries(obj.counters).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_Counter(i[1]) }), {})),
+    'name': obj.name,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -28011,206 +28768,6 @@ export function toJson_DeviceTaintV1Alpha3(obj: DeviceTaintV1Alpha3 | undefined)
     'key': obj.key,
     'timeAdded': obj.timeAdded?.toISOString(),
     'value': obj.value,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * DeviceClaim defines how to request devices with a ResourceClaim.
- *
- * @schema io.k8s.api.resource.v1alpha3.DeviceClaim
- */
-export interface DeviceClaimV1Alpha3 {
-  /**
-   * This field holds configuration for multiple potential drivers which could satisfy requests in this claim. It is ignored while allocating the claim.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceClaim#config
-   */
-  readonly config?: DeviceClaimConfigurationV1Alpha3[];
-
-  /**
-   * These constraints must be satisfied by the set of devices that get allocated for the claim.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceClaim#constraints
-   */
-  readonly constraints?: DeviceConstraintV1Alpha3[];
-
-  /**
-   * Requests represent individual requests for distinct devices which must all be satisfied. If empty, nothing needs to be allocated.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceClaim#requests
-   */
-  readonly requests?: DeviceRequestV1Alpha3[];
-}
-
-/**
- * Converts an object of type 'DeviceClaimV1Alpha3' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DeviceClaimV1Alpha3(obj: DeviceClaimV1Alpha3 | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'config': obj.config?.map(y => toJson_DeviceClaimConfigurationV1Alpha3(y)),
-    'constraints': obj.constraints?.map(y => toJson_DeviceConstraintV1Alpha3(y)),
-    'requests': obj.requests?.map(y => toJson_DeviceRequestV1Alpha3(y)),
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * Device represents one individual hardware instance that can be selected based on its attributes. Besides the name, exactly one field must be set.
- *
- * @schema io.k8s.api.resource.v1alpha3.Device
- */
-export interface DeviceV1Alpha3 {
-  /**
-   * Basic defines one device instance.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.Device#basic
-   */
-  readonly basic?: BasicDeviceV1Alpha3;
-
-  /**
-   * Name is unique identifier among all devices managed by the driver in the pool. It must be a DNS label.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.Device#name
-   */
-  readonly name: string;
-}
-
-/**
- * Converts an object of type 'DeviceV1Alpha3' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DeviceV1Alpha3(obj: DeviceV1Alpha3 | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'basic': toJson_BasicDeviceV1Alpha3(obj.basic),
-    'name': obj.name,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * A node selector represents the union of the results of one or more label queries over a set of nodes; that is, it represents the OR of the selectors represented by the node selector terms.
- *
- * @schema io.k8s.api.core.v1.NodeSelector
- */
-export interface NodeSelector {
-  /**
-   * Required. A list of node selector terms. The terms are ORed.
-   *
-   * @schema io.k8s.api.core.v1.NodeSelector#nodeSelectorTerms
-   */
-  readonly nodeSelectorTerms: NodeSelectorTerm[];
-}
-
-/**
- * Converts an object of type 'NodeSelector' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_NodeSelector(obj: NodeSelector | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'nodeSelectorTerms': obj.nodeSelectorTerms?.map(y => toJson_NodeSelectorTerm(y)),
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * ResourcePool describes the pool that ResourceSlices belong to.
- *
- * @schema io.k8s.api.resource.v1alpha3.ResourcePool
- */
-export interface ResourcePoolV1Alpha3 {
-  /**
-   * Generation tracks the change in a pool over time. Whenever a driver changes something about one or more of the resources in a pool, it must change the generation in all ResourceSlices which are part of that pool. Consumers of ResourceSlices should only consider resources from the pool with the highest generation number. The generation may be reset by drivers, which should be fine for consumers, assuming that all ResourceSlices in a pool are updated to match or deleted.
-   *
-   * Combined with ResourceSliceCount, this mechanism enables consumers to detect pools which are comprised of multiple ResourceSlices and are in an incomplete state.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourcePool#generation
-   */
-  readonly generation: number;
-
-  /**
-   * Name is used to identify the pool. For node-local devices, this is often the node name, but this is not required.
-   *
-   * It must not be longer than 253 characters and must consist of one or more DNS sub-domains separated by slashes. This field is immutable.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourcePool#name
-   */
-  readonly name: string;
-
-  /**
-   * ResourceSliceCount is the total number of ResourceSlices in the pool at this generation number. Must be greater than zero.
-   *
-   * Consumers can use this to check whether they have seen all ResourceSlices belonging to the same pool.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.ResourcePool#resourceSliceCount
-   */
-  readonly resourceSliceCount: number;
-}
-
-/**
- * Converts an object of type 'ResourcePoolV1Alpha3' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_ResourcePoolV1Alpha3(obj: ResourcePoolV1Alpha3 | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'generation': obj.generation,
-    'name': obj.name,
-    'resourceSliceCount': obj.resourceSliceCount,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * CounterSet defines a named set of counters that are available to be used by devices defined in the ResourceSlice.
- *
- * The counters are not allocatable by themselves, but can be referenced by devices. When a device is allocated, the portion of counters it uses will no longer be available for use by other devices.
- *
- * @schema io.k8s.api.resource.v1alpha3.CounterSet
- */
-export interface CounterSetV1Alpha3 {
-  /**
-   * Counters defines the counters that will be consumed by the device. The name of each counter must be unique in that set and must be a DNS label.
-   *
-   * To ensure this uniqueness, capacities defined by the vendor must be listed without the driver name as domain prefix in their name. All others must be listed with their domain prefix.
-   *
-   * The maximum number of counters is 32.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.CounterSet#counters
-   */
-  readonly counters: { [key: string]: CounterV1Alpha3 };
-
-  /**
-   * CounterSet is the name of the set from which the counters defined will be consumed.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.CounterSet#name
-   */
-  readonly name: string;
-}
-
-/**
- * Converts an object of type 'CounterSetV1Alpha3' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_CounterSetV1Alpha3(obj: CounterSetV1Alpha3 | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'counters': ((obj.counters) === undefined) ? undefined : (Object.entries(obj.counters).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_CounterV1Alpha3(i[1]) }), {})),
-    'name': obj.name,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -28559,6 +29116,15 @@ export interface DeviceV1Beta2 {
   readonly allNodes?: boolean;
 
   /**
+   * AllowMultipleAllocations marks whether the device is allowed to be allocated to multiple DeviceRequests.
+   *
+   * If AllowMultipleAllocations is set to true, the device can be allocated more than once, and all of its capacity is consumable, regardless of whether the requestPolicy is defined or not.
+   *
+   * @schema io.k8s.api.resource.v1beta2.Device#allowMultipleAllocations
+   */
+  readonly allowMultipleAllocations?: boolean;
+
+  /**
    * Attributes defines the set of attributes for this device. The name of each attribute must be unique in that set.
    *
    * The maximum number of attributes and capacities combined is 32.
@@ -28566,6 +29132,41 @@ export interface DeviceV1Beta2 {
    * @schema io.k8s.api.resource.v1beta2.Device#attributes
    */
   readonly attributes?: { [key: string]: DeviceAttributeV1Beta2 };
+
+  /**
+   * BindingConditions defines the conditions for proceeding with binding. All of these conditions must be set in the per-device status conditions with a value of True to proceed with binding the pod to the node while scheduling the pod.
+   *
+   * The maximum number of binding conditions is 4.
+   *
+   * The conditions must be a valid condition type string.
+   *
+   * This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
+   *
+   * @schema io.k8s.api.resource.v1beta2.Device#bindingConditions
+   */
+  readonly bindingConditions?: string[];
+
+  /**
+   * BindingFailureConditions defines the conditions for binding failure. They may be set in the per-device status conditions. If any is set to "True", a binding failure occurred.
+   *
+   * The maximum number of binding failure conditions is 4.
+   *
+   * The conditions must be a valid condition type string.
+   *
+   * This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
+   *
+   * @schema io.k8s.api.resource.v1beta2.Device#bindingFailureConditions
+   */
+  readonly bindingFailureConditions?: string[];
+
+  /**
+   * BindsToNode indicates if the usage of an allocation involving this device has to be limited to exactly the node that was chosen when allocating the claim. If set to true, the scheduler will set the ResourceClaim.Status.Allocation.NodeSelector to match the node where the allocation was made.
+   *
+   * This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
+   *
+   * @schema io.k8s.api.resource.v1beta2.Device#bindsToNode
+   */
+  readonly bindsToNode?: boolean;
 
   /**
    * Capacity defines the set of capacities for this device. The name of each capacity must be unique in that set.
@@ -28634,7 +29235,11 @@ export function toJson_DeviceV1Beta2(obj: DeviceV1Beta2 | undefined): Record<str
   if (obj === undefined) { return undefined; }
   const result = {
     'allNodes': obj.allNodes,
+    'allowMultipleAllocations': obj.allowMultipleAllocations,
     'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_DeviceAttributeV1Beta2(i[1]) }), {})),
+    'bindingConditions': obj.bindingConditions?.map(y => y),
+    'bindingFailureConditions': obj.bindingFailureConditions?.map(y => y),
+    'bindsToNode': obj.bindsToNode,
     'capacity': ((obj.capacity) === undefined) ? undefined : (Object.entries(obj.capacity).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_DeviceCapacityV1Beta2(i[1]) }), {})),
     'consumesCounters': obj.consumesCounters?.map(y => toJson_DeviceCounterConsumptionV1Beta2(y)),
     'name': obj.name,
@@ -29648,13 +30253,149 @@ export function toJson_NamedRuleWithOperationsV1Beta1(obj: NamedRuleWithOperatio
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * ApplyConfiguration defines the desired configuration values of an object.
+ *
+ * @schema io.k8s.api.admissionregistration.v1beta1.ApplyConfiguration
+ */
+export interface ApplyConfigurationV1Beta1 {
+  /**
+   * expression will be evaluated by CEL to create an apply configuration. ref: https://github.com/google/cel-spec
+   *
+   * Apply configurations are declared in CEL using object initialization. For example, this CEL expression returns an apply configuration to set a single field:
+   *
+   * Object{
+   * spec: Object.spec{
+   * serviceAccountName: "example"
+   * }
+   * }
+   *
+   * Apply configurations may not modify atomic structs, maps or arrays due to the risk of accidental deletion of values not included in the apply configuration.
+   *
+   * CEL expressions have access to the object types needed to create apply configurations:
+   *
+   * - 'Object' - CEL type of the resource object. - 'Object.<fieldName>' - CEL type of object field (such as 'Object.spec') - 'Object.<fieldName1>.<fieldName2>...<fieldNameN>` - CEL type of nested field (such as 'Object.spec.containers')
+   *
+   * CEL expressions have access to the contents of the API request, organized into CEL variables as well as some other useful variables:
+   *
+   * - 'object' - The object from the incoming request. The value is null for DELETE requests. - 'oldObject' - The existing object. The value is null for CREATE requests. - 'request' - Attributes of the API request([ref](/pkg/apis/admission/types.go#AdmissionRequest)). - 'params' - Parameter resource referred to by the policy binding being evaluated. Only populated if the policy has a ParamKind. - 'namespaceObject' - The namespace object that the incoming object belongs to. The value is null for cluster-scoped resources. - 'variables' - Map of composited variables, from its name to its lazily evaluated value.
+   * For example, a variable named 'foo' can be accessed as 'variables.foo'.
+   * - 'authorizer' - A CEL Authorizer. May be used to perform authorization checks for the principal (user or service account) of the request.
+   * See https://pkg.go.dev/k8s.io/apiserver/pkg/cel/library#Authz
+   * - 'authorizer.requestResource' - A CEL ResourceCheck constructed from the 'authorizer' and configured with the
+   * request resource.
+   *
+   * The `apiVersion`, `kind`, `metadata.name` and `metadata.generateName` are always accessible from the root of the object. No other metadata properties are accessible.
+   *
+   * Only property names of the form `[a-zA-Z_.-/][a-zA-Z0-9_.-/]*` are accessible. Required.
+   *
+   * @schema io.k8s.api.admissionregistration.v1beta1.ApplyConfiguration#expression
+   */
+  readonly expression?: string;
+}
+
+/**
+ * Converts an object of type 'ApplyConfigurationV1Beta1' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ApplyConfigurationV1Beta1(obj: ApplyConfigurationV1Beta1 | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'expression': obj.expression,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * JSONPatch defines a JSON Patch.
+ *
+ * @schema io.k8s.api.admissionregistration.v1beta1.JSONPatch
+ */
+export interface JsonPatchV1Beta1 {
+  /**
+   * expression will be evaluated by CEL to create a [JSON patch](https://jsonpatch.com/). ref: https://github.com/google/cel-spec
+   *
+   * expression must return an array of JSONPatch values.
+   *
+   * For example, this CEL expression returns a JSON patch to conditionally modify a value:
+   *
+   * [
+   * JSONPatch{op: "test", path: "/spec/example", value: "Red"},
+   * JSONPatch{op: "replace", path: "/spec/example", value: "Green"}
+   * ]
+   *
+   * To define an object for the patch value, use Object types. For example:
+   *
+   * [
+   * JSONPatch{
+   * op: "add",
+   * path: "/spec/selector",
+   * value: Object.spec.selector{matchLabels: {"environment": "test"}}
+   * }
+   * ]
+   *
+   * To use strings containing '/' and '~' as JSONPatch path keys, use "jsonpatch.escapeKey". For example:
+   *
+   * [
+   * JSONPatch{
+   * op: "add",
+   * path: "/metadata/labels/" + jsonpatch.escapeKey("example.com/environment"),
+   * value: "test"
+   * },
+   * ]
+   *
+   * CEL expressions have access to the types needed to create JSON patches and objects:
+   *
+   * - 'JSONPatch' - CEL type of JSON Patch operations. JSONPatch has the fields 'op', 'from', 'path' and 'value'.
+   * See [JSON patch](https://jsonpatch.com/) for more details. The 'value' field may be set to any of: string,
+   * integer, array, map or object.  If set, the 'path' and 'from' fields must be set to a
+   * [JSON pointer](https://datatracker.ietf.org/doc/html/rfc6901/) string, where the 'jsonpatch.escapeKey()' CEL
+   * function may be used to escape path keys containing '/' and '~'.
+   * - 'Object' - CEL type of the resource object. - 'Object.<fieldName>' - CEL type of object field (such as 'Object.spec') - 'Object.<fieldName1>.<fieldName2>...<fieldNameN>` - CEL type of nested field (such as 'Object.spec.containers')
+   *
+   * CEL expressions have access to the contents of the API request, organized into CEL variables as well as some other useful variables:
+   *
+   * - 'object' - The object from the incoming request. The value is null for DELETE requests. - 'oldObject' - The existing object. The value is null for CREATE requests. - 'request' - Attributes of the API request([ref](/pkg/apis/admission/types.go#AdmissionRequest)). - 'params' - Parameter resource referred to by the policy binding being evaluated. Only populated if the policy has a ParamKind. - 'namespaceObject' - The namespace object that the incoming object belongs to. The value is null for cluster-scoped resources. - 'variables' - Map of composited variables, from its name to its lazily evaluated value.
+   * For example, a variable named 'foo' can be accessed as 'variables.foo'.
+   * - 'authorizer' - A CEL Authorizer. May be used to perform authorization checks for the principal (user or service account) of the request.
+   * See https://pkg.go.dev/k8s.io/apiserver/pkg/cel/library#Authz
+   * - 'authorizer.requestResource' - A CEL ResourceCheck constructed from the 'authorizer' and configured with the
+   * request resource.
+   *
+   * CEL expressions have access to [Kubernetes CEL function libraries](https://kubernetes.io/docs/reference/using-api/cel/#cel-options-language-features-and-libraries) as well as:
+   *
+   * - 'jsonpatch.escapeKey' - Performs JSONPatch key escaping. '~' and  '/' are escaped as '~0' and `~1' respectively).
+   *
+   * Only property names of the form `[a-zA-Z_.-/][a-zA-Z0-9_.-/]*` are accessible. Required.
+   *
+   * @schema io.k8s.api.admissionregistration.v1beta1.JSONPatch#expression
+   */
+  readonly expression?: string;
+}
+
+/**
+ * Converts an object of type 'JsonPatchV1Beta1' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_JsonPatchV1Beta1(obj: JsonPatchV1Beta1 | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'expression': obj.expression,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
  * Spec to control the desired behavior of daemon set rolling update.
  *
  * @schema io.k8s.api.apps.v1.RollingUpdateDaemonSet
  */
 export interface RollingUpdateDaemonSet {
   /**
-   * The maximum number of nodes with an existing available DaemonSet pod that can have an updated DaemonSet pod during during an update. Value can be an absolute number (ex: 5) or a percentage of desired pods (ex: 10%). This can not be 0 if MaxUnavailable is 0. Absolute number is calculated from percentage by rounding up to a minimum of 1. Default value is 0. Example: when this is set to 30%, at most 30% of the total number of nodes that should be running the daemon pod (i.e. status.desiredNumberScheduled) can have their a new pod created before the old pod is marked as deleted. The update starts by launching new pods on 30% of nodes. Once an updated pod is available (Ready for at least minReadySeconds) the old DaemonSet pod on that node is marked deleted. If the old pod becomes unavailable for any reason (Ready transitions to false, is evicted, or is drained) an updated pod is immediatedly created on that node without considering surge limits. Allowing surge implies the possibility that the resources consumed by the daemonset on any given node can double if the readiness check fails, and so resource intensive daemonsets should take into account that they may cause evictions during disruption.
+   * The maximum number of nodes with an existing available DaemonSet pod that can have an updated DaemonSet pod during during an update. Value can be an absolute number (ex: 5) or a percentage of desired pods (ex: 10%). This can not be 0 if MaxUnavailable is 0. Absolute number is calculated from percentage by rounding up to a minimum of 1. Default value is 0. Example: when this is set to 30%, at most 30% of the total number of nodes that should be running the daemon pod (i.e. status.desiredNumberScheduled) can have their a new pod created before the old pod is marked as deleted. The update starts by launching new pods on 30% of nodes. Once an updated pod is available (Ready for at least minReadySeconds) the old DaemonSet pod on that node is marked deleted. If the old pod becomes unavailable for any reason (Ready transitions to false, is evicted, or is drained) an updated pod is immediately created on that node without considering surge limits. Allowing surge implies the possibility that the resources consumed by the daemonset on any given node can double if the readiness check fails, and so resource intensive daemonsets should take into account that they may cause evictions during disruption.
    *
    * @schema io.k8s.api.apps.v1.RollingUpdateDaemonSet#maxSurge
    */
@@ -30351,7 +31092,7 @@ export function toJson_PodAffinity(obj: PodAffinity | undefined): Record<string,
  */
 export interface PodAntiAffinity {
   /**
-   * The scheduler will prefer to schedule pods to nodes that satisfy the anti-affinity expressions specified by this field, but it may choose a node that violates one or more of the expressions. The node that is most preferred is the one with the greatest sum of weights, i.e. for each node that meets all of the scheduling requirements (resource request, requiredDuringScheduling anti-affinity expressions, etc.), compute a sum by iterating through the elements of this field and adding "weight" to the sum if the node has pods which matches the corresponding podAffinityTerm; the node(s) with the highest sum are the most preferred.
+   * The scheduler will prefer to schedule pods to nodes that satisfy the anti-affinity expressions specified by this field, but it may choose a node that violates one or more of the expressions. The node that is most preferred is the one with the greatest sum of weights, i.e. for each node that meets all of the scheduling requirements (resource request, requiredDuringScheduling anti-affinity expressions, etc.), compute a sum by iterating through the elements of this field and subtracting "weight" from the sum if the node has pods which matches the corresponding podAffinityTerm; the node(s) with the highest sum are the most preferred.
    *
    * @schema io.k8s.api.core.v1.PodAntiAffinity#preferredDuringSchedulingIgnoredDuringExecution
    */
@@ -30387,7 +31128,7 @@ export function toJson_PodAntiAffinity(obj: PodAntiAffinity | undefined): Record
  */
 export interface EnvVar {
   /**
-   * Name of the environment variable. Must be a C_IDENTIFIER.
+   * Name of the environment variable. May consist of any printable ASCII characters except '='.
    *
    * @schema io.k8s.api.core.v1.EnvVar#name
    */
@@ -30439,7 +31180,7 @@ export interface EnvFromSource {
   readonly configMapRef?: ConfigMapEnvSource;
 
   /**
-   * Optional text to prepend to the name of each environment variable. Must be a C_IDENTIFIER.
+   * Optional text to prepend to the name of each environment variable. May consist of any printable ASCII characters except '='.
    *
    * @schema io.k8s.api.core.v1.EnvFromSource#prefix
    */
@@ -30708,6 +31449,42 @@ export function toJson_ContainerResizePolicy(obj: ContainerResizePolicy | undefi
   const result = {
     'resourceName': obj.resourceName,
     'restartPolicy': obj.restartPolicy,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ContainerRestartRule describes how a container exit is handled.
+ *
+ * @schema io.k8s.api.core.v1.ContainerRestartRule
+ */
+export interface ContainerRestartRule {
+  /**
+   * Specifies the action taken on a container exit if the requirements are satisfied. The only possible value is "Restart" to restart the container.
+   *
+   * @schema io.k8s.api.core.v1.ContainerRestartRule#action
+   */
+  readonly action: string;
+
+  /**
+   * Represents the exit codes to check on container exits.
+   *
+   * @schema io.k8s.api.core.v1.ContainerRestartRule#exitCodes
+   */
+  readonly exitCodes?: ContainerRestartRuleOnExitCodes;
+}
+
+/**
+ * Converts an object of type 'ContainerRestartRule' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ContainerRestartRule(obj: ContainerRestartRule | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'action': obj.action,
+    'exitCodes': toJson_ContainerRestartRuleOnExitCodes(obj.exitCodes),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -31748,7 +32525,7 @@ export function toJson_GitRepoVolumeSource(obj: GitRepoVolumeSource | undefined)
  */
 export interface GlusterfsVolumeSource {
   /**
-   * endpoints is the endpoint name that details Glusterfs topology. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod
+   * endpoints is the endpoint name that details Glusterfs topology.
    *
    * @schema io.k8s.api.core.v1.GlusterfsVolumeSource#endpoints
    */
@@ -32737,9 +33514,9 @@ export function toJson_NetworkPolicyPeer(obj: NetworkPolicyPeer | undefined): Re
 /**
  * OpaqueDeviceConfiguration contains configuration parameters for a driver in a format defined by the driver vendor.
  *
- * @schema io.k8s.api.resource.v1alpha3.OpaqueDeviceConfiguration
+ * @schema io.k8s.api.resource.v1.OpaqueDeviceConfiguration
  */
-export interface OpaqueDeviceConfigurationV1Alpha3 {
+export interface OpaqueDeviceConfiguration {
   /**
    * Driver is used to determine which kubelet plugin needs to be passed these configuration parameters.
    *
@@ -32747,7 +33524,7 @@ export interface OpaqueDeviceConfigurationV1Alpha3 {
    *
    * Must be a DNS subdomain and should end with a DNS domain owned by the vendor of the driver.
    *
-   * @schema io.k8s.api.resource.v1alpha3.OpaqueDeviceConfiguration#driver
+   * @schema io.k8s.api.resource.v1.OpaqueDeviceConfiguration#driver
    */
   readonly driver: string;
 
@@ -32756,16 +33533,16 @@ export interface OpaqueDeviceConfigurationV1Alpha3 {
    *
    * The length of the raw data must be smaller or equal to 10 Ki.
    *
-   * @schema io.k8s.api.resource.v1alpha3.OpaqueDeviceConfiguration#parameters
+   * @schema io.k8s.api.resource.v1.OpaqueDeviceConfiguration#parameters
    */
   readonly parameters: any;
 }
 
 /**
- * Converts an object of type 'OpaqueDeviceConfigurationV1Alpha3' to JSON representation.
+ * Converts an object of type 'OpaqueDeviceConfiguration' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_OpaqueDeviceConfigurationV1Alpha3(obj: OpaqueDeviceConfigurationV1Alpha3 | undefined): Record<string, any> | undefined {
+export function toJson_OpaqueDeviceConfiguration(obj: OpaqueDeviceConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
     'driver': obj.driver,
@@ -32779,9 +33556,9 @@ export function toJson_OpaqueDeviceConfigurationV1Alpha3(obj: OpaqueDeviceConfig
 /**
  * CELDeviceSelector contains a CEL expression for selecting a device.
  *
- * @schema io.k8s.api.resource.v1alpha3.CELDeviceSelector
+ * @schema io.k8s.api.resource.v1.CELDeviceSelector
  */
-export interface CelDeviceSelectorV1Alpha3 {
+export interface CelDeviceSelector {
   /**
    * Expression is a CEL expression which evaluates a single device. It must evaluate to true when the device under consideration satisfies the desired criteria, and false when it does not. Any other result is an error and causes allocation of devices to abort.
    *
@@ -32791,6 +33568,8 @@ export interface CelDeviceSelectorV1Alpha3 {
    * (e.g. device.attributes["dra.example.com"] evaluates to an object with all
    * of the attributes which were prefixed by "dra.example.com".
    * - capacity (map[string]object): the device's capacities, grouped by prefix.
+   * - allowMultipleAllocations (bool): the allowMultipleAllocations property of the device
+   * (v1.34+ with the DRAConsumableCapacity feature enabled).
    *
    * Example: Consider a device with driver="dra.example.com", which exposes two attributes named "model" and "ext.example.com/family" and which exposes one capacity named "modules". This input to this expression would have the following fields:
    *
@@ -32813,16 +33592,16 @@ export interface CelDeviceSelectorV1Alpha3 {
    *
    * The length of the expression must be smaller or equal to 10 Ki. The cost of evaluating it is also limited based on the estimated number of logical steps.
    *
-   * @schema io.k8s.api.resource.v1alpha3.CELDeviceSelector#expression
+   * @schema io.k8s.api.resource.v1.CELDeviceSelector#expression
    */
   readonly expression: string;
 }
 
 /**
- * Converts an object of type 'CelDeviceSelectorV1Alpha3' to JSON representation.
+ * Converts an object of type 'CelDeviceSelector' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_CelDeviceSelectorV1Alpha3(obj: CelDeviceSelectorV1Alpha3 | undefined): Record<string, any> | undefined {
+export function toJson_CelDeviceSelector(obj: CelDeviceSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
     'expression': obj.expression,
@@ -32835,34 +33614,34 @@ export function toJson_CelDeviceSelectorV1Alpha3(obj: CelDeviceSelectorV1Alpha3 
 /**
  * DeviceClaimConfiguration is used for configuration parameters in DeviceClaim.
  *
- * @schema io.k8s.api.resource.v1alpha3.DeviceClaimConfiguration
+ * @schema io.k8s.api.resource.v1.DeviceClaimConfiguration
  */
-export interface DeviceClaimConfigurationV1Alpha3 {
+export interface DeviceClaimConfiguration {
   /**
    * Opaque provides driver-specific configuration parameters.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceClaimConfiguration#opaque
+   * @schema io.k8s.api.resource.v1.DeviceClaimConfiguration#opaque
    */
-  readonly opaque?: OpaqueDeviceConfigurationV1Alpha3;
+  readonly opaque?: OpaqueDeviceConfiguration;
 
   /**
    * Requests lists the names of requests where the configuration applies. If empty, it applies to all requests.
    *
    * References to subrequests must include the name of the main request and may include the subrequest using the format <main request>[/<subrequest>]. If just the main request is given, the configuration applies to all subrequests.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceClaimConfiguration#requests
+   * @schema io.k8s.api.resource.v1.DeviceClaimConfiguration#requests
    */
   readonly requests?: string[];
 }
 
 /**
- * Converts an object of type 'DeviceClaimConfigurationV1Alpha3' to JSON representation.
+ * Converts an object of type 'DeviceClaimConfiguration' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DeviceClaimConfigurationV1Alpha3(obj: DeviceClaimConfigurationV1Alpha3 | undefined): Record<string, any> | undefined {
+export function toJson_DeviceClaimConfiguration(obj: DeviceClaimConfiguration | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'opaque': toJson_OpaqueDeviceConfigurationV1Alpha3(obj.opaque),
+    'opaque': toJson_OpaqueDeviceConfiguration(obj.opaque),
     'requests': obj.requests?.map(y => y),
   };
   // filter undefined values
@@ -32873,9 +33652,22 @@ export function toJson_DeviceClaimConfigurationV1Alpha3(obj: DeviceClaimConfigur
 /**
  * DeviceConstraint must have exactly one field set besides Requests.
  *
- * @schema io.k8s.api.resource.v1alpha3.DeviceConstraint
+ * @schema io.k8s.api.resource.v1.DeviceConstraint
  */
-export interface DeviceConstraintV1Alpha3 {
+export interface DeviceConstraint {
+  /**
+   * DistinctAttribute requires that all devices in question have this attribute and that its type and value are unique across those devices.
+   *
+   * This acts as the inverse of MatchAttribute.
+   *
+   * This constraint is used to avoid allocating multiple requests to the same device by ensuring attribute-level differentiation.
+   *
+   * This is useful for scenarios where resource requests must be fulfilled by separate physical devices. For example, a container requests two network interfaces that must be allocated from two different physical NICs.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceConstraint#distinctAttribute
+   */
+  readonly distinctAttribute?: string;
+
   /**
    * MatchAttribute requires that all devices in question have this attribute and that its type and value are the same across those devices.
    *
@@ -32883,7 +33675,7 @@ export interface DeviceConstraintV1Alpha3 {
    *
    * Must include the domain qualifier.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceConstraint#matchAttribute
+   * @schema io.k8s.api.resource.v1.DeviceConstraint#matchAttribute
    */
   readonly matchAttribute?: string;
 
@@ -32892,18 +33684,19 @@ export interface DeviceConstraintV1Alpha3 {
    *
    * References to subrequests must include the name of the main request and may include the subrequest using the format <main request>[/<subrequest>]. If just the main request is given, the constraint applies to all subrequests.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceConstraint#requests
+   * @schema io.k8s.api.resource.v1.DeviceConstraint#requests
    */
   readonly requests?: string[];
 }
 
 /**
- * Converts an object of type 'DeviceConstraintV1Alpha3' to JSON representation.
+ * Converts an object of type 'DeviceConstraint' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DeviceConstraintV1Alpha3(obj: DeviceConstraintV1Alpha3 | undefined): Record<string, any> | undefined {
+export function toJson_DeviceConstraint(obj: DeviceConstraint | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
+    'distinctAttribute': obj.distinctAttribute,
     'matchAttribute': obj.matchAttribute,
     'requests': obj.requests?.map(y => y),
   };
@@ -32913,126 +33706,51 @@ export function toJson_DeviceConstraintV1Alpha3(obj: DeviceConstraintV1Alpha3 | 
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * DeviceRequest is a request for devices required for a claim. This is typically a request for a single resource like a device, but can also ask for several identical devices.
+ * DeviceRequest is a request for devices required for a claim. This is typically a request for a single resource like a device, but can also ask for several identical devices. With FirstAvailable it is also possible to provide a prioritized list of requests.
  *
- * @schema io.k8s.api.resource.v1alpha3.DeviceRequest
+ * @schema io.k8s.api.resource.v1.DeviceRequest
  */
-export interface DeviceRequestV1Alpha3 {
+export interface DeviceRequest {
   /**
-   * AdminAccess indicates that this is a claim for administrative access to the device(s). Claims with AdminAccess are expected to be used for monitoring or other management services for a device.  They ignore all ordinary claims to the device with respect to access modes and any resource allocations.
+   * Exactly specifies the details for a single request that must be met exactly for the request to be satisfied.
    *
-   * This field can only be set when deviceClassName is set and no subrequests are specified in the firstAvailable list.
+   * One of Exactly or FirstAvailable must be set.
    *
-   * This is an alpha field and requires enabling the DRAAdminAccess feature gate. Admin access is disabled if this field is unset or set to false, otherwise it is enabled.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceRequest#adminAccess
+   * @schema io.k8s.api.resource.v1.DeviceRequest#exactly
    */
-  readonly adminAccess?: boolean;
+  readonly exactly?: ExactDeviceRequest;
 
   /**
-   * AllocationMode and its related fields define how devices are allocated to satisfy this request. Supported values are:
-   *
-   * - ExactCount: This request is for a specific number of devices.
-   * This is the default. The exact number is provided in the
-   * count field.
-   *
-   * - All: This request is for all of the matching devices in a pool.
-   * At least one device must exist on the node for the allocation to succeed.
-   * Allocation will fail if some devices are already allocated,
-   * unless adminAccess is requested.
-   *
-   * If AllocationMode is not specified, the default mode is ExactCount. If the mode is ExactCount and count is not specified, the default count is one. Any other requests must specify this field.
-   *
-   * This field can only be set when deviceClassName is set and no subrequests are specified in the firstAvailable list.
-   *
-   * More modes may get added in the future. Clients must refuse to handle requests with unknown modes.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceRequest#allocationMode
-   */
-  readonly allocationMode?: string;
-
-  /**
-   * Count is used only when the count mode is "ExactCount". Must be greater than zero. If AllocationMode is ExactCount and this field is not specified, the default is one.
-   *
-   * This field can only be set when deviceClassName is set and no subrequests are specified in the firstAvailable list.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceRequest#count
-   */
-  readonly count?: number;
-
-  /**
-   * DeviceClassName references a specific DeviceClass, which can define additional configuration and selectors to be inherited by this request.
-   *
-   * A class is required if no subrequests are specified in the firstAvailable list and no class can be set if subrequests are specified in the firstAvailable list. Which classes are available depends on the cluster.
-   *
-   * Administrators may use this to restrict which devices may get requested by only installing classes with selectors for permitted devices. If users are free to request anything without restrictions, then administrators can create an empty DeviceClass for users to reference.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceRequest#deviceClassName
-   */
-  readonly deviceClassName?: string;
-
-  /**
-   * FirstAvailable contains subrequests, of which exactly one will be satisfied by the scheduler to satisfy this request. It tries to satisfy them in the order in which they are listed here. So if there are two entries in the list, the scheduler will only check the second one if it determines that the first one cannot be used.
-   *
-   * This field may only be set in the entries of DeviceClaim.Requests.
+   * FirstAvailable contains subrequests, of which exactly one will be selected by the scheduler. It tries to satisfy them in the order in which they are listed here. So if there are two entries in the list, the scheduler will only check the second one if it determines that the first one can not be used.
    *
    * DRA does not yet implement scoring, so the scheduler will select the first set of devices that satisfies all the requests in the claim. And if the requirements can be satisfied on more than one node, other scheduling features will determine which node is chosen. This means that the set of devices allocated to a claim might not be the optimal set available to the cluster. Scoring will be implemented later.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceRequest#firstAvailable
+   * @schema io.k8s.api.resource.v1.DeviceRequest#firstAvailable
    */
-  readonly firstAvailable?: DeviceSubRequestV1Alpha3[];
+  readonly firstAvailable?: DeviceSubRequest[];
 
   /**
    * Name can be used to reference this request in a pod.spec.containers[].resources.claims entry and in a constraint of the claim.
    *
+   * References using the name in the DeviceRequest will uniquely identify a request when the Exactly field is set. When the FirstAvailable field is set, a reference to the name of the DeviceRequest will match whatever subrequest is chosen by the scheduler.
+   *
    * Must be a DNS label.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceRequest#name
+   * @schema io.k8s.api.resource.v1.DeviceRequest#name
    */
   readonly name: string;
-
-  /**
-   * Selectors define criteria which must be satisfied by a specific device in order for that device to be considered for this request. All selectors must be satisfied for a device to be considered.
-   *
-   * This field can only be set when deviceClassName is set and no subrequests are specified in the firstAvailable list.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceRequest#selectors
-   */
-  readonly selectors?: DeviceSelectorV1Alpha3[];
-
-  /**
-   * If specified, the request's tolerations.
-   *
-   * Tolerations for NoSchedule are required to allocate a device which has a taint with that effect. The same applies to NoExecute.
-   *
-   * In addition, should any of the allocated devices get tainted with NoExecute after allocation and that effect is not tolerated, then all pods consuming the ResourceClaim get deleted to evict them. The scheduler will not let new pods reserve the claim while it has these tainted devices. Once all pods are evicted, the claim will get deallocated.
-   *
-   * The maximum number of tolerations is 16.
-   *
-   * This field can only be set when deviceClassName is set and no subrequests are specified in the firstAvailable list.
-   *
-   * This is an alpha field and requires enabling the DRADeviceTaints feature gate.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceRequest#tolerations
-   */
-  readonly tolerations?: DeviceTolerationV1Alpha3[];
 }
 
 /**
- * Converts an object of type 'DeviceRequestV1Alpha3' to JSON representation.
+ * Converts an object of type 'DeviceRequest' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DeviceRequestV1Alpha3(obj: DeviceRequestV1Alpha3 | undefined): Record<string, any> | undefined {
+export function toJson_DeviceRequest(obj: DeviceRequest | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'adminAccess': obj.adminAccess,
-    'allocationMode': obj.allocationMode,
-    'count': obj.count,
-    'deviceClassName': obj.deviceClassName,
-    'firstAvailable': obj.firstAvailable?.map(y => toJson_DeviceSubRequestV1Alpha3(y)),
+    'exactly': toJson_ExactDeviceRequest(obj.exactly),
+    'firstAvailable': obj.firstAvailable?.map(y => toJson_DeviceSubRequest(y)),
     'name': obj.name,
-    'selectors': obj.selectors?.map(y => toJson_DeviceSelectorV1Alpha3(y)),
-    'tolerations': obj.tolerations?.map(y => toJson_DeviceTolerationV1Alpha3(y)),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -33040,93 +33758,183 @@ export function toJson_DeviceRequestV1Alpha3(obj: DeviceRequestV1Alpha3 | undefi
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * BasicDevice defines one device instance.
+ * DeviceAttribute must have exactly one field set.
  *
- * @schema io.k8s.api.resource.v1alpha3.BasicDevice
+ * @schema io.k8s.api.resource.v1.DeviceAttribute
  */
-export interface BasicDeviceV1Alpha3 {
+export interface DeviceAttribute {
   /**
-   * AllNodes indicates that all nodes have access to the device.
+   * BoolValue is a true/false value.
    *
-   * Must only be set if Spec.PerDeviceNodeSelection is set to true. At most one of NodeName, NodeSelector and AllNodes can be set.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.BasicDevice#allNodes
+   * @schema io.k8s.api.resource.v1.DeviceAttribute#bool
    */
-  readonly allNodes?: boolean;
+  readonly bool?: boolean;
 
   /**
-   * Attributes defines the set of attributes for this device. The name of each attribute must be unique in that set.
+   * IntValue is a number.
    *
-   * The maximum number of attributes and capacities combined is 32.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.BasicDevice#attributes
+   * @schema io.k8s.api.resource.v1.DeviceAttribute#int
    */
-  readonly attributes?: { [key: string]: DeviceAttributeV1Alpha3 };
+  readonly int?: number;
 
   /**
-   * Capacity defines the set of capacities for this device. The name of each capacity must be unique in that set.
+   * StringValue is a string. Must not be longer than 64 characters.
    *
-   * The maximum number of attributes and capacities combined is 32.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.BasicDevice#capacity
+   * @schema io.k8s.api.resource.v1.DeviceAttribute#string
    */
-  readonly capacity?: { [key: string]: Quantity };
+  readonly string?: string;
 
   /**
-   * ConsumesCounters defines a list of references to sharedCounters and the set of counters that the device will consume from those counter sets.
+   * VersionValue is a semantic version according to semver.org spec 2.0.0. Must not be longer than 64 characters.
    *
-   * There can only be a single entry per counterSet.
-   *
-   * The total number of device counter consumption entries must be <= 32. In addition, the total number in the entire ResourceSlice must be <= 1024 (for example, 64 devices with 16 counters each).
-   *
-   * @schema io.k8s.api.resource.v1alpha3.BasicDevice#consumesCounters
+   * @schema io.k8s.api.resource.v1.DeviceAttribute#version
    */
-  readonly consumesCounters?: DeviceCounterConsumptionV1Alpha3[];
-
-  /**
-   * NodeName identifies the node where the device is available.
-   *
-   * Must only be set if Spec.PerDeviceNodeSelection is set to true. At most one of NodeName, NodeSelector and AllNodes can be set.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.BasicDevice#nodeName
-   */
-  readonly nodeName?: string;
-
-  /**
-   * NodeSelector defines the nodes where the device is available.
-   *
-   * Must only be set if Spec.PerDeviceNodeSelection is set to true. At most one of NodeName, NodeSelector and AllNodes can be set.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.BasicDevice#nodeSelector
-   */
-  readonly nodeSelector?: NodeSelector;
-
-  /**
-   * If specified, these are the driver-defined taints.
-   *
-   * The maximum number of taints is 4.
-   *
-   * This is an alpha field and requires enabling the DRADeviceTaints feature gate.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.BasicDevice#taints
-   */
-  readonly taints?: DeviceTaintV1Alpha3[];
+  readonly version?: string;
 }
 
 /**
- * Converts an object of type 'BasicDeviceV1Alpha3' to JSON representation.
+ * Converts an object of type 'DeviceAttribute' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_BasicDeviceV1Alpha3(obj: BasicDeviceV1Alpha3 | undefined): Record<string, any> | undefined {
+export function toJson_DeviceAttribute(obj: DeviceAttribute | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'allNodes': obj.allNodes,
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_DeviceAttributeV1Alpha3(i[1]) }), {})),
-    'capacity': ((obj.capacity) === undefined) ? undefined : (Object.entries(obj.capacity).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
-    'consumesCounters': obj.consumesCounters?.map(y => toJson_DeviceCounterConsumptionV1Alpha3(y)),
-    'nodeName': obj.nodeName,
-    'nodeSelector': toJson_NodeSelector(obj.nodeSelector),
-    'taints': obj.taints?.map(y => toJson_DeviceTaintV1Alpha3(y)),
+    'bool': obj.bool,
+    'int': obj.int,
+    'string': obj.string,
+    'version': obj.version,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * DeviceCapacity describes a quantity associated with a device.
+ *
+ * @schema io.k8s.api.resource.v1.DeviceCapacity
+ */
+export interface DeviceCapacity {
+  /**
+   * RequestPolicy defines how this DeviceCapacity must be consumed when the device is allowed to be shared by multiple allocations.
+   *
+   * The Device must have allowMultipleAllocations set to true in order to set a requestPolicy.
+   *
+   * If unset, capacity requests are unconstrained: requests can consume any amount of capacity, as long as the total consumed across all allocations does not exceed the device's defined capacity. If request is also unset, default is the full capacity value.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceCapacity#requestPolicy
+   */
+  readonly requestPolicy?: CapacityRequestPolicy;
+
+  /**
+   * Value defines how much of a certain capacity that device has.
+   *
+   * This field reflects the fixed total capacity and does not change. The consumed amount is tracked separately by scheduler and does not affect this value.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceCapacity#value
+   */
+  readonly value: Quantity;
+}
+
+/**
+ * Converts an object of type 'DeviceCapacity' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_DeviceCapacity(obj: DeviceCapacity | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'requestPolicy': toJson_CapacityRequestPolicy(obj.requestPolicy),
+    'value': obj.value?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * DeviceCounterConsumption defines a set of counters that a device will consume from a CounterSet.
+ *
+ * @schema io.k8s.api.resource.v1.DeviceCounterConsumption
+ */
+export interface DeviceCounterConsumption {
+  /**
+   * CounterSet is the name of the set from which the counters defined will be consumed.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceCounterConsumption#counterSet
+   */
+  readonly counterSet: string;
+
+  /**
+   * Counters defines the counters that will be consumed by the device.
+   *
+   * The maximum number counters in a device is 32. In addition, the maximum number of all counters in all devices is 1024 (for example, 64 devices with 16 counters each).
+   *
+   * @schema io.k8s.api.resource.v1.DeviceCounterConsumption#counters
+   */
+  readonly counters: { [key: string]: Counter };
+}
+
+/**
+ * Converts an object of type 'DeviceCounterConsumption' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_DeviceCounterConsumption(obj: DeviceCounterConsumption | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'counterSet': obj.counterSet,
+    'counters': ((obj.counters) === undefined) ? undefined : (Object.entries(obj.counters).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_Counter(i[1]) }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * The device this taint is attached to has the "effect" on any claim which does not tolerate the taint and, through the claim, to pods using the claim.
+ *
+ * @schema io.k8s.api.resource.v1.DeviceTaint
+ */
+export interface DeviceTaint {
+  /**
+   * The effect of the taint on claims that do not tolerate the taint and through such claims on the pods using them. Valid effects are NoSchedule and NoExecute. PreferNoSchedule as used for nodes is not valid here.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceTaint#effect
+   */
+  readonly effect: string;
+
+  /**
+   * The taint key to be applied to a device. Must be a label name.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceTaint#key
+   */
+  readonly key: string;
+
+  /**
+   * TimeAdded represents the time at which the taint was added. Added automatically during create or update if not set.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceTaint#timeAdded
+   */
+  readonly timeAdded?: Date;
+
+  /**
+   * The taint value corresponding to the taint key. Must be a label value.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceTaint#value
+   */
+  readonly value?: string;
+}
+
+/**
+ * Converts an object of type 'DeviceTaint' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_DeviceTaint(obj: DeviceTaint | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'effect': obj.effect,
+    'key': obj.key,
+    'timeAdded': obj.timeAdded?.toISOString(),
+    'value': obj.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -33172,25 +33980,53 @@ export function toJson_NodeSelectorTerm(obj: NodeSelectorTerm | undefined): Reco
 /**
  * Counter describes a quantity associated with a device.
  *
- * @schema io.k8s.api.resource.v1alpha3.Counter
+ * @schema io.k8s.api.resource.v1.Counter
  */
-export interface CounterV1Alpha3 {
+export interface Counter {
   /**
    * Value defines how much of a certain device counter is available.
    *
-   * @schema io.k8s.api.resource.v1alpha3.Counter#value
+   * @schema io.k8s.api.resource.v1.Counter#value
    */
   readonly value: Quantity;
 }
 
 /**
- * Converts an object of type 'CounterV1Alpha3' to JSON representation.
+ * Converts an object of type 'Counter' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_CounterV1Alpha3(obj: CounterV1Alpha3 | undefined): Record<string, any> | undefined {
+export function toJson_Counter(obj: Counter | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
     'value': obj.value?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * DeviceSelector must have exactly one field set.
+ *
+ * @schema io.k8s.api.resource.v1alpha3.DeviceSelector
+ */
+export interface DeviceSelectorV1Alpha3 {
+  /**
+   * CEL contains a CEL expression for selecting a device.
+   *
+   * @schema io.k8s.api.resource.v1alpha3.DeviceSelector#cel
+   */
+  readonly cel?: CelDeviceSelectorV1Alpha3;
+}
+
+/**
+ * Converts an object of type 'DeviceSelectorV1Alpha3' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_DeviceSelectorV1Alpha3(obj: DeviceSelectorV1Alpha3 | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'cel': toJson_CelDeviceSelectorV1Alpha3(obj.cel),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -33254,6 +34090,8 @@ export interface CelDeviceSelectorV1Beta1 {
    * (e.g. device.attributes["dra.example.com"] evaluates to an object with all
    * of the attributes which were prefixed by "dra.example.com".
    * - capacity (map[string]object): the device's capacities, grouped by prefix.
+   * - allowMultipleAllocations (bool): the allowMultipleAllocations property of the device
+   * (v1.34+ with the DRAConsumableCapacity feature enabled).
    *
    * Example: Consider a device with driver="dra.example.com", which exposes two attributes named "model" and "ext.example.com/family" and which exposes one capacity named "modules". This input to this expression would have the following fields:
    *
@@ -33340,6 +34178,19 @@ export function toJson_DeviceClaimConfigurationV1Beta1(obj: DeviceClaimConfigura
  */
 export interface DeviceConstraintV1Beta1 {
   /**
+   * DistinctAttribute requires that all devices in question have this attribute and that its type and value are unique across those devices.
+   *
+   * This acts as the inverse of MatchAttribute.
+   *
+   * This constraint is used to avoid allocating multiple requests to the same device by ensuring attribute-level differentiation.
+   *
+   * This is useful for scenarios where resource requests must be fulfilled by separate physical devices. For example, a container requests two network interfaces that must be allocated from two different physical NICs.
+   *
+   * @schema io.k8s.api.resource.v1beta1.DeviceConstraint#distinctAttribute
+   */
+  readonly distinctAttribute?: string;
+
+  /**
    * MatchAttribute requires that all devices in question have this attribute and that its type and value are the same across those devices.
    *
    * For example, if you specified "dra.example.com/numa" (a hypothetical example!), then only devices in the same NUMA node will be chosen. A device which does not have that attribute will not be chosen. All devices should use a value of the same type for this attribute because that is part of its specification, but if one device doesn't, then it also will not be chosen.
@@ -33367,6 +34218,7 @@ export interface DeviceConstraintV1Beta1 {
 export function toJson_DeviceConstraintV1Beta1(obj: DeviceConstraintV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
+    'distinctAttribute': obj.distinctAttribute,
     'matchAttribute': obj.matchAttribute,
     'requests': obj.requests?.map(y => y),
   };
@@ -33413,6 +34265,17 @@ export interface DeviceRequestV1Beta1 {
    * @schema io.k8s.api.resource.v1beta1.DeviceRequest#allocationMode
    */
   readonly allocationMode?: string;
+
+  /**
+   * Capacity define resource requirements against each capacity.
+   *
+   * If this field is unset and the device supports multiple allocations, the default value will be applied to each capacity according to requestPolicy. For the capacity that has no requestPolicy, default is the full capacity value.
+   *
+   * Applies to each device allocation. If Count > 1, the request fails if there aren't enough devices that meet the requirements. If AllocationMode is set to All, the request fails if there are devices that otherwise match the request, and have this capacity, with a value >= the requested amount, but which cannot be allocated to this request.
+   *
+   * @schema io.k8s.api.resource.v1beta1.DeviceRequest#capacity
+   */
+  readonly capacity?: CapacityRequirementsV1Beta1;
 
   /**
    * Count is used only when the count mode is "ExactCount". Must be greater than zero. If AllocationMode is ExactCount and this field is not specified, the default is one.
@@ -33490,6 +34353,7 @@ export function toJson_DeviceRequestV1Beta1(obj: DeviceRequestV1Beta1 | undefine
   const result = {
     'adminAccess': obj.adminAccess,
     'allocationMode': obj.allocationMode,
+    'capacity': toJson_CapacityRequirementsV1Beta1(obj.capacity),
     'count': obj.count,
     'deviceClassName': obj.deviceClassName,
     'firstAvailable': obj.firstAvailable?.map(y => toJson_DeviceSubRequestV1Beta1(y)),
@@ -33518,6 +34382,15 @@ export interface BasicDeviceV1Beta1 {
   readonly allNodes?: boolean;
 
   /**
+   * AllowMultipleAllocations marks whether the device is allowed to be allocated to multiple DeviceRequests.
+   *
+   * If AllowMultipleAllocations is set to true, the device can be allocated more than once, and all of its capacity is consumable, regardless of whether the requestPolicy is defined or not.
+   *
+   * @schema io.k8s.api.resource.v1beta1.BasicDevice#allowMultipleAllocations
+   */
+  readonly allowMultipleAllocations?: boolean;
+
+  /**
    * Attributes defines the set of attributes for this device. The name of each attribute must be unique in that set.
    *
    * The maximum number of attributes and capacities combined is 32.
@@ -33525,6 +34398,41 @@ export interface BasicDeviceV1Beta1 {
    * @schema io.k8s.api.resource.v1beta1.BasicDevice#attributes
    */
   readonly attributes?: { [key: string]: DeviceAttributeV1Beta1 };
+
+  /**
+   * BindingConditions defines the conditions for proceeding with binding. All of these conditions must be set in the per-device status conditions with a value of True to proceed with binding the pod to the node while scheduling the pod.
+   *
+   * The maximum number of binding conditions is 4.
+   *
+   * The conditions must be a valid condition type string.
+   *
+   * This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
+   *
+   * @schema io.k8s.api.resource.v1beta1.BasicDevice#bindingConditions
+   */
+  readonly bindingConditions?: string[];
+
+  /**
+   * BindingFailureConditions defines the conditions for binding failure. They may be set in the per-device status conditions. If any is true, a binding failure occurred.
+   *
+   * The maximum number of binding failure conditions is 4.
+   *
+   * The conditions must be a valid condition type string.
+   *
+   * This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
+   *
+   * @schema io.k8s.api.resource.v1beta1.BasicDevice#bindingFailureConditions
+   */
+  readonly bindingFailureConditions?: string[];
+
+  /**
+   * BindsToNode indicates if the usage of an allocation involving this device has to be limited to exactly the node that was chosen when allocating the claim. If set to true, the scheduler will set the ResourceClaim.Status.Allocation.NodeSelector to match the node where the allocation was made.
+   *
+   * This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
+   *
+   * @schema io.k8s.api.resource.v1beta1.BasicDevice#bindsToNode
+   */
+  readonly bindsToNode?: boolean;
 
   /**
    * Capacity defines the set of capacities for this device. The name of each capacity must be unique in that set.
@@ -33586,7 +34494,11 @@ export function toJson_BasicDeviceV1Beta1(obj: BasicDeviceV1Beta1 | undefined): 
   if (obj === undefined) { return undefined; }
   const result = {
     'allNodes': obj.allNodes,
+    'allowMultipleAllocations': obj.allowMultipleAllocations,
     'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_DeviceAttributeV1Beta1(i[1]) }), {})),
+    'bindingConditions': obj.bindingConditions?.map(y => y),
+    'bindingFailureConditions': obj.bindingFailureConditions?.map(y => y),
+    'bindsToNode': obj.bindsToNode,
     'capacity': ((obj.capacity) === undefined) ? undefined : (Object.entries(obj.capacity).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_DeviceCapacityV1Beta1(i[1]) }), {})),
     'consumesCounters': obj.consumesCounters?.map(y => toJson_DeviceCounterConsumptionV1Beta1(y)),
     'nodeName': obj.nodeName,
@@ -33683,6 +34595,8 @@ export interface CelDeviceSelectorV1Beta2 {
    * (e.g. device.attributes["dra.example.com"] evaluates to an object with all
    * of the attributes which were prefixed by "dra.example.com".
    * - capacity (map[string]object): the device's capacities, grouped by prefix.
+   * - allowMultipleAllocations (bool): the allowMultipleAllocations property of the device
+   * (v1.34+ with the DRAConsumableCapacity feature enabled).
    *
    * Example: Consider a device with driver="dra.example.com", which exposes two attributes named "model" and "ext.example.com/family" and which exposes one capacity named "modules". This input to this expression would have the following fields:
    *
@@ -33769,6 +34683,19 @@ export function toJson_DeviceClaimConfigurationV1Beta2(obj: DeviceClaimConfigura
  */
 export interface DeviceConstraintV1Beta2 {
   /**
+   * DistinctAttribute requires that all devices in question have this attribute and that its type and value are unique across those devices.
+   *
+   * This acts as the inverse of MatchAttribute.
+   *
+   * This constraint is used to avoid allocating multiple requests to the same device by ensuring attribute-level differentiation.
+   *
+   * This is useful for scenarios where resource requests must be fulfilled by separate physical devices. For example, a container requests two network interfaces that must be allocated from two different physical NICs.
+   *
+   * @schema io.k8s.api.resource.v1beta2.DeviceConstraint#distinctAttribute
+   */
+  readonly distinctAttribute?: string;
+
+  /**
    * MatchAttribute requires that all devices in question have this attribute and that its type and value are the same across those devices.
    *
    * For example, if you specified "dra.example.com/numa" (a hypothetical example!), then only devices in the same NUMA node will be chosen. A device which does not have that attribute will not be chosen. All devices should use a value of the same type for this attribute because that is part of its specification, but if one device doesn't, then it also will not be chosen.
@@ -33796,6 +34723,7 @@ export interface DeviceConstraintV1Beta2 {
 export function toJson_DeviceConstraintV1Beta2(obj: DeviceConstraintV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
+    'distinctAttribute': obj.distinctAttribute,
     'matchAttribute': obj.matchAttribute,
     'requests': obj.requests?.map(y => y),
   };
@@ -33915,7 +34843,20 @@ export function toJson_DeviceAttributeV1Beta2(obj: DeviceAttributeV1Beta2 | unde
  */
 export interface DeviceCapacityV1Beta2 {
   /**
-   * Value defines how much of a certain device capacity is available.
+   * RequestPolicy defines how this DeviceCapacity must be consumed when the device is allowed to be shared by multiple allocations.
+   *
+   * The Device must have allowMultipleAllocations set to true in order to set a requestPolicy.
+   *
+   * If unset, capacity requests are unconstrained: requests can consume any amount of capacity, as long as the total consumed across all allocations does not exceed the device's defined capacity. If request is also unset, default is the full capacity value.
+   *
+   * @schema io.k8s.api.resource.v1beta2.DeviceCapacity#requestPolicy
+   */
+  readonly requestPolicy?: CapacityRequestPolicyV1Beta2;
+
+  /**
+   * Value defines how much of a certain capacity that device has.
+   *
+   * This field reflects the fixed total capacity and does not change. The consumed amount is tracked separately by scheduler and does not affect this value.
    *
    * @schema io.k8s.api.resource.v1beta2.DeviceCapacity#value
    */
@@ -33929,6 +34870,7 @@ export interface DeviceCapacityV1Beta2 {
 export function toJson_DeviceCapacityV1Beta2(obj: DeviceCapacityV1Beta2 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
+    'requestPolicy': toJson_CapacityRequestPolicyV1Beta2(obj.requestPolicy),
     'value': obj.value?.value,
   };
   // filter undefined values
@@ -34704,6 +35646,13 @@ export interface EnvVarSource {
   readonly fieldRef?: ObjectFieldSelector;
 
   /**
+   * FileKeyRef selects a key of the env file. Requires the EnvFiles feature gate to be enabled.
+   *
+   * @schema io.k8s.api.core.v1.EnvVarSource#fileKeyRef
+   */
+  readonly fileKeyRef?: FileKeySelector;
+
+  /**
    * Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu, requests.memory and requests.ephemeral-storage) are currently supported.
    *
    * @schema io.k8s.api.core.v1.EnvVarSource#resourceFieldRef
@@ -34727,6 +35676,7 @@ export function toJson_EnvVarSource(obj: EnvVarSource | undefined): Record<strin
   const result = {
     'configMapKeyRef': toJson_ConfigMapKeySelector(obj.configMapKeyRef),
     'fieldRef': toJson_ObjectFieldSelector(obj.fieldRef),
+    'fileKeyRef': toJson_FileKeySelector(obj.fileKeyRef),
     'resourceFieldRef': toJson_ResourceFieldSelector(obj.resourceFieldRef),
     'secretKeyRef': toJson_SecretKeySelector(obj.secretKeyRef),
   };
@@ -35027,6 +35977,45 @@ export function toJson_TcpSocketAction(obj: TcpSocketAction | undefined): Record
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * ContainerRestartRuleOnExitCodes describes the condition for handling an exited container based on its exit codes.
+ *
+ * @schema io.k8s.api.core.v1.ContainerRestartRuleOnExitCodes
+ */
+export interface ContainerRestartRuleOnExitCodes {
+  /**
+   * Represents the relationship between the container exit code(s) and the specified values. Possible values are: - In: the requirement is satisfied if the container exit code is in the
+   * set of specified values.
+   * - NotIn: the requirement is satisfied if the container exit code is
+   * not in the set of specified values.
+   *
+   * @schema io.k8s.api.core.v1.ContainerRestartRuleOnExitCodes#operator
+   */
+  readonly operator: string;
+
+  /**
+   * Specifies the set of values to check for container exit codes. At most 255 elements are allowed.
+   *
+   * @schema io.k8s.api.core.v1.ContainerRestartRuleOnExitCodes#values
+   */
+  readonly values?: number[];
+}
+
+/**
+ * Converts an object of type 'ContainerRestartRuleOnExitCodes' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ContainerRestartRuleOnExitCodes(obj: ContainerRestartRuleOnExitCodes | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
  * Adds and removes POSIX capabilities from running containers.
  *
  * @schema io.k8s.api.core.v1.Capabilities
@@ -35228,6 +36217,25 @@ export interface VolumeProjection {
   readonly downwardApi?: DownwardApiProjection;
 
   /**
+   * Projects an auto-rotating credential bundle (private key and certificate chain) that the pod can use either as a TLS client or server.
+   *
+   * Kubelet generates a private key and uses it to send a PodCertificateRequest to the named signer.  Once the signer approves the request and issues a certificate chain, Kubelet writes the key and certificate chain to the pod filesystem.  The pod does not start until certificates have been issued for each podCertificate projected volume source in its spec.
+   *
+   * Kubelet will begin trying to rotate the certificate at the time indicated by the signer using the PodCertificateRequest.Status.BeginRefreshAt timestamp.
+   *
+   * Kubelet can write a single file, indicated by the credentialBundlePath field, or separate files, indicated by the keyPath and certificateChainPath fields.
+   *
+   * The credential bundle is a single file in PEM format.  The first PEM entry is the private key (in PKCS#8 format), and the remaining PEM entries are the certificate chain issued by the signer (typically, signers will return their certificate chain in leaf-to-root order).
+   *
+   * Prefer using the credential bundle format, since your application code can read it atomically.  If you use keyPath and certificateChainPath, your application must make two separate file reads. If these coincide with a certificate rotation, it is possible that the private key and leaf certificate you read may not correspond to each other.  Your application will need to check for this condition, and re-read until they are consistent.
+   *
+   * The named signer controls chooses the format of the certificate it issues; consult the signer implementation's documentation to learn how to use the certificates it issues.
+   *
+   * @schema io.k8s.api.core.v1.VolumeProjection#podCertificate
+   */
+  readonly podCertificate?: PodCertificateProjection;
+
+  /**
    * secret information about the secret data to project
    *
    * @schema io.k8s.api.core.v1.VolumeProjection#secret
@@ -35252,6 +36260,7 @@ export function toJson_VolumeProjection(obj: VolumeProjection | undefined): Reco
     'clusterTrustBundle': toJson_ClusterTrustBundleProjection(obj.clusterTrustBundle),
     'configMap': toJson_ConfigMapProjection(obj.configMap),
     'downwardAPI': toJson_DownwardApiProjection(obj.downwardApi),
+    'podCertificate': toJson_PodCertificateProjection(obj.podCertificate),
     'secret': toJson_SecretProjection(obj.secret),
     'serviceAccountToken': toJson_ServiceAccountTokenProjection(obj.serviceAccountToken),
   };
@@ -35431,13 +36440,20 @@ export function toJson_IpBlock(obj: IpBlock | undefined): Record<string, any> | 
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * DeviceSubRequest describes a request for device provided in the claim.spec.devices.requests[].firstAvailable array. Each is typically a request for a single resource like a device, but can also ask for several identical devices.
+ * ExactDeviceRequest is a request for one or more identical devices.
  *
- * DeviceSubRequest is similar to Request, but doesn't expose the AdminAccess or FirstAvailable fields, as those can only be set on the top-level request. AdminAccess is not supported for requests with a prioritized list, and recursive FirstAvailable fields are not supported.
- *
- * @schema io.k8s.api.resource.v1alpha3.DeviceSubRequest
+ * @schema io.k8s.api.resource.v1.ExactDeviceRequest
  */
-export interface DeviceSubRequestV1Alpha3 {
+export interface ExactDeviceRequest {
+  /**
+   * AdminAccess indicates that this is a claim for administrative access to the device(s). Claims with AdminAccess are expected to be used for monitoring or other management services for a device.  They ignore all ordinary claims to the device with respect to access modes and any resource allocations.
+   *
+   * This is an alpha field and requires enabling the DRAAdminAccess feature gate. Admin access is disabled if this field is unset or set to false, otherwise it is enabled.
+   *
+   * @schema io.k8s.api.resource.v1.ExactDeviceRequest#adminAccess
+   */
+  readonly adminAccess?: boolean;
+
   /**
    * AllocationMode and its related fields define how devices are allocated to satisfy this request. Supported values are:
    *
@@ -35446,6 +36462,7 @@ export interface DeviceSubRequestV1Alpha3 {
    * count field.
    *
    * - All: This request is for all of the matching devices in a pool.
+   * At least one device must exist on the node for the allocation to succeed.
    * Allocation will fail if some devices are already allocated,
    * unless adminAccess is requested.
    *
@@ -35453,43 +36470,45 @@ export interface DeviceSubRequestV1Alpha3 {
    *
    * More modes may get added in the future. Clients must refuse to handle requests with unknown modes.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceSubRequest#allocationMode
+   * @schema io.k8s.api.resource.v1.ExactDeviceRequest#allocationMode
    */
   readonly allocationMode?: string;
 
   /**
+   * Capacity define resource requirements against each capacity.
+   *
+   * If this field is unset and the device supports multiple allocations, the default value will be applied to each capacity according to requestPolicy. For the capacity that has no requestPolicy, default is the full capacity value.
+   *
+   * Applies to each device allocation. If Count > 1, the request fails if there aren't enough devices that meet the requirements. If AllocationMode is set to All, the request fails if there are devices that otherwise match the request, and have this capacity, with a value >= the requested amount, but which cannot be allocated to this request.
+   *
+   * @schema io.k8s.api.resource.v1.ExactDeviceRequest#capacity
+   */
+  readonly capacity?: CapacityRequirements;
+
+  /**
    * Count is used only when the count mode is "ExactCount". Must be greater than zero. If AllocationMode is ExactCount and this field is not specified, the default is one.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceSubRequest#count
+   * @schema io.k8s.api.resource.v1.ExactDeviceRequest#count
    */
   readonly count?: number;
 
   /**
-   * DeviceClassName references a specific DeviceClass, which can define additional configuration and selectors to be inherited by this subrequest.
+   * DeviceClassName references a specific DeviceClass, which can define additional configuration and selectors to be inherited by this request.
    *
-   * A class is required. Which classes are available depends on the cluster.
+   * A DeviceClassName is required.
    *
    * Administrators may use this to restrict which devices may get requested by only installing classes with selectors for permitted devices. If users are free to request anything without restrictions, then administrators can create an empty DeviceClass for users to reference.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceSubRequest#deviceClassName
+   * @schema io.k8s.api.resource.v1.ExactDeviceRequest#deviceClassName
    */
   readonly deviceClassName: string;
 
   /**
-   * Name can be used to reference this subrequest in the list of constraints or the list of configurations for the claim. References must use the format <main request>/<subrequest>.
-   *
-   * Must be a DNS label.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceSubRequest#name
-   */
-  readonly name: string;
-
-  /**
    * Selectors define criteria which must be satisfied by a specific device in order for that device to be considered for this request. All selectors must be satisfied for a device to be considered.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceSubRequest#selectors
+   * @schema io.k8s.api.resource.v1.ExactDeviceRequest#selectors
    */
-  readonly selectors?: DeviceSelectorV1Alpha3[];
+  readonly selectors?: DeviceSelector[];
 
   /**
    * If specified, the request's tolerations.
@@ -35502,24 +36521,133 @@ export interface DeviceSubRequestV1Alpha3 {
    *
    * This is an alpha field and requires enabling the DRADeviceTaints feature gate.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceSubRequest#tolerations
+   * @schema io.k8s.api.resource.v1.ExactDeviceRequest#tolerations
    */
-  readonly tolerations?: DeviceTolerationV1Alpha3[];
+  readonly tolerations?: DeviceToleration[];
 }
 
 /**
- * Converts an object of type 'DeviceSubRequestV1Alpha3' to JSON representation.
+ * Converts an object of type 'ExactDeviceRequest' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DeviceSubRequestV1Alpha3(obj: DeviceSubRequestV1Alpha3 | undefined): Record<string, any> | undefined {
+export function toJson_ExactDeviceRequest(obj: ExactDeviceRequest | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'adminAccess': obj.adminAccess,
+    'allocationMode': obj.allocationMode,
+    'capacity': toJson_CapacityRequirements(obj.capacity),
+    'count': obj.count,
+    'deviceClassName': obj.deviceClassName,
+    'selectors': obj.selectors?.map(y => toJson_DeviceSelector(y)),
+    'tolerations': obj.tolerations?.map(y => toJson_DeviceToleration(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * DeviceSubRequest describes a request for device provided in the claim.spec.devices.requests[].firstAvailable array. Each is typically a request for a single resource like a device, but can also ask for several identical devices.
+ *
+ * DeviceSubRequest is similar to ExactDeviceRequest, but doesn't expose the AdminAccess field as that one is only supported when requesting a specific device.
+ *
+ * @schema io.k8s.api.resource.v1.DeviceSubRequest
+ */
+export interface DeviceSubRequest {
+  /**
+   * AllocationMode and its related fields define how devices are allocated to satisfy this subrequest. Supported values are:
+   *
+   * - ExactCount: This request is for a specific number of devices.
+   * This is the default. The exact number is provided in the
+   * count field.
+   *
+   * - All: This subrequest is for all of the matching devices in a pool.
+   * Allocation will fail if some devices are already allocated,
+   * unless adminAccess is requested.
+   *
+   * If AllocationMode is not specified, the default mode is ExactCount. If the mode is ExactCount and count is not specified, the default count is one. Any other subrequests must specify this field.
+   *
+   * More modes may get added in the future. Clients must refuse to handle requests with unknown modes.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceSubRequest#allocationMode
+   */
+  readonly allocationMode?: string;
+
+  /**
+   * Capacity define resource requirements against each capacity.
+   *
+   * If this field is unset and the device supports multiple allocations, the default value will be applied to each capacity according to requestPolicy. For the capacity that has no requestPolicy, default is the full capacity value.
+   *
+   * Applies to each device allocation. If Count > 1, the request fails if there aren't enough devices that meet the requirements. If AllocationMode is set to All, the request fails if there are devices that otherwise match the request, and have this capacity, with a value >= the requested amount, but which cannot be allocated to this request.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceSubRequest#capacity
+   */
+  readonly capacity?: CapacityRequirements;
+
+  /**
+   * Count is used only when the count mode is "ExactCount". Must be greater than zero. If AllocationMode is ExactCount and this field is not specified, the default is one.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceSubRequest#count
+   */
+  readonly count?: number;
+
+  /**
+   * DeviceClassName references a specific DeviceClass, which can define additional configuration and selectors to be inherited by this subrequest.
+   *
+   * A class is required. Which classes are available depends on the cluster.
+   *
+   * Administrators may use this to restrict which devices may get requested by only installing classes with selectors for permitted devices. If users are free to request anything without restrictions, then administrators can create an empty DeviceClass for users to reference.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceSubRequest#deviceClassName
+   */
+  readonly deviceClassName: string;
+
+  /**
+   * Name can be used to reference this subrequest in the list of constraints or the list of configurations for the claim. References must use the format <main request>/<subrequest>.
+   *
+   * Must be a DNS label.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceSubRequest#name
+   */
+  readonly name: string;
+
+  /**
+   * Selectors define criteria which must be satisfied by a specific device in order for that device to be considered for this subrequest. All selectors must be satisfied for a device to be considered.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceSubRequest#selectors
+   */
+  readonly selectors?: DeviceSelector[];
+
+  /**
+   * If specified, the request's tolerations.
+   *
+   * Tolerations for NoSchedule are required to allocate a device which has a taint with that effect. The same applies to NoExecute.
+   *
+   * In addition, should any of the allocated devices get tainted with NoExecute after allocation and that effect is not tolerated, then all pods consuming the ResourceClaim get deleted to evict them. The scheduler will not let new pods reserve the claim while it has these tainted devices. Once all pods are evicted, the claim will get deallocated.
+   *
+   * The maximum number of tolerations is 16.
+   *
+   * This is an alpha field and requires enabling the DRADeviceTaints feature gate.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceSubRequest#tolerations
+   */
+  readonly tolerations?: DeviceToleration[];
+}
+
+/**
+ * Converts an object of type 'DeviceSubRequest' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_DeviceSubRequest(obj: DeviceSubRequest | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
     'allocationMode': obj.allocationMode,
+    'capacity': toJson_CapacityRequirements(obj.capacity),
     'count': obj.count,
     'deviceClassName': obj.deviceClassName,
     'name': obj.name,
-    'selectors': obj.selectors?.map(y => toJson_DeviceSelectorV1Alpha3(y)),
-    'tolerations': obj.tolerations?.map(y => toJson_DeviceTolerationV1Alpha3(y)),
+    'selectors': obj.selectors?.map(y => toJson_DeviceSelector(y)),
+    'tolerations': obj.tolerations?.map(y => toJson_DeviceToleration(y)),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -35527,150 +36655,59 @@ export function toJson_DeviceSubRequestV1Alpha3(obj: DeviceSubRequestV1Alpha3 | 
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * The ResourceClaim this DeviceToleration is attached to tolerates any taint that matches the triple <key,value,effect> using the matching operator <operator>.
+ * CapacityRequestPolicy defines how requests consume device capacity.
  *
- * @schema io.k8s.api.resource.v1alpha3.DeviceToleration
+ * Must not set more than one ValidRequestValues.
+ *
+ * @schema io.k8s.api.resource.v1.CapacityRequestPolicy
  */
-export interface DeviceTolerationV1Alpha3 {
+export interface CapacityRequestPolicy {
   /**
-   * Effect indicates the taint effect to match. Empty means match all taint effects. When specified, allowed values are NoSchedule and NoExecute.
+   * Default specifies how much of this capacity is consumed by a request that does not contain an entry for it in DeviceRequest's Capacity.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceToleration#effect
+   * @schema io.k8s.api.resource.v1.CapacityRequestPolicy#default
    */
-  readonly effect?: string;
+  readonly default?: Quantity;
 
   /**
-   * Key is the taint key that the toleration applies to. Empty means match all taint keys. If the key is empty, operator must be Exists; this combination means to match all values and all keys. Must be a label name.
+   * ValidRange defines an acceptable quantity value range in consuming requests.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceToleration#key
+   * If this field is set, Default must be defined and it must fall within the defined ValidRange.
+   *
+   * If the requested amount does not fall within the defined range, the request violates the policy, and this device cannot be allocated.
+   *
+   * If the request doesn't contain this capacity entry, Default value is used.
+   *
+   * @schema io.k8s.api.resource.v1.CapacityRequestPolicy#validRange
    */
-  readonly key?: string;
+  readonly validRange?: CapacityRequestPolicyRange;
 
   /**
-   * Operator represents a key's relationship to the value. Valid operators are Exists and Equal. Defaults to Equal. Exists is equivalent to wildcard for value, so that a ResourceClaim can tolerate all taints of a particular category.
+   * ValidValues defines a set of acceptable quantity values in consuming requests.
    *
-   * @default Equal. Exists is equivalent to wildcard for value, so that a ResourceClaim can tolerate all taints of a particular category.
-   * @schema io.k8s.api.resource.v1alpha3.DeviceToleration#operator
-   */
-  readonly operator?: string;
-
-  /**
-   * TolerationSeconds represents the period of time the toleration (which must be of effect NoExecute, otherwise this field is ignored) tolerates the taint. By default, it is not set, which means tolerate the taint forever (do not evict). Zero and negative values will be treated as 0 (evict immediately) by the system. If larger than zero, the time when the pod needs to be evicted is calculated as <time when taint was adedd> + <toleration seconds>.
+   * Must not contain more than 10 entries. Must be sorted in ascending order.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceToleration#tolerationSeconds
-   */
-  readonly tolerationSeconds?: number;
-
-  /**
-   * Value is the taint value the toleration matches to. If the operator is Exists, the value must be empty, otherwise just a regular string. Must be a label value.
+   * If this field is set, Default must be defined and it must be included in ValidValues list.
    *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceToleration#value
+   * If the requested amount does not match any valid value but smaller than some valid values, the scheduler calculates the smallest valid value that is greater than or equal to the request. That is: min(ceil(requestedValue) ∈ validValues), where requestedValue ≤ max(validValues).
+   *
+   * If the requested amount exceeds all valid values, the request violates the policy, and this device cannot be allocated.
+   *
+   * @schema io.k8s.api.resource.v1.CapacityRequestPolicy#validValues
    */
-  readonly value?: string;
+  readonly validValues?: Quantity[];
 }
 
 /**
- * Converts an object of type 'DeviceTolerationV1Alpha3' to JSON representation.
+ * Converts an object of type 'CapacityRequestPolicy' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DeviceTolerationV1Alpha3(obj: DeviceTolerationV1Alpha3 | undefined): Record<string, any> | undefined {
+export function toJson_CapacityRequestPolicy(obj: CapacityRequestPolicy | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'effect': obj.effect,
-    'key': obj.key,
-    'operator': obj.operator,
-    'tolerationSeconds': obj.tolerationSeconds,
-    'value': obj.value,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * DeviceAttribute must have exactly one field set.
- *
- * @schema io.k8s.api.resource.v1alpha3.DeviceAttribute
- */
-export interface DeviceAttributeV1Alpha3 {
-  /**
-   * BoolValue is a true/false value.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceAttribute#bool
-   */
-  readonly bool?: boolean;
-
-  /**
-   * IntValue is a number.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceAttribute#int
-   */
-  readonly int?: number;
-
-  /**
-   * StringValue is a string. Must not be longer than 64 characters.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceAttribute#string
-   */
-  readonly string?: string;
-
-  /**
-   * VersionValue is a semantic version according to semver.org spec 2.0.0. Must not be longer than 64 characters.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceAttribute#version
-   */
-  readonly version?: string;
-}
-
-/**
- * Converts an object of type 'DeviceAttributeV1Alpha3' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DeviceAttributeV1Alpha3(obj: DeviceAttributeV1Alpha3 | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'bool': obj.bool,
-    'int': obj.int,
-    'string': obj.string,
-    'version': obj.version,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * DeviceCounterConsumption defines a set of counters that a device will consume from a CounterSet.
- *
- * @schema io.k8s.api.resource.v1alpha3.DeviceCounterConsumption
- */
-export interface DeviceCounterConsumptionV1Alpha3 {
-  /**
-   * CounterSet defines the set from which the counters defined will be consumed.
-   *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceCounterConsumption#counterSet
-   */
-  readonly counterSet: string;
-
-  /**
-   * Counters defines the Counter that will be consumed by the device.
-   *
-   * The maximum number counters in a device is 32. In addition, the maximum number of all counters in all devices is 1024 (for example, 64 devices with 16 counters each).
-   *
-   * @schema io.k8s.api.resource.v1alpha3.DeviceCounterConsumption#counters
-   */
-  readonly counters: { [key: string]: CounterV1Alpha3 };
-}
-
-/**
- * Converts an object of type 'DeviceCounterConsumptionV1Alpha3' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DeviceCounterConsumptionV1Alpha3(obj: DeviceCounterConsumptionV1Alpha3 | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'counterSet': obj.counterSet,
-    'counters': ((obj.counters) === undefined) ? undefined : (Object.entries(obj.counters).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_CounterV1Alpha3(i[1]) }), {})),
+    'default': obj.default?.value,
+    'validRange': toJson_CapacityRequestPolicyRange(obj.validRange),
+    'validValues': obj.validValues?.map(y => y?.value),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -35722,6 +36759,100 @@ export function toJson_NodeSelectorRequirement(obj: NodeSelectorRequirement | un
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * CELDeviceSelector contains a CEL expression for selecting a device.
+ *
+ * @schema io.k8s.api.resource.v1alpha3.CELDeviceSelector
+ */
+export interface CelDeviceSelectorV1Alpha3 {
+  /**
+   * Expression is a CEL expression which evaluates a single device. It must evaluate to true when the device under consideration satisfies the desired criteria, and false when it does not. Any other result is an error and causes allocation of devices to abort.
+   *
+   * The expression's input is an object named "device", which carries the following properties:
+   * - driver (string): the name of the driver which defines this device.
+   * - attributes (map[string]object): the device's attributes, grouped by prefix
+   * (e.g. device.attributes["dra.example.com"] evaluates to an object with all
+   * of the attributes which were prefixed by "dra.example.com".
+   * - capacity (map[string]object): the device's capacities, grouped by prefix.
+   *
+   * Example: Consider a device with driver="dra.example.com", which exposes two attributes named "model" and "ext.example.com/family" and which exposes one capacity named "modules". This input to this expression would have the following fields:
+   *
+   * device.driver
+   * device.attributes["dra.example.com"].model
+   * device.attributes["ext.example.com"].family
+   * device.capacity["dra.example.com"].modules
+   *
+   * The device.driver field can be used to check for a specific driver, either as a high-level precondition (i.e. you only want to consider devices from this driver) or as part of a multi-clause expression that is meant to consider devices from different drivers.
+   *
+   * The value type of each attribute is defined by the device definition, and users who write these expressions must consult the documentation for their specific drivers. The value type of each capacity is Quantity.
+   *
+   * If an unknown prefix is used as a lookup in either device.attributes or device.capacity, an empty map will be returned. Any reference to an unknown field will cause an evaluation error and allocation to abort.
+   *
+   * A robust expression should check for the existence of attributes before referencing them.
+   *
+   * For ease of use, the cel.bind() function is enabled, and can be used to simplify expressions that access multiple attributes with the same domain. For example:
+   *
+   * cel.bind(dra, device.attributes["dra.example.com"], dra.someBool && dra.anotherBool)
+   *
+   * The length of the expression must be smaller or equal to 10 Ki. The cost of evaluating it is also limited based on the estimated number of logical steps.
+   *
+   * @schema io.k8s.api.resource.v1alpha3.CELDeviceSelector#expression
+   */
+  readonly expression: string;
+}
+
+/**
+ * Converts an object of type 'CelDeviceSelectorV1Alpha3' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CelDeviceSelectorV1Alpha3(obj: CelDeviceSelectorV1Alpha3 | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'expression': obj.expression,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CapacityRequirements defines the capacity requirements for a specific device request.
+ *
+ * @schema io.k8s.api.resource.v1beta1.CapacityRequirements
+ */
+export interface CapacityRequirementsV1Beta1 {
+  /**
+   * Requests represent individual device resource requests for distinct resources, all of which must be provided by the device.
+   *
+   * This value is used as an additional filtering condition against the available capacity on the device. This is semantically equivalent to a CEL selector with `device.capacity[<domain>].<name>.compareTo(quantity(<request quantity>)) >= 0`. For example, device.capacity['test-driver.cdi.k8s.io'].counters.compareTo(quantity('2')) >= 0.
+   *
+   * When a requestPolicy is defined, the requested amount is adjusted upward to the nearest valid value based on the policy. If the requested amount cannot be adjusted to a valid value—because it exceeds what the requestPolicy allows— the device is considered ineligible for allocation.
+   *
+   * For any capacity that is not explicitly requested: - If no requestPolicy is set, the default consumed capacity is equal to the full device capacity
+   * (i.e., the whole device is claimed).
+   * - If a requestPolicy is set, the default consumed capacity is determined according to that policy.
+   *
+   * If the device allows multiple allocation, the aggregated amount across all requests must not exceed the capacity value. The consumed capacity, which may be adjusted based on the requestPolicy if defined, is recorded in the resource claim’s status.devices[*].consumedCapacity field.
+   *
+   * @schema io.k8s.api.resource.v1beta1.CapacityRequirements#requests
+   */
+  readonly requests?: { [key: string]: Quantity };
+}
+
+/**
+ * Converts an object of type 'CapacityRequirementsV1Beta1' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CapacityRequirementsV1Beta1(obj: CapacityRequirementsV1Beta1 | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'requests': ((obj.requests) === undefined) ? undefined : (Object.entries(obj.requests).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
  * DeviceSubRequest describes a request for device provided in the claim.spec.devices.requests[].firstAvailable array. Each is typically a request for a single resource like a device, but can also ask for several identical devices.
  *
  * DeviceSubRequest is similar to Request, but doesn't expose the AdminAccess or FirstAvailable fields, as those can only be set on the top-level request. AdminAccess is not supported for requests with a prioritized list, and recursive FirstAvailable fields are not supported.
@@ -35747,6 +36878,17 @@ export interface DeviceSubRequestV1Beta1 {
    * @schema io.k8s.api.resource.v1beta1.DeviceSubRequest#allocationMode
    */
   readonly allocationMode?: string;
+
+  /**
+   * Capacity define resource requirements against each capacity.
+   *
+   * If this field is unset and the device supports multiple allocations, the default value will be applied to each capacity according to requestPolicy. For the capacity that has no requestPolicy, default is the full capacity value.
+   *
+   * Applies to each device allocation. If Count > 1, the request fails if there aren't enough devices that meet the requirements. If AllocationMode is set to All, the request fails if there are devices that otherwise match the request, and have this capacity, with a value >= the requested amount, but which cannot be allocated to this request.
+   *
+   * @schema io.k8s.api.resource.v1beta1.DeviceSubRequest#capacity
+   */
+  readonly capacity?: CapacityRequirementsV1Beta1;
 
   /**
    * Count is used only when the count mode is "ExactCount". Must be greater than zero. If AllocationMode is ExactCount and this field is not specified, the default is one.
@@ -35806,6 +36948,7 @@ export function toJson_DeviceSubRequestV1Beta1(obj: DeviceSubRequestV1Beta1 | un
   if (obj === undefined) { return undefined; }
   const result = {
     'allocationMode': obj.allocationMode,
+    'capacity': toJson_CapacityRequirementsV1Beta1(obj.capacity),
     'count': obj.count,
     'deviceClassName': obj.deviceClassName,
     'name': obj.name,
@@ -35937,7 +37080,20 @@ export function toJson_DeviceAttributeV1Beta1(obj: DeviceAttributeV1Beta1 | unde
  */
 export interface DeviceCapacityV1Beta1 {
   /**
-   * Value defines how much of a certain device capacity is available.
+   * RequestPolicy defines how this DeviceCapacity must be consumed when the device is allowed to be shared by multiple allocations.
+   *
+   * The Device must have allowMultipleAllocations set to true in order to set a requestPolicy.
+   *
+   * If unset, capacity requests are unconstrained: requests can consume any amount of capacity, as long as the total consumed across all allocations does not exceed the device's defined capacity. If request is also unset, default is the full capacity value.
+   *
+   * @schema io.k8s.api.resource.v1beta1.DeviceCapacity#requestPolicy
+   */
+  readonly requestPolicy?: CapacityRequestPolicyV1Beta1;
+
+  /**
+   * Value defines how much of a certain capacity that device has.
+   *
+   * This field reflects the fixed total capacity and does not change. The consumed amount is tracked separately by scheduler and does not affect this value.
    *
    * @schema io.k8s.api.resource.v1beta1.DeviceCapacity#value
    */
@@ -35951,6 +37107,7 @@ export interface DeviceCapacityV1Beta1 {
 export function toJson_DeviceCapacityV1Beta1(obj: DeviceCapacityV1Beta1 | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
+    'requestPolicy': toJson_CapacityRequestPolicyV1Beta1(obj.requestPolicy),
     'value': obj.value?.value,
   };
   // filter undefined values
@@ -36084,6 +37241,17 @@ export interface ExactDeviceRequestV1Beta2 {
   readonly allocationMode?: string;
 
   /**
+   * Capacity define resource requirements against each capacity.
+   *
+   * If this field is unset and the device supports multiple allocations, the default value will be applied to each capacity according to requestPolicy. For the capacity that has no requestPolicy, default is the full capacity value.
+   *
+   * Applies to each device allocation. If Count > 1, the request fails if there aren't enough devices that meet the requirements. If AllocationMode is set to All, the request fails if there are devices that otherwise match the request, and have this capacity, with a value >= the requested amount, but which cannot be allocated to this request.
+   *
+   * @schema io.k8s.api.resource.v1beta2.ExactDeviceRequest#capacity
+   */
+  readonly capacity?: CapacityRequirementsV1Beta2;
+
+  /**
    * Count is used only when the count mode is "ExactCount". Must be greater than zero. If AllocationMode is ExactCount and this field is not specified, the default is one.
    *
    * @schema io.k8s.api.resource.v1beta2.ExactDeviceRequest#count
@@ -36133,6 +37301,7 @@ export function toJson_ExactDeviceRequestV1Beta2(obj: ExactDeviceRequestV1Beta2 
   const result = {
     'adminAccess': obj.adminAccess,
     'allocationMode': obj.allocationMode,
+    'capacity': toJson_CapacityRequirementsV1Beta2(obj.capacity),
     'count': obj.count,
     'deviceClassName': obj.deviceClassName,
     'selectors': obj.selectors?.map(y => toJson_DeviceSelectorV1Beta2(y)),
@@ -36169,6 +37338,17 @@ export interface DeviceSubRequestV1Beta2 {
    * @schema io.k8s.api.resource.v1beta2.DeviceSubRequest#allocationMode
    */
   readonly allocationMode?: string;
+
+  /**
+   * Capacity define resource requirements against each capacity.
+   *
+   * If this field is unset and the device supports multiple allocations, the default value will be applied to each capacity according to requestPolicy. For the capacity that has no requestPolicy, default is the full capacity value.
+   *
+   * Applies to each device allocation. If Count > 1, the request fails if there aren't enough devices that meet the requirements. If AllocationMode is set to All, the request fails if there are devices that otherwise match the request, and have this capacity, with a value >= the requested amount, but which cannot be allocated to this request.
+   *
+   * @schema io.k8s.api.resource.v1beta2.DeviceSubRequest#capacity
+   */
+  readonly capacity?: CapacityRequirementsV1Beta2;
 
   /**
    * Count is used only when the count mode is "ExactCount". Must be greater than zero. If AllocationMode is ExactCount and this field is not specified, the default is one.
@@ -36228,11 +37408,72 @@ export function toJson_DeviceSubRequestV1Beta2(obj: DeviceSubRequestV1Beta2 | un
   if (obj === undefined) { return undefined; }
   const result = {
     'allocationMode': obj.allocationMode,
+    'capacity': toJson_CapacityRequirementsV1Beta2(obj.capacity),
     'count': obj.count,
     'deviceClassName': obj.deviceClassName,
     'name': obj.name,
     'selectors': obj.selectors?.map(y => toJson_DeviceSelectorV1Beta2(y)),
     'tolerations': obj.tolerations?.map(y => toJson_DeviceTolerationV1Beta2(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CapacityRequestPolicy defines how requests consume device capacity.
+ *
+ * Must not set more than one ValidRequestValues.
+ *
+ * @schema io.k8s.api.resource.v1beta2.CapacityRequestPolicy
+ */
+export interface CapacityRequestPolicyV1Beta2 {
+  /**
+   * Default specifies how much of this capacity is consumed by a request that does not contain an entry for it in DeviceRequest's Capacity.
+   *
+   * @schema io.k8s.api.resource.v1beta2.CapacityRequestPolicy#default
+   */
+  readonly default?: Quantity;
+
+  /**
+   * ValidRange defines an acceptable quantity value range in consuming requests.
+   *
+   * If this field is set, Default must be defined and it must fall within the defined ValidRange.
+   *
+   * If the requested amount does not fall within the defined range, the request violates the policy, and this device cannot be allocated.
+   *
+   * If the request doesn't contain this capacity entry, Default value is used.
+   *
+   * @schema io.k8s.api.resource.v1beta2.CapacityRequestPolicy#validRange
+   */
+  readonly validRange?: CapacityRequestPolicyRangeV1Beta2;
+
+  /**
+   * ValidValues defines a set of acceptable quantity values in consuming requests.
+   *
+   * Must not contain more than 10 entries. Must be sorted in ascending order.
+   *
+   * If this field is set, Default must be defined and it must be included in ValidValues list.
+   *
+   * If the requested amount does not match any valid value but smaller than some valid values, the scheduler calculates the smallest valid value that is greater than or equal to the request. That is: min(ceil(requestedValue) ∈ validValues), where requestedValue ≤ max(validValues).
+   *
+   * If the requested amount exceeds all valid values, the request violates the policy, and this device cannot be allocated.
+   *
+   * @schema io.k8s.api.resource.v1beta2.CapacityRequestPolicy#validValues
+   */
+  readonly validValues?: Quantity[];
+}
+
+/**
+ * Converts an object of type 'CapacityRequestPolicyV1Beta2' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CapacityRequestPolicyV1Beta2(obj: CapacityRequestPolicyV1Beta2 | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'default': obj.default?.value,
+    'validRange': toJson_CapacityRequestPolicyRangeV1Beta2(obj.validRange),
+    'validValues': obj.validValues?.map(y => y?.value),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -36702,6 +37943,60 @@ export function toJson_ObjectFieldSelector(obj: ObjectFieldSelector | undefined)
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * FileKeySelector selects a key of the env file.
+ *
+ * @schema io.k8s.api.core.v1.FileKeySelector
+ */
+export interface FileKeySelector {
+  /**
+   * The key within the env file. An invalid key will prevent the pod from starting. The keys defined within a source may consist of any printable ASCII characters except '='. During Alpha stage of the EnvFiles feature gate, the key size is limited to 128 characters.
+   *
+   * @schema io.k8s.api.core.v1.FileKeySelector#key
+   */
+  readonly key: string;
+
+  /**
+   * Specify whether the file or its key must be defined. If the file or key does not exist, then the env var is not published. If optional is set to true and the specified key does not exist, the environment variable will not be set in the Pod's containers.
+   *
+   * If optional is set to false and the specified key does not exist, an error will be returned during Pod creation.
+   *
+   * @schema io.k8s.api.core.v1.FileKeySelector#optional
+   */
+  readonly optional?: boolean;
+
+  /**
+   * The path within the volume from which to select the file. Must be relative and may not contain the '..' path or start with '..'.
+   *
+   * @schema io.k8s.api.core.v1.FileKeySelector#path
+   */
+  readonly path: string;
+
+  /**
+   * The name of the volume mount containing the env file.
+   *
+   * @schema io.k8s.api.core.v1.FileKeySelector#volumeName
+   */
+  readonly volumeName: string;
+}
+
+/**
+ * Converts an object of type 'FileKeySelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_FileKeySelector(obj: FileKeySelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'optional': obj.optional,
+    'path': obj.path,
+    'volumeName': obj.volumeName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
  * ResourceFieldSelector represents container resources (cpu, memory) and their output format
  *
  * @schema io.k8s.api.core.v1.ResourceFieldSelector
@@ -36988,6 +38283,92 @@ export function toJson_DownwardApiProjection(obj: DownwardApiProjection | undefi
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * PodCertificateProjection provides a private key and X.509 certificate in the pod filesystem.
+ *
+ * @schema io.k8s.api.core.v1.PodCertificateProjection
+ */
+export interface PodCertificateProjection {
+  /**
+   * Write the certificate chain at this path in the projected volume.
+   *
+   * Most applications should use credentialBundlePath.  When using keyPath and certificateChainPath, your application needs to check that the key and leaf certificate are consistent, because it is possible to read the files mid-rotation.
+   *
+   * @schema io.k8s.api.core.v1.PodCertificateProjection#certificateChainPath
+   */
+  readonly certificateChainPath?: string;
+
+  /**
+   * Write the credential bundle at this path in the projected volume.
+   *
+   * The credential bundle is a single file that contains multiple PEM blocks. The first PEM block is a PRIVATE KEY block, containing a PKCS#8 private key.
+   *
+   * The remaining blocks are CERTIFICATE blocks, containing the issued certificate chain from the signer (leaf and any intermediates).
+   *
+   * Using credentialBundlePath lets your Pod's application code make a single atomic read that retrieves a consistent key and certificate chain.  If you project them to separate files, your application code will need to additionally check that the leaf certificate was issued to the key.
+   *
+   * @schema io.k8s.api.core.v1.PodCertificateProjection#credentialBundlePath
+   */
+  readonly credentialBundlePath?: string;
+
+  /**
+   * Write the key at this path in the projected volume.
+   *
+   * Most applications should use credentialBundlePath.  When using keyPath and certificateChainPath, your application needs to check that the key and leaf certificate are consistent, because it is possible to read the files mid-rotation.
+   *
+   * @schema io.k8s.api.core.v1.PodCertificateProjection#keyPath
+   */
+  readonly keyPath?: string;
+
+  /**
+   * The type of keypair Kubelet will generate for the pod.
+   *
+   * Valid values are "RSA3072", "RSA4096", "ECDSAP256", "ECDSAP384", "ECDSAP521", and "ED25519".
+   *
+   * @schema io.k8s.api.core.v1.PodCertificateProjection#keyType
+   */
+  readonly keyType: string;
+
+  /**
+   * maxExpirationSeconds is the maximum lifetime permitted for the certificate.
+   *
+   * Kubelet copies this value verbatim into the PodCertificateRequests it generates for this projection.
+   *
+   * If omitted, kube-apiserver will set it to 86400(24 hours). kube-apiserver will reject values shorter than 3600 (1 hour).  The maximum allowable value is 7862400 (91 days).
+   *
+   * The signer implementation is then free to issue a certificate with any lifetime *shorter* than MaxExpirationSeconds, but no shorter than 3600 seconds (1 hour).  This constraint is enforced by kube-apiserver. `kubernetes.io` signers will never issue certificates with a lifetime longer than 24 hours.
+   *
+   * @schema io.k8s.api.core.v1.PodCertificateProjection#maxExpirationSeconds
+   */
+  readonly maxExpirationSeconds?: number;
+
+  /**
+   * Kubelet's generated CSRs will be addressed to this signer.
+   *
+   * @schema io.k8s.api.core.v1.PodCertificateProjection#signerName
+   */
+  readonly signerName: string;
+}
+
+/**
+ * Converts an object of type 'PodCertificateProjection' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_PodCertificateProjection(obj: PodCertificateProjection | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'certificateChainPath': obj.certificateChainPath,
+    'credentialBundlePath': obj.credentialBundlePath,
+    'keyPath': obj.keyPath,
+    'keyType': obj.keyType,
+    'maxExpirationSeconds': obj.maxExpirationSeconds,
+    'signerName': obj.signerName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
  * Adapts a secret into a projected volume.
  *
  * The contents of the target Secret's Data field will be presented in a projected volume as files using the keys in the Data field as the file names. Note that this is identical to a secret volume source without the default mode.
@@ -37079,6 +38460,260 @@ export function toJson_ServiceAccountTokenProjection(obj: ServiceAccountTokenPro
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * CapacityRequirements defines the capacity requirements for a specific device request.
+ *
+ * @schema io.k8s.api.resource.v1.CapacityRequirements
+ */
+export interface CapacityRequirements {
+  /**
+   * Requests represent individual device resource requests for distinct resources, all of which must be provided by the device.
+   *
+   * This value is used as an additional filtering condition against the available capacity on the device. This is semantically equivalent to a CEL selector with `device.capacity[<domain>].<name>.compareTo(quantity(<request quantity>)) >= 0`. For example, device.capacity['test-driver.cdi.k8s.io'].counters.compareTo(quantity('2')) >= 0.
+   *
+   * When a requestPolicy is defined, the requested amount is adjusted upward to the nearest valid value based on the policy. If the requested amount cannot be adjusted to a valid value—because it exceeds what the requestPolicy allows— the device is considered ineligible for allocation.
+   *
+   * For any capacity that is not explicitly requested: - If no requestPolicy is set, the default consumed capacity is equal to the full device capacity
+   * (i.e., the whole device is claimed).
+   * - If a requestPolicy is set, the default consumed capacity is determined according to that policy.
+   *
+   * If the device allows multiple allocation, the aggregated amount across all requests must not exceed the capacity value. The consumed capacity, which may be adjusted based on the requestPolicy if defined, is recorded in the resource claim’s status.devices[*].consumedCapacity field.
+   *
+   * @schema io.k8s.api.resource.v1.CapacityRequirements#requests
+   */
+  readonly requests?: { [key: string]: Quantity };
+}
+
+/**
+ * Converts an object of type 'CapacityRequirements' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CapacityRequirements(obj: CapacityRequirements | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'requests': ((obj.requests) === undefined) ? undefined : (Object.entries(obj.requests).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * The ResourceClaim this DeviceToleration is attached to tolerates any taint that matches the triple <key,value,effect> using the matching operator <operator>.
+ *
+ * @schema io.k8s.api.resource.v1.DeviceToleration
+ */
+export interface DeviceToleration {
+  /**
+   * Effect indicates the taint effect to match. Empty means match all taint effects. When specified, allowed values are NoSchedule and NoExecute.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceToleration#effect
+   */
+  readonly effect?: string;
+
+  /**
+   * Key is the taint key that the toleration applies to. Empty means match all taint keys. If the key is empty, operator must be Exists; this combination means to match all values and all keys. Must be a label name.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceToleration#key
+   */
+  readonly key?: string;
+
+  /**
+   * Operator represents a key's relationship to the value. Valid operators are Exists and Equal. Defaults to Equal. Exists is equivalent to wildcard for value, so that a ResourceClaim can tolerate all taints of a particular category.
+   *
+   * @default Equal. Exists is equivalent to wildcard for value, so that a ResourceClaim can tolerate all taints of a particular category.
+   * @schema io.k8s.api.resource.v1.DeviceToleration#operator
+   */
+  readonly operator?: string;
+
+  /**
+   * TolerationSeconds represents the period of time the toleration (which must be of effect NoExecute, otherwise this field is ignored) tolerates the taint. By default, it is not set, which means tolerate the taint forever (do not evict). Zero and negative values will be treated as 0 (evict immediately) by the system. If larger than zero, the time when the pod needs to be evicted is calculated as <time when taint was adedd> + <toleration seconds>.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceToleration#tolerationSeconds
+   */
+  readonly tolerationSeconds?: number;
+
+  /**
+   * Value is the taint value the toleration matches to. If the operator is Exists, the value must be empty, otherwise just a regular string. Must be a label value.
+   *
+   * @schema io.k8s.api.resource.v1.DeviceToleration#value
+   */
+  readonly value?: string;
+}
+
+/**
+ * Converts an object of type 'DeviceToleration' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_DeviceToleration(obj: DeviceToleration | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'effect': obj.effect,
+    'key': obj.key,
+    'operator': obj.operator,
+    'tolerationSeconds': obj.tolerationSeconds,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CapacityRequestPolicyRange defines a valid range for consumable capacity values.
+ *
+ * - If the requested amount is less than Min, it is rounded up to the Min value.
+ * - If Step is set and the requested amount is between Min and Max but not aligned with Step,
+ * it will be rounded up to the next value equal to Min + (n * Step).
+ * - If Step is not set, the requested amount is used as-is if it falls within the range Min to Max (if set).
+ * - If the requested or rounded amount exceeds Max (if set), the request does not satisfy the policy,
+ * and the device cannot be allocated.
+ *
+ * @schema io.k8s.api.resource.v1.CapacityRequestPolicyRange
+ */
+export interface CapacityRequestPolicyRange {
+  /**
+   * Max defines the upper limit for capacity that can be requested.
+   *
+   * Max must be less than or equal to the capacity value. Min and requestPolicy.default must be less than or equal to the maximum.
+   *
+   * @schema io.k8s.api.resource.v1.CapacityRequestPolicyRange#max
+   */
+  readonly max?: Quantity;
+
+  /**
+   * Min specifies the minimum capacity allowed for a consumption request.
+   *
+   * Min must be greater than or equal to zero, and less than or equal to the capacity value. requestPolicy.default must be more than or equal to the minimum.
+   *
+   * @schema io.k8s.api.resource.v1.CapacityRequestPolicyRange#min
+   */
+  readonly min: Quantity;
+
+  /**
+   * Step defines the step size between valid capacity amounts within the range.
+   *
+   * Max (if set) and requestPolicy.default must be a multiple of Step. Min + Step must be less than or equal to the capacity value.
+   *
+   * @schema io.k8s.api.resource.v1.CapacityRequestPolicyRange#step
+   */
+  readonly step?: Quantity;
+}
+
+/**
+ * Converts an object of type 'CapacityRequestPolicyRange' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CapacityRequestPolicyRange(obj: CapacityRequestPolicyRange | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'max': obj.max?.value,
+    'min': obj.min?.value,
+    'step': obj.step?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CapacityRequestPolicy defines how requests consume device capacity.
+ *
+ * Must not set more than one ValidRequestValues.
+ *
+ * @schema io.k8s.api.resource.v1beta1.CapacityRequestPolicy
+ */
+export interface CapacityRequestPolicyV1Beta1 {
+  /**
+   * Default specifies how much of this capacity is consumed by a request that does not contain an entry for it in DeviceRequest's Capacity.
+   *
+   * @schema io.k8s.api.resource.v1beta1.CapacityRequestPolicy#default
+   */
+  readonly default?: Quantity;
+
+  /**
+   * ValidRange defines an acceptable quantity value range in consuming requests.
+   *
+   * If this field is set, Default must be defined and it must fall within the defined ValidRange.
+   *
+   * If the requested amount does not fall within the defined range, the request violates the policy, and this device cannot be allocated.
+   *
+   * If the request doesn't contain this capacity entry, Default value is used.
+   *
+   * @schema io.k8s.api.resource.v1beta1.CapacityRequestPolicy#validRange
+   */
+  readonly validRange?: CapacityRequestPolicyRangeV1Beta1;
+
+  /**
+   * ValidValues defines a set of acceptable quantity values in consuming requests.
+   *
+   * Must not contain more than 10 entries. Must be sorted in ascending order.
+   *
+   * If this field is set, Default must be defined and it must be included in ValidValues list.
+   *
+   * If the requested amount does not match any valid value but smaller than some valid values, the scheduler calculates the smallest valid value that is greater than or equal to the request. That is: min(ceil(requestedValue) ∈ validValues), where requestedValue ≤ max(validValues).
+   *
+   * If the requested amount exceeds all valid values, the request violates the policy, and this device cannot be allocated.
+   *
+   * @schema io.k8s.api.resource.v1beta1.CapacityRequestPolicy#validValues
+   */
+  readonly validValues?: Quantity[];
+}
+
+/**
+ * Converts an object of type 'CapacityRequestPolicyV1Beta1' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CapacityRequestPolicyV1Beta1(obj: CapacityRequestPolicyV1Beta1 | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'default': obj.default?.value,
+    'validRange': toJson_CapacityRequestPolicyRangeV1Beta1(obj.validRange),
+    'validValues': obj.validValues?.map(y => y?.value),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CapacityRequirements defines the capacity requirements for a specific device request.
+ *
+ * @schema io.k8s.api.resource.v1beta2.CapacityRequirements
+ */
+export interface CapacityRequirementsV1Beta2 {
+  /**
+   * Requests represent individual device resource requests for distinct resources, all of which must be provided by the device.
+   *
+   * This value is used as an additional filtering condition against the available capacity on the device. This is semantically equivalent to a CEL selector with `device.capacity[<domain>].<name>.compareTo(quantity(<request quantity>)) >= 0`. For example, device.capacity['test-driver.cdi.k8s.io'].counters.compareTo(quantity('2')) >= 0.
+   *
+   * When a requestPolicy is defined, the requested amount is adjusted upward to the nearest valid value based on the policy. If the requested amount cannot be adjusted to a valid value—because it exceeds what the requestPolicy allows— the device is considered ineligible for allocation.
+   *
+   * For any capacity that is not explicitly requested: - If no requestPolicy is set, the default consumed capacity is equal to the full device capacity
+   * (i.e., the whole device is claimed).
+   * - If a requestPolicy is set, the default consumed capacity is determined according to that policy.
+   *
+   * If the device allows multiple allocation, the aggregated amount across all requests must not exceed the capacity value. The consumed capacity, which may be adjusted based on the requestPolicy if defined, is recorded in the resource claim’s status.devices[*].consumedCapacity field.
+   *
+   * @schema io.k8s.api.resource.v1beta2.CapacityRequirements#requests
+   */
+  readonly requests?: { [key: string]: Quantity };
+}
+
+/**
+ * Converts an object of type 'CapacityRequirementsV1Beta2' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CapacityRequirementsV1Beta2(obj: CapacityRequirementsV1Beta2 | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'requests': ((obj.requests) === undefined) ? undefined : (Object.entries(obj.requests).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
  * The ResourceClaim this DeviceToleration is attached to tolerates any taint that matches the triple <key,value,effect> using the matching operator <operator>.
  *
  * @schema io.k8s.api.resource.v1beta2.DeviceToleration
@@ -37133,6 +38768,63 @@ export function toJson_DeviceTolerationV1Beta2(obj: DeviceTolerationV1Beta2 | un
     'operator': obj.operator,
     'tolerationSeconds': obj.tolerationSeconds,
     'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CapacityRequestPolicyRange defines a valid range for consumable capacity values.
+ *
+ * - If the requested amount is less than Min, it is rounded up to the Min value.
+ * - If Step is set and the requested amount is between Min and Max but not aligned with Step,
+ * it will be rounded up to the next value equal to Min + (n * Step).
+ * - If Step is not set, the requested amount is used as-is if it falls within the range Min to Max (if set).
+ * - If the requested or rounded amount exceeds Max (if set), the request does not satisfy the policy,
+ * and the device cannot be allocated.
+ *
+ * @schema io.k8s.api.resource.v1beta2.CapacityRequestPolicyRange
+ */
+export interface CapacityRequestPolicyRangeV1Beta2 {
+  /**
+   * Max defines the upper limit for capacity that can be requested.
+   *
+   * Max must be less than or equal to the capacity value. Min and requestPolicy.default must be less than or equal to the maximum.
+   *
+   * @schema io.k8s.api.resource.v1beta2.CapacityRequestPolicyRange#max
+   */
+  readonly max?: Quantity;
+
+  /**
+   * Min specifies the minimum capacity allowed for a consumption request.
+   *
+   * Min must be greater than or equal to zero, and less than or equal to the capacity value. requestPolicy.default must be more than or equal to the minimum.
+   *
+   * @schema io.k8s.api.resource.v1beta2.CapacityRequestPolicyRange#min
+   */
+  readonly min: Quantity;
+
+  /**
+   * Step defines the step size between valid capacity amounts within the range.
+   *
+   * Max (if set) and requestPolicy.default must be a multiple of Step. Min + Step must be less than or equal to the capacity value.
+   *
+   * @schema io.k8s.api.resource.v1beta2.CapacityRequestPolicyRange#step
+   */
+  readonly step?: Quantity;
+}
+
+/**
+ * Converts an object of type 'CapacityRequestPolicyRangeV1Beta2' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CapacityRequestPolicyRangeV1Beta2(obj: CapacityRequestPolicyRangeV1Beta2 | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'max': obj.max?.value,
+    'min': obj.min?.value,
+    'step': obj.step?.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -37271,6 +38963,63 @@ export function toJson_ValidationRule(obj: ValidationRule | undefined): Record<s
     'optionalOldSelf': obj.optionalOldSelf,
     'reason': obj.reason,
     'rule': obj.rule,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CapacityRequestPolicyRange defines a valid range for consumable capacity values.
+ *
+ * - If the requested amount is less than Min, it is rounded up to the Min value.
+ * - If Step is set and the requested amount is between Min and Max but not aligned with Step,
+ * it will be rounded up to the next value equal to Min + (n * Step).
+ * - If Step is not set, the requested amount is used as-is if it falls within the range Min to Max (if set).
+ * - If the requested or rounded amount exceeds Max (if set), the request does not satisfy the policy,
+ * and the device cannot be allocated.
+ *
+ * @schema io.k8s.api.resource.v1beta1.CapacityRequestPolicyRange
+ */
+export interface CapacityRequestPolicyRangeV1Beta1 {
+  /**
+   * Max defines the upper limit for capacity that can be requested.
+   *
+   * Max must be less than or equal to the capacity value. Min and requestPolicy.default must be less than or equal to the maximum.
+   *
+   * @schema io.k8s.api.resource.v1beta1.CapacityRequestPolicyRange#max
+   */
+  readonly max?: Quantity;
+
+  /**
+   * Min specifies the minimum capacity allowed for a consumption request.
+   *
+   * Min must be greater than or equal to zero, and less than or equal to the capacity value. requestPolicy.default must be more than or equal to the minimum.
+   *
+   * @schema io.k8s.api.resource.v1beta1.CapacityRequestPolicyRange#min
+   */
+  readonly min: Quantity;
+
+  /**
+   * Step defines the step size between valid capacity amounts within the range.
+   *
+   * Max (if set) and requestPolicy.default must be a multiple of Step. Min + Step must be less than or equal to the capacity value.
+   *
+   * @schema io.k8s.api.resource.v1beta1.CapacityRequestPolicyRange#step
+   */
+  readonly step?: Quantity;
+}
+
+/**
+ * Converts an object of type 'CapacityRequestPolicyRangeV1Beta1' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CapacityRequestPolicyRangeV1Beta1(obj: CapacityRequestPolicyRangeV1Beta1 | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'max': obj.max?.value,
+    'min': obj.min?.value,
+    'step': obj.step?.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});

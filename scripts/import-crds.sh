@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates imports/ (cdk8s constructs for Kubernetes 1.33 and the CRDs the charts use) from
+# Regenerates imports/ (cdk8s constructs for Kubernetes 1.34 and the CRDs the charts use) from
 # the schemas in ../shared/kubernetes, offline. The output is committed; the tests never need
 # ../shared. Run from anywhere: bash scripts/import-crds.sh [path/to/shared/kubernetes]
 set -euo pipefail
@@ -15,7 +15,7 @@ trap 'mv -f "$out.cdk8s.yaml" cdk8s.yaml' EXIT
 
 # Kubernetes itself: cdk8s-cli downloads the schema; the preload serves it from $shared/schemas.
 NODE_OPTIONS="--require $shared/offline-import.cjs" \
-  npx cdk8s import k8s@1.33.0 --language typescript --no-check-upgrade --output "$out.new" >/dev/null
+  npx cdk8s import k8s@1.34.0 --language typescript --no-check-upgrade --output "$out.new" >/dev/null
 
 # One CRD per call (cdk8s import takes one spec at a time); prefixes keep same-group files apart.
 for spec in \
@@ -28,7 +28,8 @@ for spec in \
   "acks3:=$crds/ack/s3.services.k8s.aws_buckets.yaml" \
   "ackdynamodb:=$crds/ack/dynamodb.services.k8s.aws_tables.yaml" \
   "ackiamrole:=$crds/ack/iam.services.k8s.aws_roles.yaml" \
-  "ackiampolicy:=$crds/ack/iam.services.k8s.aws_policies.yaml"; do
+  "ackiampolicy:=$crds/ack/iam.services.k8s.aws_policies.yaml" \
+  "ackeks:=$crds/ack/eks.services.k8s.aws_podidentityassociations.yaml"; do
   npx cdk8s import "$spec" --language typescript --no-check-upgrade --output "$out.new" >/dev/null
 done
 
@@ -42,7 +43,13 @@ node scripts/extract-crd-schemas.ts "$out.new/schemas" \
   "$crds"/karpenter/karpenter.sh_nodepools.yaml "$crds"/karpenter/karpenter.k8s.aws_ec2nodeclasses.yaml \
   "$crds"/argocd/application-crd.yaml "$crds"/ack/sqs.services.k8s.aws_queues.yaml \
   "$crds"/ack/s3.services.k8s.aws_buckets.yaml "$crds"/ack/dynamodb.services.k8s.aws_tables.yaml \
-  "$crds"/ack/iam.services.k8s.aws_roles.yaml "$crds"/ack/iam.services.k8s.aws_policies.yaml
+  "$crds"/ack/iam.services.k8s.aws_roles.yaml "$crds"/ack/iam.services.k8s.aws_policies.yaml \
+  "$crds"/ack/eks.services.k8s.aws_podidentityassociations.yaml
+# KEDA 2.20.0's (and 2.20.1's) CRDs too: the charts must apply on every 2.20 patch.
+node scripts/extract-crd-schemas.ts "$out.new/schemas/keda-v2.20.0" \
+  "$shared"/crds/keda-v2.20.0/keda.sh_scaledjobs.yaml "$shared"/crds/keda-v2.20.0/keda.sh_triggerauthentications.yaml
+# Kubernetes itself, for every version the charts support: the kinds they emit and what those use.
+node scripts/extract-k8s-schemas.ts "$out.new/schemas/kubernetes" "$shared/schemas" v1.34.0 v1.35.0 v1.36.0
 
 cp "$out/README.md" "$out.new/README.md" 2>/dev/null || true
 rm -rf "$out" && mv "$out.new" "$out"

@@ -1,5 +1,5 @@
 import { Duration, Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-33';
+import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { IntOrString, KubePodDisruptionBudget } from '../../imports/k8s.ts';
 import { containerSecurityContext, IMAGE_COMMANDS, podSecurityContext } from './hardening.ts';

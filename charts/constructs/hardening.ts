@@ -1,4 +1,4 @@
-import * as kplus from 'cdk8s-plus-33';
+import * as kplus from 'cdk8s-plus-34';
 
 /**
  * The one securityContext every keda-transcoder container runs with (worker, API, schedules):

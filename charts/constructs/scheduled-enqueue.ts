@@ -1,5 +1,5 @@
 import { Cron, Duration, Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-33';
+import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { containerSecurityContext, IMAGE_COMMANDS, podSecurityContext } from './hardening.ts';
 

@@ -4,7 +4,6 @@ import {
   ScaledJob,
   toJson_ScaledJobSpec,
   ScaledJobSpecRolloutStrategy,
-  ScaledJobSpecScalingStrategyStrategy,
   ScaledJobSpecTriggersAuthenticationRefKind,
 } from '../../imports/kedascaledjob-keda.sh.ts';
 import {
@@ -56,7 +55,7 @@ export interface SqsScaledJobProps {
  * depth with an IAM role (pod identity), never with keys.
  *
  * Scaling: one Job per message (queueLength 1), counting in-flight messages, with KEDA's
- * `default` strategy, which subtracts every unfinished Job (pending ones included) from the
+ * `default` strategy (left unset), which subtracts every unfinished Job (pending ones included) from the
  * queue depth. A worker holds its message in flight for the whole transcode, so in-flight
  * messages and running Jobs cancel out, and a Job still waiting for a node (Fargate, a new
  * Karpenter node) is never doubled. The README explains why not `accurate` (kedacore/keda
@@ -105,7 +104,9 @@ export class SqsScaledJob extends Construct {
       maxReplicaCount: props.maxReplicaCount,
       successfulJobsHistoryLimit: props.successfulJobsHistoryLimit ?? 5,
       failedJobsHistoryLimit: props.failedJobsHistoryLimit ?? 10,
-      scalingStrategy: { strategy: ScaledJobSpecScalingStrategyStrategy.DEFAULT },
+      // No scalingStrategy: absent means `default` on every KEDA 2.20 patch, while the value
+      // `default` is only in the CRD's enum from 2.20.2 (kedacore/keda#7855): 2.20.0 and 2.20.1
+      // would refuse the ScaledJob.
       rollout: { strategy: ScaledJobSpecRolloutStrategy.GRADUAL },
       triggers: [
         {

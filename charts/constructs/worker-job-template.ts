@@ -1,6 +1,6 @@
 import type { Duration } from 'cdk8s';
 import { App, Chart, Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-33';
+import * as kplus from 'cdk8s-plus-34';
 import { containerSecurityContext, IMAGE_COMMANDS, podSecurityContext } from './hardening.ts';
 
 /** What runs in every Job KEDA starts. */
@@ -34,8 +34,8 @@ export interface WorkerJobTemplateProps {
 }
 
 /**
- * The Job spec (batch/v1) for the ScaledJob's `jobTargetRef`, built with cdk8s-plus-33 so the
- * pod is typed against Kubernetes 1.33 and gets its secure defaults. cdk8s-plus workloads
+ * The Job spec (batch/v1) for the ScaledJob's `jobTargetRef`, built with cdk8s-plus-34 so the
+ * pod is typed against Kubernetes 1.34 and gets its secure defaults. cdk8s-plus workloads
  * always emit a top-level object, so the Job is rendered in a scratch chart that is never
  * synthesized and only its spec is kept.
  *

@@ -2,7 +2,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access */
 import { describe, expect, it } from 'vitest';
 import { exampleInput, karpenterInput, one, synth } from './fixtures.ts';
-import { validateManifest, type Manifest } from './validate.ts';
+import { KUBERNETES_VERSIONS, validateManifest, type Manifest } from './validate.ts';
 
 /** The validation the chart tests rely on must itself catch mistakes. */
 describe('validateManifest', () => {
@@ -22,10 +22,44 @@ describe('validateManifest', () => {
     expect(validateManifest(mutate(job, (j) => (j.spec.pollingInterval = '15')))).not.toEqual([]);
     expect(
       validateManifest(mutate(job, (j) => (j.spec.scalingStrategy = { stratgey: 'accurate' }))),
-    ).toEqual([expect.stringMatching(/scalingStrategy must NOT have additional properties/)]);
+    ).toEqual([
+      expect.stringMatching(
+        /\(KEDA v2.20.2\): \/spec\/scalingStrategy must NOT have additional properties/,
+      ),
+      expect.stringMatching(
+        /\(KEDA v2.20.0\): \/spec\/scalingStrategy must NOT have additional properties/,
+      ),
+    ]);
   });
 
-  it('rejects a Job template Kubernetes 1.33 would refuse', () => {
+  it('rejects what an older KEDA 2.20 patch refuses: strategy "default" before 2.20.2', () => {
+    const job = one(fargate.workload, 'ScaledJob');
+    expect(
+      validateManifest(mutate(job, (j) => (j.spec.scalingStrategy = { strategy: 'default' }))),
+    ).toEqual([
+      expect.stringMatching(
+        /^keda\.sh\/v1alpha1\/ScaledJob keda-transcoder-worker \(KEDA v2\.20\.0\): \/spec\/scalingStrategy\/strategy must be equal to one of the allowed values$/,
+      ),
+    ]);
+  });
+
+  it('checks core objects in every supported Kubernetes version', () => {
+    expect(KUBERNETES_VERSIONS).toEqual(['v1.34.0', 'v1.35.0', 'v1.36.0']);
+    const sa = one(fargate.workload, 'ServiceAccount', 'keda-transcoder-worker');
+    const problems = validateManifest(mutate(sa, (s) => (s.automountServiceAccountToken = 'no')));
+    expect(problems.map((p) => /\(Kubernetes (v[\d.]+)\)/.exec(p)?.[1])).toEqual([
+      'v1.34.0',
+      'v1.35.0',
+      'v1.36.0',
+    ]);
+    expect(
+      validateManifest(
+        mutate(sa, (s) => ((s.metadata as Record<string, unknown>).lables = { a: 'b' })),
+      ).length,
+    ).toBe(3);
+  });
+
+  it('rejects a Job template Kubernetes would refuse', () => {
     const job = one(fargate.workload, 'ScaledJob');
     const broken = mutate(
       job,

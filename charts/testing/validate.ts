@@ -1,19 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
-import { NodePool } from '@kubernetes-models/karpenter/karpenter.sh/v1/NodePool';
-import { EC2NodeClass } from '@kubernetes-models/karpenter/karpenter.k8s.aws/v1/EC2NodeClass';
-import { ScaledJob } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledJob';
-import { TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { Deployment } from 'kubernetes-models-1.33/apps/v1/Deployment';
-import { CronJob } from 'kubernetes-models-1.33/batch/v1/CronJob';
-import { Job } from 'kubernetes-models-1.33/batch/v1/Job';
-import { PodDisruptionBudget } from 'kubernetes-models-1.33/policy/v1/PodDisruptionBudget';
-import { ConfigMap } from 'kubernetes-models-1.33/v1/ConfigMap';
-import { Namespace } from 'kubernetes-models-1.33/v1/Namespace';
-import { Service } from 'kubernetes-models-1.33/v1/Service';
-import { ServiceAccount } from 'kubernetes-models-1.33/v1/ServiceAccount';
 
 export interface Manifest {
   apiVersion: string;
@@ -27,51 +14,83 @@ export interface Manifest {
   [key: string]: unknown;
 }
 
-type Model = new (data: object) => { validate(): void };
-
-/**
- * Kubernetes 1.33 (kubernetes-models 4.5.x) for core kinds, and the npm models of KEDA,
- * Karpenter and Argo CD for theirs: each throws on an object its schema rejects.
- */
-const MODELS: Record<string, Model> = {
-  'v1/Namespace': Namespace,
-  'v1/ServiceAccount': ServiceAccount,
-  'v1/ConfigMap': ConfigMap,
-  'v1/Service': Service,
-  'apps/v1/Deployment': Deployment,
-  'batch/v1/CronJob': CronJob,
-  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
-  'keda.sh/v1alpha1/ScaledJob': ScaledJob,
-  'keda.sh/v1alpha1/TriggerAuthentication': TriggerAuthentication as unknown as Model,
-  'karpenter.sh/v1/NodePool': NodePool as unknown as Model,
-  'karpenter.k8s.aws/v1/EC2NodeClass': EC2NodeClass,
-  'argoproj.io/v1alpha1/Application': Application as unknown as Model,
-};
-
 const SCHEMAS = join(import.meta.dirname, '..', '..', 'imports', 'schemas');
-const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-const compiled = new Map<string, ValidateFunction>();
 
 /**
- * The exact CRD schema the imports came from (imports/schemas), made strict the way the API
- * server's pruning is: a field the schema does not know would be silently dropped, so here it
- * is an error.
+ * The Kubernetes versions the charts support (EKS standard support in December 2026), each
+ * checked from its own OpenAPI definitions (imports/schemas/kubernetes/<version>.json, extracted
+ * by scripts/extract-k8s-schemas.ts).
  */
-function crdValidator(apiVersion: string, kind: string): ValidateFunction | undefined {
-  const key = `${apiVersion}/${kind}`;
+export const KUBERNETES_VERSIONS = readdirSync(join(SCHEMAS, 'kubernetes'))
+  .map((f) => f.replace(/\.json$/, ''))
+  .sort();
+
+/**
+ * The KEDA releases whose CRDs every ScaledJob and TriggerAuthentication must satisfy: 2.20.2's
+ * (imports/schemas/keda.sh) and 2.20.0's, which 2.20.1 shares (imports/schemas/keda-v2.20.0).
+ */
+export const KEDA_CRDS = { 'v2.20.2': SCHEMAS, 'v2.20.0': join(SCHEMAS, 'keda-v2.20.0') } as const;
+
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+const compiled = new Map<string, ValidateFunction | undefined>();
+
+/**
+ * A validator for one core kind in one Kubernetes version, from the version's definitions with
+ * every object closed: the API server's strict field validation (kubectl's default) refuses a
+ * field it does not know, so here it is an error.
+ */
+function kubernetesValidator(version: string, apiVersion: string, kind: string) {
+  const key = `k8s ${version} ${apiVersion}/${kind}`;
   if (!compiled.has(key)) {
-    const file = join(
-      SCHEMAS,
-      apiVersion.includes('/') ? apiVersion : `core/${apiVersion}`,
-      `${kind}.json`,
-    );
-    let schema: Record<string, unknown>;
+    const definitions = kubernetesDefinitions(version);
+    const [group, v] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+    const name = Object.entries(definitions).find(([, d]) =>
+      d['x-kubernetes-group-version-kind']?.some(
+        (g) => g.group === group && g.version === v && g.kind === kind,
+      ),
+    )?.[0];
+    compiled.set(key, name ? ajv.getSchema(`urn:k8s:${version}#/definitions/${name}`) : undefined);
+  }
+  return compiled.get(key);
+}
+
+/** One version's definitions, registered once (closed) so every kind shares their compilation. */
+const loaded = new Map<string, Record<string, { 'x-kubernetes-group-version-kind'?: Gvk[] }>>();
+function kubernetesDefinitions(version: string) {
+  let definitions = loaded.get(version);
+  if (!definitions) {
+    definitions = (
+      JSON.parse(readFileSync(join(SCHEMAS, 'kubernetes', `${version}.json`), 'utf8')) as {
+        definitions: Record<string, { 'x-kubernetes-group-version-kind'?: Gvk[] }>;
+      }
+    ).definitions;
+    ajv.addSchema({ $id: `urn:k8s:${version}`, definitions: closeObjects(definitions) });
+    loaded.set(version, definitions);
+  }
+  return definitions;
+}
+
+interface Gvk {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+/**
+ * The exact CRD schema the imports came from, made strict the way the API server's pruning is:
+ * a field the schema does not know would be silently dropped, so here it is an error.
+ */
+function crdValidator(root: string, apiVersion: string, kind: string) {
+  const key = `crd ${root} ${apiVersion}/${kind}`;
+  if (!compiled.has(key)) {
+    const file = join(root, apiVersion, `${kind}.json`);
+    let schema: Record<string, unknown> | undefined;
     try {
       schema = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     } catch {
-      return undefined;
+      schema = undefined;
     }
-    compiled.set(key, ajv.compile(closeObjects(schema)));
+    compiled.set(key, schema ? ajv.compile(closeObjects(schema)) : undefined);
   }
   return compiled.get(key);
 }
@@ -91,38 +110,55 @@ function closeObjects(node: unknown): Record<string, unknown> {
   return copy;
 }
 
-/** Every problem with one object: its model's and its CRD schema's. Empty when valid. */
+function errorsOf(validate: ValidateFunction, value: unknown, label: string): string[] {
+  if (validate(structuredClone(value))) return [];
+  return (validate.errors ?? []).map((e) => `${label}: ${e.instancePath} ${e.message ?? ''}`);
+}
+
+/**
+ * Every problem with one object, in every supported Kubernetes version (core kinds) and against
+ * every CRD release it must apply on (custom kinds). Empty when valid everywhere.
+ */
 export function validateManifest(manifest: Manifest): string[] {
-  const problems: string[] = [];
+  const versions = KUBERNETES_VERSIONS;
   const key = `${manifest.apiVersion}/${manifest.kind}`;
-  const model = MODELS[key];
-  const crd = crdValidator(manifest.apiVersion, manifest.kind);
-  if (!model && !crd) return [`no schema known for ${key}`];
-  if (model) {
-    try {
-      new model(manifest).validate();
-    } catch (err) {
-      problems.push(`${key} ${manifest.metadata.name}: ${(err as Error).message}`);
-    }
-  }
   const name = manifest.metadata.name;
-  if (crd && !crd(structuredClone(manifest))) {
-    for (const e of crd.errors ?? [])
-      problems.push(`${key} ${name}: ${e.instancePath} ${e.message ?? ''}`);
+  const problems: string[] = [];
+  let known = false;
+  for (const version of versions) {
+    const core = kubernetesValidator(version, manifest.apiVersion, manifest.kind);
+    if (!core) continue;
+    known = true;
+    problems.push(...errorsOf(core, manifest, `${key} ${name} (Kubernetes ${version})`));
   }
+  const roots = manifest.apiVersion.startsWith('keda.sh/')
+    ? Object.entries(KEDA_CRDS)
+    : [['', SCHEMAS] as const];
+  for (const [release, root] of roots) {
+    const crd = crdValidator(root, manifest.apiVersion, manifest.kind);
+    if (!crd) continue;
+    known = true;
+    problems.push(
+      ...errorsOf(crd, manifest, `${key} ${name}${release ? ` (KEDA ${release})` : ''}`),
+    );
+  }
+  if (!known) return [`no schema known for ${key}`];
   if (manifest.kind === 'ScaledJob') {
-    // The Job KEDA will create, checked as a Kubernetes 1.33 batch/v1 Job.
-    const spec = (manifest.spec as { jobTargetRef: object }).jobTargetRef;
-    try {
-      new (Job as unknown as Model)({
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: { name: 'x' },
-        spec,
-      }).validate();
-    } catch (err) {
+    // The Job KEDA will create, checked as a batch/v1 Job in every version.
+    const job = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'x' },
+      spec: (manifest.spec as { jobTargetRef: object }).jobTargetRef,
+    };
+    for (const version of versions) {
+      const validate = kubernetesValidator(version, 'batch/v1', 'Job')!;
       problems.push(
-        `${key} ${manifest.metadata.name} jobTargetRef as batch/v1 Job: ${(err as Error).message}`,
+        ...errorsOf(
+          validate,
+          job,
+          `${key} ${name} jobTargetRef as a batch/v1 Job (Kubernetes ${version})`,
+        ),
       );
     }
   }
