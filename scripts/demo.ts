@@ -103,7 +103,7 @@ async function main(): Promise<number> {
   const sj = system.scaledJob;
   say(`  synthesized     ${join(stateDir, 'dist')} from ${basename(values.config)}`);
   say(
-    `  ScaledJob       ${sj.name}: polls every ${sj.pollingIntervalSeconds} s, up to ${sj.maxReplicaCount} workers, strategy ${sj.strategy.strategy}`,
+    `  ScaledJob       ${sj.name}: polls every ${sj.pollingIntervalSeconds} s, up to ${sj.maxReplicaCount ?? 100} workers, strategy ${sj.strategyName}${sj.strategy.kind === sj.strategyName ? '' : ` (runs as ${sj.strategy.kind})`}`,
   );
   say(`  API             ${system.api!.url}`);
   system.runner.on('pod-started', (p) => progressNote(`pod ${p.name} started`));

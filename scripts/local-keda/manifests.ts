@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { replicaBounds, selectStrategy, type ReplicaBounds, type Strategy } from './scaling.ts';
+import { parseSqsTrigger, type SqsTrigger } from './sqs-scaler.ts';
 
 /**
  * Reads what the local runner needs from the synthesized manifests (the output of
@@ -21,27 +23,18 @@ export type EnvEntry =
   | { readonly name: string; readonly fieldRef: string }
   | { readonly name: string; readonly secretKeyRef: { name: string; key: string } };
 
-export interface SqsTrigger {
-  readonly queueURL: string;
-  /** Target messages per Job (KEDA's `queueLength`). */
-  readonly queueLength: number;
-  readonly activationQueueLength: number;
-  readonly scaleOnInFlight: boolean;
-  readonly scaleOnDelayed: boolean;
-}
-
-export interface ScalingStrategy {
-  readonly strategy: 'default' | 'accurate' | 'eager' | 'custom';
-  readonly customScalingQueueLengthDeduction?: number;
-  readonly customScalingRunningJobPercentage?: number;
-}
-
 export interface LocalScaledJob {
   readonly name: string;
   readonly pollingIntervalSeconds: number;
-  readonly minReplicaCount: number;
-  readonly maxReplicaCount: number;
-  readonly strategy: ScalingStrategy;
+  /** The spec's replica counts as written (undefined when unset). */
+  readonly minReplicaCount?: number;
+  readonly maxReplicaCount?: number;
+  /** KEDA's effective bounds from them (MinReplicaCount(), MaxReplicaCount()). */
+  readonly bounds: ReplicaBounds;
+  /** The strategy as written, and the one KEDA runs (custom without a percentage is default). */
+  readonly strategyName: string;
+  readonly strategy: Strategy;
+  readonly pendingPodConditions: readonly string[];
   readonly trigger: SqsTrigger;
   readonly container: ContainerSpec;
   readonly activeDeadlineSeconds?: number;
@@ -71,49 +64,92 @@ export function readManifests(distDir: string): Obj[] {
     );
 }
 
+/**
+ * The one ScaledJob of the manifests, read as KEDA reads it: the trigger's metadata through the
+ * SQS scaler's parser, the replica counts through KEDA's bounds, the strategy through its
+ * selection. A field KEDA would refuse is refused here with its name.
+ */
 export function readScaledJob(manifests: readonly Obj[]): LocalScaledJob {
   const jobs = manifests.filter((m) => m.kind === 'ScaledJob');
   if (jobs.length !== 1) throw new Error(`expected one ScaledJob, found ${jobs.length}`);
   const sj = jobs[0]!;
+  const name = String(obj(sj.metadata).name);
   const spec = obj(sj.spec);
   const triggers = arr(spec.triggers).map(obj);
   const sqs = triggers.filter((t) => t.type === 'aws-sqs-queue');
   if (sqs.length !== 1 || triggers.length !== 1)
     throw new Error('the local runner drives exactly one aws-sqs-queue trigger');
-  const meta = obj(sqs[0]!.metadata) as Record<string, string | undefined>;
-  const strategy = obj(spec.scalingStrategy);
-  const name = typeof strategy.strategy === 'string' ? strategy.strategy : 'default';
-  if (!['default', 'accurate', 'eager', 'custom'].includes(name))
-    throw new Error(`unknown scaling strategy ${name}`);
+  const trig = sqs[0]!;
+  if (trig.metricType !== undefined && trig.metricType !== 'AverageValue')
+    throw new Error(
+      `ScaledJob ${name}: trigger metricType ${JSON.stringify(trig.metricType)} is not modelled locally (AverageValue only)`,
+    );
   const jobSpec = obj(spec.jobTargetRef);
   const podSpec = obj(obj(jobSpec.template).spec);
+  const container = containerOf(podSpec);
+  // queueURLFromEnv names a variable of the container KEDA reads its environment from.
+  const plainEnv = Object.fromEntries(
+    container.env.flatMap((e) => ('value' in e ? [[e.name, e.value] as const] : [])),
+  );
+  let trigger: SqsTrigger;
+  try {
+    trigger = parseSqsTrigger(obj(trig.metadata), plainEnv);
+  } catch (err) {
+    throw new Error(`ScaledJob ${name}: ${(err as Error).message}`, { cause: err });
+  }
+
+  const strategy = obj(spec.scalingStrategy);
+  const strategyName =
+    strategy.strategy === undefined
+      ? 'default'
+      : typeof strategy.strategy === 'string'
+        ? strategy.strategy
+        : JSON.stringify(strategy.strategy);
+  if (!['default', 'accurate', 'eager', 'custom'].includes(strategyName))
+    throw new Error(
+      `ScaledJob ${name}: scalingStrategy.strategy ${strategyName} is not one of default, accurate, eager, custom`,
+    );
+  const percentage = strategy.customScalingRunningJobPercentage;
+  if (percentage !== undefined && typeof percentage !== 'string')
+    throw new Error(
+      `ScaledJob ${name}: scalingStrategy.customScalingRunningJobPercentage must be a string, as in KEDA's CRD (quote it: "0.5")`,
+    );
+  const deduction = optionalInt(
+    name,
+    'scalingStrategy.customScalingQueueLengthDeduction',
+    strategy.customScalingQueueLengthDeduction,
+  );
+  const minReplicaCount = optionalInt(name, 'minReplicaCount', spec.minReplicaCount);
+  const maxReplicaCount = optionalInt(name, 'maxReplicaCount', spec.maxReplicaCount);
   return {
-    name: String(obj(sj.metadata).name),
-    pollingIntervalSeconds: Number(spec.pollingInterval ?? 30),
-    minReplicaCount: Number(spec.minReplicaCount ?? 0),
-    maxReplicaCount: Number(spec.maxReplicaCount ?? 100),
-    strategy: {
-      strategy: name as ScalingStrategy['strategy'],
-      ...(strategy.customScalingQueueLengthDeduction !== undefined
-        ? { customScalingQueueLengthDeduction: Number(strategy.customScalingQueueLengthDeduction) }
-        : {}),
-      ...(strategy.customScalingRunningJobPercentage !== undefined
-        ? { customScalingRunningJobPercentage: Number(strategy.customScalingRunningJobPercentage) }
-        : {}),
-    },
-    trigger: {
-      queueURL: String(meta.queueURL),
-      queueLength: Number(meta.queueLength ?? 5),
-      activationQueueLength: Number(meta.activationQueueLength ?? 0),
-      scaleOnInFlight: (meta.scaleOnInFlight ?? 'true') === 'true',
-      scaleOnDelayed: (meta.scaleOnDelayed ?? 'false') === 'true',
-    },
-    container: containerOf(podSpec),
+    name,
+    pollingIntervalSeconds: optionalInt(name, 'pollingInterval', spec.pollingInterval) ?? 30,
+    ...(minReplicaCount !== undefined ? { minReplicaCount } : {}),
+    ...(maxReplicaCount !== undefined ? { maxReplicaCount } : {}),
+    bounds: replicaBounds({ minReplicaCount, maxReplicaCount }),
+    strategyName,
+    strategy: selectStrategy({
+      strategy: strategyName,
+      customScalingQueueLengthDeduction: deduction,
+      customScalingRunningJobPercentage: percentage,
+    }),
+    pendingPodConditions: arr(strategy.pendingPodConditions).map(String),
+    trigger,
+    container,
     ...(jobSpec.activeDeadlineSeconds !== undefined
       ? { activeDeadlineSeconds: Number(jobSpec.activeDeadlineSeconds) }
       : {}),
     terminationGracePeriodSeconds: Number(podSpec.terminationGracePeriodSeconds ?? 30),
   };
+}
+
+function optionalInt(owner: string, field: string, value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new Error(
+      `ScaledJob ${owner}: ${field} must be an integer, got ${JSON.stringify(value)}`,
+    );
+  return value;
 }
 
 export function readDeployment(

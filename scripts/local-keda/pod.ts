@@ -48,6 +48,7 @@ export class LocalPod {
   readonly #child: ChildProcess;
   readonly #podDir: string;
   #exit: PodExit | undefined;
+  #spawned = false;
 
   constructor(options: PodOptions) {
     this.name = options.name;
@@ -61,6 +62,8 @@ export class LocalPod {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // The container has started (Kubernetes' Running phase) once its process exists.
+    this.#child.once('spawn', () => (this.#spawned = true));
     for (const stream of [this.#child.stdout!, this.#child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         log.write(`${line}\n`);
@@ -84,6 +87,12 @@ export class LocalPod {
 
   get running(): boolean {
     return this.#exit === undefined;
+  }
+
+  /** The pod's phase as the kubelet would report it. */
+  get phase(): 'Pending' | 'Running' | 'Succeeded' | 'Failed' {
+    if (this.#exit) return this.#exit.code === 0 ? 'Succeeded' : 'Failed';
+    return this.#spawned ? 'Running' : 'Pending';
   }
 
   /** What Kubernetes does on deletion: SIGTERM, then SIGKILL after the grace period. */

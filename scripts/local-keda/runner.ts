@@ -6,16 +6,24 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalScaledJob } from './manifests.ts';
 import type { PidFile } from './pids.ts';
 import { LocalPod, type PodExit } from './pod.ts';
-import { decideScale, sqsQueueLength, type ScaleDecision } from './scaling.ts';
+import {
+  countJobs,
+  decideScale,
+  type PodPhase,
+  type ScaleDecision,
+  type UnfinishedJob,
+} from './scaling.ts';
+import { sqsActive, sqsQueueLength } from './sqs-scaler.ts';
 
 /**
- * A development stand-in for KEDA's ScaledJob controller: every `pollingInterval` it reads the
- * queue's depth, applies KEDA's formula for the ScaledJob's scaling strategy, and starts that
- * many pods — worker processes with the container's command and environment, pointed at the
- * local endpoints — never more than `maxReplicaCount` unfinished at once. One message per pod,
- * as in the cluster; `activeDeadlineSeconds` ends a pod with SIGTERM then SIGKILL; nothing is
- * restarted (backoffLimit 0). It is not KEDA: production scaling is KEDA's. Locally a pod is
- * running as soon as it is started, so KEDA's pending count is always 0 here.
+ * A development stand-in for KEDA's ScaledJob controller: every `pollingInterval` it asks SQS
+ * for the attributes the trigger counts, runs KEDA's arithmetic (`scaling.ts`) with its own
+ * unfinished Jobs as "running" and those whose pod has not started yet as "pending", and starts
+ * what that says — worker processes with the container's command and environment, pointed at
+ * the local endpoints. One message per pod, as in the cluster; `activeDeadlineSeconds` ends a
+ * pod with SIGTERM then SIGKILL; nothing is restarted (backoffLimit 0). A scaler error (an
+ * attribute missing or not an integer, SQS unreachable) starts nothing that cycle, as in KEDA.
+ * It is not KEDA: production scaling is KEDA's.
  */
 export interface RunnerOptions {
   readonly scaledJob: LocalScaledJob;
@@ -32,12 +40,19 @@ export interface RunnerOptions {
   readonly pidFile?: PidFile;
   /** Override the ScaledJob's pollingInterval (tests). */
   readonly pollingIntervalMs?: number;
+  /**
+   * How long a new pod stays Pending before its container starts — what scheduling, a new
+   * Fargate pod or Karpenter node and the image pull take in a cluster (default 0).
+   */
+  readonly podStartDelayMs?: number;
 }
 
 export interface PodRecord {
   readonly name: string;
+  /** 0 until the container has started. */
   readonly pid: number;
   readonly startedAt: number;
+  phase: PodPhase;
   /** The job it claimed, from its log. */
   jobId?: string;
   outcome?: string;
@@ -45,8 +60,15 @@ export interface PodRecord {
   killed?: boolean;
 }
 
+export interface PollEvent {
+  readonly queueLength: number;
+  readonly running: number;
+  readonly pending: number;
+  readonly decision: ScaleDecision;
+}
+
 export interface RunnerEvents {
-  poll: [{ queueLength: number; running: number; decision: ScaleDecision }];
+  poll: [PollEvent];
   'pod-started': [PodRecord];
   'pod-claimed': [PodRecord];
   'pod-exited': [PodRecord];
@@ -54,9 +76,15 @@ export interface RunnerEvents {
   'poll-error': [Error];
 }
 
+interface Entry {
+  readonly record: PodRecord;
+  pod?: LocalPod;
+  startTimer?: NodeJS.Timeout;
+}
+
 export class LocalScaledJobRunner extends EventEmitter<RunnerEvents> {
   readonly #o: RunnerOptions;
-  readonly #pods = new Map<string, { pod: LocalPod; record: PodRecord }>();
+  readonly #pods = new Map<string, Entry>();
   readonly records: PodRecord[] = [];
   #timer: NodeJS.Timeout | undefined;
   #deadlines = new Set<NodeJS.Timeout>();
@@ -86,46 +114,48 @@ export class LocalScaledJobRunner extends EventEmitter<RunnerEvents> {
     tick();
   }
 
-  /** One polling cycle: read the depth, decide, start pods. */
+  /** KEDA's running and pending counts over this runner's unfinished Jobs (one pod each). */
+  jobCounts(): { running: number; pending: number } {
+    const jobs: UnfinishedJob[] = [...this.#pods.values()].map(({ pod, record }) => {
+      const phase = pod?.phase ?? record.phase;
+      // Locally a started container is scheduled, initialized and ready at once.
+      const conditions =
+        phase === 'Pending'
+          ? ['PodScheduled']
+          : ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'];
+      return { pods: [{ phase, conditions }] };
+    });
+    return countJobs(jobs, this.#o.scaledJob.pendingPodConditions);
+  }
+
+  /** One polling cycle: read the metric, decide, start pods. */
   async poll(): Promise<ScaleDecision | undefined> {
     if (this.#polling || this.#stopped) return undefined;
     this.#polling = true;
     try {
+      const sj = this.#o.scaledJob;
       const out = await this.#o.sqs.send(
         new GetQueueAttributesCommand({
           QueueUrl: this.#o.queueUrl,
-          AttributeNames: [
-            'ApproximateNumberOfMessages',
-            'ApproximateNumberOfMessagesNotVisible',
-            'ApproximateNumberOfMessagesDelayed',
-          ],
+          AttributeNames: [...sj.trigger.attributeNames],
         }),
       );
-      const a = out.Attributes ?? {};
-      const sj = this.#o.scaledJob;
-      const queueLength = sqsQueueLength(
-        {
-          visible: Number(a.ApproximateNumberOfMessages ?? 0),
-          inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
-          delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
-        },
-        sj.trigger,
-      );
-      const running = this.#pods.size;
+      const queueLength = sqsQueueLength(out.Attributes, sj.trigger);
+      const { running, pending } = this.jobCounts();
       const decision = decideScale({
         queueLength,
-        trigger: sj.trigger,
+        target: sj.trigger.queueLength,
+        active: sqsActive(queueLength, sj.trigger),
+        bounds: sj.bounds,
         strategy: sj.strategy,
-        minReplicaCount: sj.minReplicaCount,
-        maxReplicaCount: sj.maxReplicaCount,
         running,
-        pending: 0,
+        pending,
       });
-      this.emit('poll', { queueLength, running, decision });
+      this.emit('poll', { queueLength, running, pending, decision });
       for (let i = 0; i < decision.create && !this.#stopped; i++) this.#startPod();
       return decision;
     } catch (err) {
-      // KEDA keeps polling when the scaler errors; so does this.
+      // KEDA logs a scaler error, creates nothing this cycle and keeps polling; so does this.
       this.emit('poll-error', err as Error);
       return undefined;
     } finally {
@@ -136,22 +166,37 @@ export class LocalScaledJobRunner extends EventEmitter<RunnerEvents> {
   #startPod(): void {
     const sj = this.#o.scaledJob;
     const name = `${sj.name}-${randomBytes(3).toString('hex')}`;
-    const record: PodRecord = { name, pid: 0, startedAt: Date.now() };
-    const pod = new LocalPod({
-      name,
-      container: sj.container,
-      root: this.#o.root,
-      podDir: join(this.#o.stateDir, 'pods', name),
-      overrides: this.#o.overrides,
-      labels: { 'scaledjob.keda.sh/name': sj.name, 'batch.kubernetes.io/job-name': name },
-      logFile: join(this.#o.stateDir, 'logs', `${name}.log`),
-      onLine: (line) => this.#onLine(record, line),
-    });
-    (record as { pid: number }).pid = pod.pid;
-    this.#pods.set(name, { pod, record });
+    const record: PodRecord = { name, pid: 0, startedAt: Date.now(), phase: 'Pending' };
+    const entry: Entry = { record };
+    this.#pods.set(name, entry);
     this.records.push(record);
     this.peakRunning = Math.max(this.peakRunning, this.#pods.size);
-    this.#o.pidFile?.add(name, pod.pid, this.#o.root);
+    const delay = this.#o.podStartDelayMs ?? 0;
+    if (delay > 0) entry.startTimer = setTimeout(() => this.#runContainer(entry), delay);
+    else this.#runContainer(entry);
+  }
+
+  #runContainer(entry: Entry): void {
+    const sj = this.#o.scaledJob;
+    const { record } = entry;
+    delete entry.startTimer;
+    if (this.#stopped || record.killed) {
+      this.#finish(entry, { code: null, signal: 'SIGKILL' });
+      return;
+    }
+    const pod = new LocalPod({
+      name: record.name,
+      container: sj.container,
+      root: this.#o.root,
+      podDir: join(this.#o.stateDir, 'pods', record.name),
+      overrides: this.#o.overrides,
+      labels: { 'scaledjob.keda.sh/name': sj.name, 'batch.kubernetes.io/job-name': record.name },
+      logFile: join(this.#o.stateDir, 'logs', `${record.name}.log`),
+      onLine: (line) => this.#onLine(record, line),
+    });
+    entry.pod = pod;
+    (record as { pid: number }).pid = pod.pid;
+    this.#o.pidFile?.add(record.name, pod.pid, this.#o.root);
     this.emit('pod-started', record);
     if (sj.activeDeadlineSeconds !== undefined) {
       const t = setTimeout(() => {
@@ -165,11 +210,17 @@ export class LocalScaledJobRunner extends EventEmitter<RunnerEvents> {
       });
     }
     void pod.exited.then((exit) => {
-      record.exit = exit;
-      this.#pods.delete(name);
       this.#o.pidFile?.remove(pod.pid);
-      this.emit('pod-exited', record);
+      this.#finish(entry, exit);
     });
+  }
+
+  #finish(entry: Entry, exit: PodExit): void {
+    const { record } = entry;
+    record.exit = exit;
+    record.phase = exit.code === 0 ? 'Succeeded' : 'Failed';
+    this.#pods.delete(record.name);
+    this.emit('pod-exited', record);
   }
 
   #onLine(record: PodRecord, line: string): void {
@@ -192,7 +243,11 @@ export class LocalScaledJobRunner extends EventEmitter<RunnerEvents> {
     const entry = this.#pods.get(name);
     if (!entry) return false;
     entry.record.killed = true;
-    entry.pod.kill();
+    if (entry.pod) entry.pod.kill();
+    else {
+      clearTimeout(entry.startTimer);
+      this.#finish(entry, { code: null, signal: 'SIGKILL' });
+    }
     return true;
   }
 
@@ -230,9 +285,12 @@ export class LocalScaledJobRunner extends EventEmitter<RunnerEvents> {
     clearTimeout(this.#timer);
     for (const t of this.#deadlines) clearTimeout(t);
     await Promise.all(
-      [...this.#pods.values()].map(({ pod }) =>
-        pod.terminate(this.#o.scaledJob.terminationGracePeriodSeconds),
-      ),
+      [...this.#pods.values()].map((entry) => {
+        if (entry.pod) return entry.pod.terminate(this.#o.scaledJob.terminationGracePeriodSeconds);
+        clearTimeout(entry.startTimer);
+        this.#finish(entry, { code: null, signal: 'SIGTERM' });
+        return Promise.resolve();
+      }),
     );
   }
 }
