@@ -5,6 +5,10 @@
 #   docker build -t <registry>/keda-transcoder:<version> .
 #   docker push <registry>/keda-transcoder:<version>
 #
+# and the Argo CD plugin's render image (argocd.plugin.image), from the same file:
+#
+#   docker build --target render -t <registry>/keda-transcoder-render:<version> .
+#
 # Node 24 LTS on Debian bookworm is the base, as a build argument so that CI can build against
 # a base it made itself (see scripts/image/). Every stage starts from it.
 ARG NODE_IMAGE=docker.io/library/node:24-bookworm-slim
@@ -37,6 +41,20 @@ COPY tsconfig.json ./
 COPY worker ./worker
 COPY scripts/build-app.ts scripts/bundle-options.ts ./scripts/
 RUN node scripts/build-app.ts --outdir /out/app
+
+# ---- render: the Argo CD plugin's sidecar (docker build --target render .) ----
+# Node 24 and the charts' dependencies, installed once from package-lock.json, so the plugin
+# (charts/constructs/argocd-plugin.ts) renders a checkout with `cdk8s synth` and never runs npm.
+# argocd-cmp-server, its entry point, comes from the repo-server; Argo CD runs sidecars as 999.
+FROM ${NODE_IMAGE} AS render
+ARG NODE_EXTRA_CA_CERTS
+WORKDIR /opt/keda-transcoder
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error && \
+    rm -rf /root/.npm /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx \
+      /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* \
+      /usr/share/doc /usr/share/man /var/lib/apt/lists/*
+USER 999:999
 
 # ---- runtime ----
 FROM ${NODE_IMAGE} AS runtime

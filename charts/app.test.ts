@@ -201,15 +201,49 @@ describe('the charts, placed on Fargate (the example config, as shipped)', () =>
     expect(app.spec).toMatchObject({
       source: {
         repoURL: 'https://github.com/example/keda-transcoder-deploy.git',
-        path: 'dist',
+        path: '.',
         targetRevision: 'main',
-        directory: { exclude: 'keda-transcoder-argocd.k8s.yaml' },
+        plugin: {
+          name: 'keda-transcoder-cdk8s',
+          env: [{ name: 'DEPLOY_CONFIG', value: 'charts/environments/example.yaml' }],
+        },
       },
       destination: { namespace: 'keda-transcoder' },
     });
     expect(
       (app.spec as { syncPolicy: { syncOptions: string[] } }).syncPolicy.syncOptions,
     ).toContain('ServerSideApply=true');
+  });
+
+  it('reads committed manifests instead, minus its own file, with argocd.source manifests', () => {
+    const input = exampleInput();
+    const { plugin: _p, ...argocd } = input.argocd!;
+    const m = synth({ ...input, argocd: { ...argocd, source: 'manifests' } });
+    expect(one(m.argocd, 'Application').spec).toMatchObject({
+      source: { path: 'dist', directory: { exclude: 'keda-transcoder-argocd.k8s.yaml' } },
+    });
+    expect(byKind(m.argocd, 'ConfigMap')).toEqual([]);
+    expect(m.built.argocdFiles).toBeUndefined();
+  });
+
+  it('refuses a plugin source without the render image, and hydrator settings without the hydrator', () => {
+    const input = exampleInput();
+    const { plugin: _p, ...argocd } = input.argocd!;
+    expect(() => synth({ ...input, argocd })).toThrow(
+      /argocd\.plugin: is required when argocd\.source is plugin/,
+    );
+    expect(() =>
+      synth({ ...input, argocd: { ...input.argocd!, hydrator: { targetBranch: 'x' } } }),
+    ).toThrow(/argocd\.hydrator: applies only when argocd\.source is hydrator/);
+    expect(() =>
+      synth({
+        ...input,
+        argocd: { ...input.argocd!, source: 'hydrator', hydrator: { path: '.' } },
+      }),
+    ).toThrow(/argocd\.hydrator\.path: must not be the root/);
+    expect(() => synth({ ...input, argocd: { ...input.argocd!, path: '../elsewhere' } })).toThrow(
+      /argocd\.path/,
+    );
   });
 
   it('writes a least-privilege worker policy: only the actions the worker calls, only on its resources', () => {
@@ -321,7 +355,8 @@ describe('the charts, placed on Karpenter', () => {
       '"key":"karpenter.sh/nodepool","operator":"In","values":["keda-transcoder"]',
     );
     expect(pod.metadata.labels['keda-transcoder/compute']).toBeUndefined();
-    expect(byKind(s.all, 'ConfigMap')).toEqual([]);
+    // No Fargate log router (the one ConfigMap is the Argo CD plugin's, in Argo CD's namespace).
+    expect(byKind([...s.cluster, ...s.workload], 'ConfigMap')).toEqual([]);
   });
 });
 
@@ -513,9 +548,20 @@ describe('every deployment setting', () => {
       enabled: true,
       repoURL: 'git@example.com:media/deploy.git',
       targetRevision: 'v1',
+      source: 'hydrator',
       path: 'k8s/media',
       project: 'media',
       namespace: 'gitops',
+      plugin: {
+        image: '210987654321.dkr.ecr.eu-west-1.amazonaws.com/keda-transcoder-render:2.0.0',
+        name: 'media-render',
+        execTimeoutSeconds: 120,
+      },
+      hydrator: {
+        targetBranch: 'hydrated/media',
+        path: 'media-prod',
+        hydrateTo: 'hydrated/media-next',
+      },
     },
     ack: {
       enabled: true,
@@ -622,7 +668,33 @@ describe('every deployment setting', () => {
       amiSelectorTerms: [{ alias: 'bottlerocket@v1.40.0' }],
     });
     expect(JSON.stringify(one(s.cluster, 'NodePool').spec)).toContain('"values":["arm64"]');
-    expect(one(s.argocd, 'Application').metadata.namespace).toBe('gitops');
+    const app = one(s.argocd, 'Application');
+    expect(app.metadata.namespace).toBe('gitops');
+    expect(app.spec).toMatchObject({
+      project: 'media',
+      sourceHydrator: {
+        drySource: {
+          repoURL: 'git@example.com:media/deploy.git',
+          targetRevision: 'v1',
+          path: 'k8s/media',
+          plugin: {
+            name: 'media-render',
+            env: [{ name: 'DEPLOY_CONFIG', value: 'charts/environments/example.yaml' }],
+          },
+        },
+        syncSource: { targetBranch: 'hydrated/media', path: 'media-prod' },
+        hydrateTo: { targetBranch: 'hydrated/media-next' },
+      },
+    });
+    expect(app.spec).not.toHaveProperty('source');
+    expect(one(s.argocd, 'ConfigMap', 'media-render-cmp').metadata.namespace).toBe('gitops');
+    const sidecar = s.built.argocdFiles!['repo-server-patch.yaml'] as {
+      spec: { template: { spec: { containers: { image: string; env: object[] }[] } } };
+    };
+    expect(sidecar.spec.template.spec.containers[0]).toMatchObject({
+      image: '210987654321.dkr.ecr.eu-west-1.amazonaws.com/keda-transcoder-render:2.0.0',
+      env: [{ name: 'ARGOCD_EXEC_TIMEOUT', value: '120s' }],
+    });
     const policy = JSON.stringify(s.built.iam['worker-policy.json']);
     expect(policy).toContain('arn:aws:s3:::media-in/incoming/*');
     expect(policy).toContain('arn:aws:s3:::media-out/uploads/*');

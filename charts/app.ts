@@ -2,7 +2,8 @@ import { Chart, Duration, Size, type App } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { formatS3Uri } from '../worker/src/job/s3-uri.ts';
 import { accountOf, queueArn, queueName, type DeploymentConfig } from './config.ts';
-import { ArgoCdApp } from './constructs/argocd-app.ts';
+import { ArgoCdApp, type ArgoCdSource } from './constructs/argocd-app.ts';
+import { ArgoCdPlugin } from './constructs/argocd-plugin.ts';
 import { ControlApi } from './constructs/control-api.ts';
 import { ScheduledEnqueue } from './constructs/scheduled-enqueue.ts';
 import { AwsResources } from './constructs/aws-resources.ts';
@@ -45,6 +46,11 @@ export interface BuiltCharts {
   readonly cluster: Chart;
   readonly aws?: Chart;
   readonly argocd?: Chart;
+  /**
+   * With an Argo CD plugin: the repo-server sidecar as a Deployment patch and as Helm values,
+   * written under argocd/ next to the manifests.
+   */
+  readonly argocdFiles?: Record<string, object>;
   /** Plain IAM JSON for users without ACK, written next to the manifests. */
   readonly iam: Record<string, PolicyDocument | object>;
   /** What Fargate will bill per pod, when placed on Fargate. */
@@ -55,7 +61,19 @@ export interface BuiltCharts {
  * Builds every chart for one deployment config. Charts wire constructs; constructs never read
  * configuration. Throws (failing synth) when the sizes do not fit the placement.
  */
-export function buildCharts(app: App, config: DeploymentConfig): BuiltCharts {
+export interface BuildOptions {
+  /**
+   * The deployment config's path inside the repository, relative to its root (where
+   * package.json is): what Argo CD's plugin renders. Unset when it lies outside.
+   */
+  readonly configFile?: string;
+}
+
+export function buildCharts(
+  app: App,
+  config: DeploymentConfig,
+  options: BuildOptions = {},
+): BuiltCharts {
   const w = config.worker;
   const placement = config.placement;
   const fargate = placement === 'fargate' ? fargateSize(w.cpu, w.memoryMiB) : undefined;
@@ -284,6 +302,7 @@ export function buildCharts(app: App, config: DeploymentConfig): BuiltCharts {
   }
 
   let argocd: Chart | undefined;
+  let argocdFiles: Record<string, object> | undefined;
   if (config.argocd?.enabled) {
     const a = config.argocd;
     argocd = new Chart(app, `${config.name}-argocd`, {
@@ -291,14 +310,49 @@ export function buildCharts(app: App, config: DeploymentConfig): BuiltCharts {
       labels: COMMON_LABELS,
       disableResourceNameHashes: true,
     });
+    let source: ArgoCdSource;
+    if (a.source === 'manifests') {
+      source = {
+        kind: 'manifests',
+        path: a.path ?? 'dist',
+        exclude: `${config.name}-argocd.k8s.yaml`,
+      };
+    } else {
+      const plugin = a.plugin!;
+      if (!options.configFile)
+        throw new Error(
+          `argocd.source ${a.source} renders the deployment config from the repository: keep it inside the repository (charts/environments/<env>.yaml) and synthesize from there`,
+        );
+      const rendered = new ArgoCdPlugin(argocd, 'plugin', {
+        name: plugin.name,
+        image: plugin.image,
+        configMapName: `${plugin.name}-cmp`,
+        execTimeoutSeconds: plugin.execTimeoutSeconds,
+        namespace: a.namespace,
+      });
+      argocdFiles = {
+        'repo-server-patch.yaml': rendered.sidecar.patch,
+        'helm-values.yaml': rendered.sidecar.helmValues,
+      };
+      const common = { path: a.path ?? '.', plugin: plugin.name, configFile: options.configFile };
+      source =
+        a.source === 'plugin'
+          ? { kind: 'plugin', ...common }
+          : {
+              kind: 'hydrator',
+              ...common,
+              targetBranch: a.hydrator?.targetBranch ?? `environments/${config.name}`,
+              hydratedPath: a.hydrator?.path ?? config.name,
+              ...(a.hydrator?.hydrateTo ? { hydrateTo: a.hydrator.hydrateTo } : {}),
+            };
+    }
     new ArgoCdApp(argocd, 'argocd', {
       name: config.name,
       repoURL: a.repoURL,
       targetRevision: a.targetRevision,
-      path: a.path,
       project: a.project,
       destinationNamespace: config.namespace,
-      exclude: `${config.name}-argocd.k8s.yaml`,
+      source,
     });
   }
 
@@ -308,6 +362,7 @@ export function buildCharts(app: App, config: DeploymentConfig): BuiltCharts {
     cluster,
     ...(aws ? { aws } : {}),
     ...(argocd ? { argocd } : {}),
+    ...(argocdFiles ? { argocdFiles } : {}),
     iam,
     ...(fargate ? { fargate } : {}),
   };

@@ -33,6 +33,7 @@ describe('cdk8s synth', { timeout: 60_000 }, () => {
     const { stderr } = await synth(['--output', out]);
     expect(stderr).toContain('keda-transcoder: fargate, Fargate bills 2 vCPU / 4 GiB per job');
     expect(readdirSync(out).sort()).toEqual([
+      'argocd',
       'iam',
       'keda-transcoder-argocd.k8s.yaml',
       'keda-transcoder-cluster.k8s.yaml',
@@ -45,9 +46,15 @@ describe('cdk8s synth', { timeout: 60_000 }, () => {
       'scheduler-trust-policy.json',
       'worker-policy.json',
     ]);
+    // The Argo CD plugin's sidecar, to patch into argocd-repo-server (or as Helm values).
+    expect(readdirSync(join(out, 'argocd')).sort()).toEqual([
+      'helm-values.yaml',
+      'repo-server-patch.yaml',
+    ]);
     const all = manifests(out);
     expect(all.map((m) => m.kind).sort()).toEqual([
       'Application',
+      'ConfigMap',
       'ConfigMap',
       'CronJob',
       'Deployment',

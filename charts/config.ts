@@ -135,14 +135,57 @@ const Karpenter = z.strictObject({
   rootVolumeGiB: z.number().int().min(20).default(100),
 });
 
+const imageRef = z
+  .string()
+  .regex(
+    /^[\w.-]+(:\d+)?(\/[\w.-]+)+(:[\w.-]+|@sha256:[a-f0-9]{64})$/,
+    'must be an image reference with a tag or digest',
+  );
+
+/** A directory inside the repository: relative, no `..`. */
+const repoPath = z
+  .string()
+  .regex(/^(\.|[\w.-]+(\/[\w.-]+)*)$/, 'must be a relative path inside the repository')
+  .refine((p) => !p.split('/').includes('..'), 'must not leave the repository');
+
 const ArgoCd = z.strictObject({
   enabled: z.boolean().default(false),
   repoURL: z.string().min(1),
   targetRevision: z.string().default('HEAD'),
-  /** Where the synthesized manifests live in that repository. */
-  path: z.string().default('dist'),
+  /**
+   * How Argo CD gets the manifests: `plugin` renders this repository itself (the
+   * Config Management Plugin below); `hydrator` has Argo CD's Source Hydrator render it with the
+   * same plugin and commit the manifests to a branch it then syncs; `manifests` reads manifests
+   * you synthesized and committed.
+   */
+  source: z.enum(['plugin', 'hydrator', 'manifests']).default('manifests'),
+  /**
+   * In the repository: the directory holding package.json (plugin, hydrator; default `.`) or the
+   * synthesized manifests (manifests; default `dist`).
+   */
+  path: repoPath.optional(),
   project: z.string().default('default'),
   namespace: z.string().default('argocd'),
+  plugin: z
+    .strictObject({
+      /** The render image: Node 24 and the charts' dependencies (`docker build --target render .`). */
+      image: imageRef,
+      /** The plugin's name (the Application names it; no discovery rule matches other apps). */
+      name: name.default('keda-transcoder-cdk8s'),
+      /** ARGOCD_EXEC_TIMEOUT of the sidecar: how long one render may take. */
+      execTimeoutSeconds: z.number().int().min(10).max(600).default(90),
+    })
+    .optional(),
+  hydrator: z
+    .strictObject({
+      /** The branch Argo CD commits the rendered manifests to and syncs from. */
+      targetBranch: z.string().min(1).optional(),
+      /** Their directory on that branch (never the root). */
+      path: repoPath.refine((p) => p !== '.', 'must not be the root of the branch').optional(),
+      /** Commit to this branch instead, and sync only what is moved to targetBranch (a review gate). */
+      hydrateTo: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 
 const Ack = z.strictObject({
@@ -264,12 +307,7 @@ export const DeploymentConfigSchema = z
     /** Prefix of every object's name. */
     name: name.default('keda-transcoder'),
     namespace: name.default('keda-transcoder'),
-    image: z
-      .string()
-      .regex(
-        /^[\w.-]+(:\d+)?(\/[\w.-]+)+(:[\w.-]+|@sha256:[a-f0-9]{64})$/,
-        'must be an image reference with a tag or digest',
-      ),
+    image: imageRef,
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
     queueUrl: sqsUrl,
     deadLetterQueueUrl: sqsUrl,
@@ -356,6 +394,18 @@ export const DeploymentConfigSchema = z
           message: `"${schedule.name}" is used by another schedule`,
         });
     });
+    if (c.argocd?.enabled && c.argocd.source !== 'manifests' && !c.argocd.plugin)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['argocd', 'plugin'],
+        message: `is required when argocd.source is ${c.argocd.source}: set plugin.image to the render image`,
+      });
+    if (c.argocd?.hydrator && c.argocd.source !== 'hydrator')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['argocd', 'hydrator'],
+        message: 'applies only when argocd.source is hydrator',
+      });
     const queueRegion = /sqs\.([a-z0-9-]+)\./.exec(c.queueUrl)?.[1];
     if (queueRegion && queueRegion !== c.region) {
       ctx.addIssue({

@@ -5,9 +5,9 @@
  * IAM policies as plain JSON under iam/. The only reader of configuration in charts/.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { App } from 'cdk8s';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { buildCharts, describe } from './app.ts';
 import { parseDeploymentConfig } from './config.ts';
 
@@ -26,7 +26,11 @@ const outdir = process.env.CDK8S_OUTDIR ?? 'dist';
 const app = new App({ outdir });
 let built;
 try {
-  built = buildCharts(app, config);
+  // The config's path in the repository, as Argo CD's plugin will find it in a checkout.
+  const inRepo = relative(join(import.meta.dirname, '..'), resolve(file));
+  const configFile =
+    inRepo.startsWith('..') || isAbsolute(inRepo) ? undefined : inRepo.split(sep).join('/');
+  built = buildCharts(app, config, configFile ? { configFile } : {});
 } catch (err) {
   process.stderr.write(`cannot synthesize ${file}: ${(err as Error).message}\n`);
   process.exit(1);
@@ -38,6 +42,11 @@ if (!process.env.CDK8S_OUTDIR?.endsWith('templates')) {
   mkdirSync(join(outdir, 'iam'), { recursive: true });
   for (const [name, document] of Object.entries(built.iam)) {
     writeFileSync(join(outdir, 'iam', name), `${JSON.stringify(document, null, 2)}\n`);
+  }
+  if (built.argocdFiles) {
+    mkdirSync(join(outdir, 'argocd'), { recursive: true });
+    for (const [name, document] of Object.entries(built.argocdFiles))
+      writeFileSync(join(outdir, 'argocd', name), stringify(document));
   }
 }
 process.stderr.write(`${describe(config, built)}\n`);

@@ -23,6 +23,14 @@ describe('every placement on every supported Kubernetes and KEDA 2.20.x', () => 
         webhooks: { secret: { name: 'keda-transcoder-webhooks' } },
       },
     }),
+    'Argo CD Source Hydrator': (i: DeploymentInput) => ({
+      ...i,
+      argocd: { ...i.argocd!, source: 'hydrator' as const },
+    }),
+    'Argo CD reading committed manifests': (i: DeploymentInput) => {
+      const { plugin: _p, ...argocd } = i.argocd!;
+      return { ...i, argocd: { ...argocd, source: 'manifests' as const, path: 'dist' } };
+    },
     'control only': (i: DeploymentInput) => ({ ...i, argocd: { ...i.argocd!, enabled: false } }),
     'nothing optional': (i: DeploymentInput) => {
       const { control: _c, argocd: _a, ack: _k, ...rest } = i;

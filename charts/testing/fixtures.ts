@@ -33,7 +33,10 @@ export interface Synthesized {
 
 export function synth(input: DeploymentInput): Synthesized {
   const config = parseDeploymentConfig(input, 'test');
-  const built = buildCharts(Testing.app(), config);
+  // As `npx cdk8s synth` passes it for charts/environments/example.yaml.
+  const built = buildCharts(Testing.app(), config, {
+    configFile: 'charts/environments/example.yaml',
+  });
   const of = (chart: BuiltCharts['workload'] | undefined) =>
     chart ? (Testing.synth(chart) as Manifest[]) : [];
   const workload = of(built.workload);

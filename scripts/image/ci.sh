@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # CI for the container image, without Docker: makes the base image the Dockerfile names
-# (make-base.sh), builds the unchanged Dockerfile with buildah, reports its size, runs the image
-# under podman against the local stack on loopback (npm run test:image), then runs the
-# transcoding and worker tests again on the image's own ffmpeg and ffprobe.
+# (make-base.sh), builds the unchanged Dockerfile with buildah (the image, and the Argo CD
+# plugin's render image, --target render), reports their sizes, runs them under podman (the
+# image against the local stack on loopback, the render image on a clean checkout: npm run
+# test:image), then runs the transcoding and worker tests again on the image's own ffmpeg and
+# ffprobe.
 # Usage: bash scripts/image/ci.sh   (root, after `. scripts/setup.sh`)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -46,6 +48,15 @@ buildah --storage-driver vfs bud --isolation chroot --pull=never --layers \
 size=$($KT_PODMAN image inspect --format '{{.Size}}' "$image")
 echo "image: built $image in $((SECONDS - started)) s; size $((size / 1000000)) MB uncompressed (goal ≤ 300 MB)"
 $KT_PODMAN image history --format '{{.Size}}\t{{.CreatedBy}}' "$image" | cut -c1-110 | head -n 12
+
+# The Argo CD plugin's render image, from the same Dockerfile.
+render=${KT_RENDER_IMAGE:-localhost/keda-transcoder-render:ci}
+buildah --storage-driver vfs bud --isolation chroot --pull=never --layers --target render \
+  "${ca_args[@]}" -t "$render" . >"$work/build-render.log" 2>&1 \
+  || { tail -n 40 "$work/build-render.log"; exit 1; }
+size=$($KT_PODMAN image inspect --format '{{.Size}}' "$render")
+echo "image: built $render at $((SECONDS - started)) s; size $((size / 1000000)) MB uncompressed"
+export KT_RENDER_IMAGE=$render
 
 npm run test:image
 
