@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, WORKER_ENV_NAMES } from '../worker/src/config.ts';
 import type { DeploymentInput } from './config.ts';
+import { podIdentityTrustPolicy } from './iam.ts';
 import { SQS_SCALER_METADATA_KEYS } from './constructs/sqs-scaled-job.ts';
 import { byKind, exampleInput, karpenterInput, one, synth } from './testing/fixtures.ts';
 import { validateManifest, type Manifest } from './testing/validate.ts';
@@ -224,6 +225,21 @@ describe('the charts, placed on Fargate (the example config, as shipped)', () =>
     });
     expect(byKind(m.argocd, 'ConfigMap')).toEqual([]);
     expect(m.built.argocdFiles).toBeUndefined();
+  });
+
+  it('keeps EKS Pod Identity off Fargate and off KEDA identityOwner workload, saying why', () => {
+    expect(() => synth({ ...exampleInput(), identity: 'pod-identity' })).toThrow(
+      /identity: pod-identity needs the EKS Pod Identity Agent, which runs on EC2 nodes only/,
+    );
+    expect(() =>
+      synth({
+        ...karpenterInput(),
+        identity: 'pod-identity',
+        keda: { identity: { owner: 'workload' } },
+      }),
+    ).toThrow(
+      /keda\.identity: owner workload has KEDA read the worker service account's IRSA role annotation/,
+    );
   });
 
   it('refuses a plugin source without the render image, and hydrator settings without the hydrator', () => {
@@ -498,6 +514,7 @@ describe('every deployment setting', () => {
     tableName: 'media-jobs',
     workerRoleArn: 'arn:aws:iam::210987654321:role/media-worker',
     placement: 'karpenter',
+    identity: 'pod-identity',
     worker: {
       cpu: 4,
       memoryMiB: 8192,
@@ -694,6 +711,34 @@ describe('every deployment setting', () => {
     expect(sidecar.spec.template.spec.containers[0]).toMatchObject({
       image: '210987654321.dkr.ecr.eu-west-1.amazonaws.com/keda-transcoder-render:2.0.0',
       env: [{ name: 'ARGOCD_EXEC_TIMEOUT', value: '120s' }],
+    });
+    // EKS Pod Identity: no role annotation; ACK associations bound to the ACK roles, whose
+    // trust is the Pod Identity service's.
+    for (const name of ['media-worker', 'media-control'])
+      expect(one(s.workload, 'ServiceAccount', name).metadata.annotations ?? {}).not.toHaveProperty(
+        'eks.amazonaws.com/role-arn',
+      );
+    expect(one(s.aws, 'PodIdentityAssociation', 'media-worker').spec).toEqual({
+      clusterName: 'media',
+      namespace: 'media-jobs',
+      serviceAccount: 'media-worker',
+      roleRef: { from: { name: 'media-worker' } },
+    });
+    expect(one(s.aws, 'PodIdentityAssociation', 'media-control').spec).toMatchObject({
+      serviceAccount: 'media-control',
+      roleRef: { from: { name: 'media-control' } },
+    });
+    expect(
+      JSON.parse(
+        (one(s.aws, 'Role', 'media-worker').spec as { assumeRolePolicyDocument: string })
+          .assumeRolePolicyDocument,
+      ),
+    ).toEqual(podIdentityTrustPolicy());
+    expect(s.built.iam['pod-identity-worker.json']).toEqual({
+      clusterName: 'media',
+      namespace: 'media-jobs',
+      serviceAccount: 'media-worker',
+      roleArn: 'arn:aws:iam::210987654321:role/media-worker',
     });
     const policy = JSON.stringify(s.built.iam['worker-policy.json']);
     expect(policy).toContain('arn:aws:s3:::media-in/incoming/*');

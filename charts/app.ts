@@ -10,12 +10,18 @@ import { AwsResources } from './constructs/aws-resources.ts';
 import { FargateLogging } from './constructs/fargate-logging.ts';
 import { FARGATE_MAX_EPHEMERAL_GIB, fargateSize } from './constructs/fargate-size.ts';
 import { KarpenterPool } from './constructs/karpenter-pool.ts';
+import {
+  associationInput,
+  PodIdentityAssociations,
+  type PodIdentityBinding,
+} from './constructs/pod-identity.ts';
 import { SqsScaledJob } from './constructs/sqs-scaled-job.ts';
 import { renderWorkerJobSpec } from './constructs/worker-job-template.ts';
 import {
   controlPolicy,
   inputPrefixes,
   irsaTrustPolicy,
+  podIdentityTrustPolicy,
   scalerPolicy,
   schedulerPolicy,
   schedulerTrustPolicy,
@@ -117,14 +123,17 @@ export function buildCharts(
     labels: COMMON_LABELS,
     disableResourceNameHashes: true,
   });
+  // IRSA: the role on the service account. Pod Identity: no annotation; an association (below)
+  // binds the service account to the role.
+  const roleAnnotations = (roleArn: string): Record<string, string> =>
+    config.identity === 'irsa'
+      ? {
+          'eks.amazonaws.com/role-arn': roleArn,
+          'eks.amazonaws.com/sts-regional-endpoints': 'true',
+        }
+      : {};
   const serviceAccount = new kplus.ServiceAccount(workload, 'worker-identity', {
-    metadata: {
-      name: `${config.name}-worker`,
-      annotations: {
-        'eks.amazonaws.com/role-arn': config.workerRoleArn,
-        'eks.amazonaws.com/sts-regional-endpoints': 'true',
-      },
-    },
+    metadata: { name: `${config.name}-worker`, annotations: roleAnnotations(config.workerRoleArn) },
     automountToken: false,
   });
 
@@ -177,13 +186,7 @@ export function buildCharts(
   let controlAccount: kplus.ServiceAccount | undefined;
   if (control && (control.api.enabled || control.schedules.length > 0)) {
     controlAccount = new kplus.ServiceAccount(workload, 'control-identity', {
-      metadata: {
-        name: `${config.name}-control`,
-        annotations: {
-          'eks.amazonaws.com/role-arn': control.roleArn,
-          'eks.amazonaws.com/sts-regional-endpoints': 'true',
-        },
-      },
+      metadata: { name: `${config.name}-control`, annotations: roleAnnotations(control.roleArn) },
       automountToken: false,
     });
     const podLabels = {
@@ -242,15 +245,40 @@ export function buildCharts(
     }
   }
 
+  // Pod Identity: who gets which role, and the trust every such role needs.
+  const bindings: PodIdentityBinding[] = [];
+  if (config.identity === 'pod-identity') {
+    const clusterName = config.karpenter!.clusterName;
+    bindings.push({
+      id: 'worker',
+      serviceAccount: serviceAccount.name,
+      roleArn: config.workerRoleArn,
+      ...(config.ack?.enabled ? { ackRole: `${config.name}-worker` } : {}),
+    });
+    if (control && controlAccount)
+      bindings.push({
+        id: 'control',
+        serviceAccount: controlAccount.name,
+        roleArn: control.roleArn,
+        ...(config.ack?.enabled ? { ackRole: `${config.name}-control` } : {}),
+      });
+    for (const b of bindings) {
+      iam[`pod-identity-${b.id}.json`] = associationInput(clusterName, config.namespace, b);
+      iam[`${b.id}-trust-policy.json`] = podIdentityTrustPolicy();
+    }
+  }
+
   let aws: Chart | undefined;
   if (config.ack?.enabled) {
     const ack = config.ack;
     const accountId = accountOf(config.queueUrl);
-    const trust = irsaTrustPolicy(config, accountId, ack.oidcIssuer, serviceAccount.name);
+    const trustOf = (account: kplus.ServiceAccount) =>
+      config.identity === 'irsa'
+        ? irsaTrustPolicy(config, accountId, ack.oidcIssuer, account.name)
+        : podIdentityTrustPolicy();
+    const trust = trustOf(serviceAccount);
     iam['worker-trust-policy.json'] = trust;
-    const controlTrust = controlAccount
-      ? irsaTrustPolicy(config, accountId, ack.oidcIssuer, controlAccount.name)
-      : undefined;
+    const controlTrust = controlAccount ? trustOf(controlAccount) : undefined;
     if (controlTrust) iam['control-trust-policy.json'] = controlTrust;
     const roleNameOf = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
     const schedulerRoleArn = control?.api.enabled ? control.api.schedulerRoleArn : undefined;
@@ -299,6 +327,13 @@ export function buildCharts(
           }
         : {}),
     });
+    if (bindings.length > 0)
+      new PodIdentityAssociations(aws, 'pod-identity', {
+        name: config.name,
+        clusterName: config.karpenter!.clusterName,
+        namespace: config.namespace,
+        bindings,
+      });
   }
 
   let argocd: Chart | undefined;

@@ -322,6 +322,12 @@ export const DeploymentConfigSchema = z
       ),
     workerRoleArn: arn('iam', 'role/'),
     placement: z.enum(['fargate', 'karpenter']),
+    /**
+     * How the worker and control pods get their IAM roles: `irsa` (the service account's
+     * role annotation; every placement) or `pod-identity` (EKS Pod Identity associations; EC2
+     * nodes only, so Karpenter placement only).
+     */
+    identity: z.enum(['irsa', 'pod-identity']).default('irsa'),
     worker: Worker.prefault({}),
     scaling: Scaling.prefault({}),
     keda: Keda.prefault({}),
@@ -394,6 +400,24 @@ export const DeploymentConfigSchema = z
           message: `"${schedule.name}" is used by another schedule`,
         });
     });
+    if (c.identity === 'pod-identity' && c.placement === 'fargate')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['identity'],
+        message:
+          'pod-identity needs the EKS Pod Identity Agent, which runs on EC2 nodes only: Fargate pods use irsa (or choose placement karpenter)',
+      });
+    if (
+      c.identity === 'pod-identity' &&
+      'owner' in c.keda.identity &&
+      c.keda.identity.owner === 'workload'
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['keda', 'identity'],
+        message:
+          "owner workload has KEDA read the worker service account's IRSA role annotation, which pod-identity leaves off: use { owner: keda } or { roleArn: ... }",
+      });
     if (c.argocd?.enabled && c.argocd.source !== 'manifests' && !c.argocd.plugin)
       ctx.addIssue({
         code: 'custom',

@@ -271,6 +271,25 @@ export function irsaTrustPolicy(
   } as const;
 }
 
+/**
+ * The trust policy of a role used through EKS Pod Identity: the Pod Identity service assumes
+ * it (and tags the session with the cluster, namespace and service account); which pods get it
+ * is the association's business, not the policy's.
+ */
+export function podIdentityTrustPolicy() {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'AllowEksPodIdentity',
+        Effect: 'Allow',
+        Principal: { Service: 'pods.eks.amazonaws.com' },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+      },
+    ],
+  } as const;
+}
+
 /** The queue-depth permission KEDA needs for its own role (identity owner `keda` or a roleArn). */
 export function scalerPolicy(config: DeploymentConfig): PolicyDocument {
   return {

@@ -17,6 +17,7 @@ const WAVES: Record<string, number> = {
   Table: -2,
   EC2NodeClass: -2,
   NodePool: -1,
+  PodIdentityAssociation: -1,
   TriggerAuthentication: -1,
   ScaledJob: 0,
 };

@@ -43,6 +43,13 @@ describe('every placement on every supported Kubernetes and KEDA 2.20.x', () => 
     expect(Object.keys(KEDA_CRDS)).toEqual(['v2.20.2', 'v2.20.0']);
   });
 
+  it('karpenter with EKS Pod Identity (ACK associations, control, Argo CD): every object is valid', () => {
+    const i = karpenterInput();
+    const s = synth({ ...i, identity: 'pod-identity', ack: { ...i.ack!, enabled: true } });
+    expect(s.aws.filter((m) => m.kind === 'PodIdentityAssociation')).toHaveLength(2);
+    expect(s.all.flatMap(validateManifest)).toEqual([]);
+  });
+
   for (const [placement, input] of Object.entries(placements)) {
     for (const [name, apply] of Object.entries(switches)) {
       it(`${placement}, ${name}: every object is valid`, () => {
