@@ -121,7 +121,7 @@ export function buildApi(options: ApiOptions) {
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     return503OnClosing: true,
     // An upload id carries S3's own (up to a few hundred characters) and the key.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
   });
   // JSON only: anything else is a 415, not a body to misread.
   app.removeContentTypeParser('text/plain');
