@@ -39,7 +39,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY tsconfig.json ./
 COPY worker ./worker
-COPY scripts/build-app.ts scripts/bundle-options.ts ./scripts/
+COPY scripts/build-app.ts ./scripts/
+COPY scripts/build/bundle-options.ts ./scripts/build/
 RUN node scripts/build-app.ts --outdir /out/app
 
 # ---- render: the Argo CD plugin's sidecar (docker build --target render .) ----

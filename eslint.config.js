@@ -4,7 +4,16 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['imports/**', 'dist/**', 'build/**', 'node_modules/**', '.local/**'] },
+  {
+    ignores: [
+      'imports/**',
+      'dist/**',
+      'build/**',
+      'node_modules/**',
+      '.local/**',
+      '.dependency-cruiser.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

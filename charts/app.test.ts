@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, WORKER_ENV_NAMES } from '../worker/src/config.ts';
-import type { DeploymentInput } from './config.ts';
-import { podIdentityTrustPolicy } from './iam.ts';
+import { loadConfig, WORKER_ENV_NAMES } from '../worker/src/config/config.ts';
+import type { DeploymentInput } from './config/config.ts';
+import { podIdentityTrustPolicy } from './plan/iam.ts';
 import { SQS_SCALER_METADATA_KEYS } from './constructs/sqs-scaled-job.ts';
 import { byKind, exampleInput, karpenterInput, one, synth } from './testing/fixtures.ts';
 import { validateManifest, type Manifest } from './testing/validate.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CONTROL_ENV_NAMES, loadControlConfig } from '../worker/src/config.ts';
-import { DeploymentConfigError, type DeploymentInput } from './config.ts';
-import type { PolicyDocument } from './iam.ts';
-import { cronJobSchedule, enqueueArgs } from './schedules.ts';
+import { CONTROL_ENV_NAMES, loadControlConfig } from '../worker/src/config/config.ts';
+import { DeploymentConfigError, type DeploymentInput } from './config/config.ts';
+import type { PolicyDocument } from './constructs/policy-document.ts';
+import { cronJobSchedule, enqueueArgs } from './config/schedules.ts';
 import { byKind, exampleInput, karpenterInput, one, synth } from './testing/fixtures.ts';
 import { validateManifest, type Manifest } from './testing/validate.ts';
 

@@ -8,8 +8,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { App } from 'cdk8s';
 import { parse, stringify } from 'yaml';
-import { buildCharts, describe } from './app.ts';
-import { parseDeploymentConfig } from './config.ts';
+import { buildCharts, describe } from './app/app.ts';
+import { parseDeploymentConfig } from './config/config.ts';
 
 const env = process.env.DEPLOY_ENV ?? 'example';
 if (!/^[a-z0-9-]+$/.test(env)) throw new Error(`DEPLOY_ENV "${env}" is not an environment name`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DeploymentInput } from './config.ts';
+import type { DeploymentInput } from './config/config.ts';
 import { exampleInput, karpenterInput, synth } from './testing/fixtures.ts';
 import { KEDA_CRDS, KUBERNETES_VERSIONS, validateManifest } from './testing/validate.ts';
 

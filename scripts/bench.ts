@@ -20,7 +20,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { parseDeploymentConfig } from '../charts/config.ts';
+import { parseDeploymentConfig } from '../charts/config/config.ts';
 import { fargateSize } from '../charts/constructs/fargate-size.ts';
 import { benchColdStart, bundleSdkFloor, type ColdStartResult } from './bench/cold-start.ts';
 import {

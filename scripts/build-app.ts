@@ -10,8 +10,8 @@ import { createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { IMAGE_ENTRY_POINTS } from '../worker/src/image.ts';
-import { NODE_BUNDLE_OPTIONS } from './bundle-options.ts';
+import { IMAGE_ENTRY_POINTS } from '../worker/src/contract/image.ts';
+import { NODE_BUNDLE_OPTIONS } from './build/bundle-options.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const { values } = parseArgs({

@@ -18,7 +18,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeError } from '../worker/src/errors.ts';
+import { describeError } from '../worker/src/base/errors.ts';
 import { Transcoder, type TranscodeResult } from '../worker/src/transcode/transcoder.ts';
 import { evaluate, summarize, type CorpusEntry } from './corpus/evaluate.ts';
 import { decodedTimeline, plainDecode, qualityAgainstSource } from './corpus/measure.ts';

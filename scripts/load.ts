@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse, stringify } from 'yaml';
-import type { DeploymentInput } from '../charts/config.ts';
+import type { DeploymentInput } from '../charts/config/config.ts';
 import { startLocalStack } from './local-stack/index.ts';
 import { loadViolations, runLoad } from './load/run-load.ts';
 

@@ -4,8 +4,8 @@ import { Policy } from '../../imports/ackiampolicy-iam.services.k8s.aws.ts';
 import { Role } from '../../imports/ackiamrole-iam.services.k8s.aws.ts';
 import { Bucket } from '../../imports/acks3-s3.services.k8s.aws.ts';
 import { Queue } from '../../imports/acksqs-sqs.services.k8s.aws.ts';
-import { tableDefinition } from '../../worker/src/ledger/table.ts';
-import type { PolicyDocument } from '../iam.ts';
+import { tableDefinition } from '../../worker/src/contract/table.ts';
+import type { PolicyDocument } from './policy-document.ts';
 
 export interface AwsResourcesProps {
   /** Prefix of the Kubernetes object names. */

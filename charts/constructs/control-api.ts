@@ -13,7 +13,7 @@ export interface ControlApiProps {
   /** vCPU, requests = limits. */
   readonly cpu: number;
   readonly memory: Size;
-  /** The API's environment (the names worker/src/config.ts's control schema reads). */
+  /** The API's environment (the names worker/src/config/config.ts's control schema reads). */
   readonly env: Readonly<Record<string, string>>;
   /** The Secret and key holding the bearer tokens (API_TOKENS). */
   readonly tokensSecret: { readonly name: string; readonly key: string };

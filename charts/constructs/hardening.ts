@@ -22,4 +22,4 @@ export function containerSecurityContext(runAsUser: number): kplus.ContainerSecu
   };
 }
 
-export { IMAGE_COMMANDS, IMAGE_ENTRY_POINTS, IMAGE_ROOT } from '../../worker/src/image.ts';
+export { IMAGE_COMMANDS, IMAGE_ENTRY_POINTS, IMAGE_ROOT } from '../../worker/src/contract/image.ts';

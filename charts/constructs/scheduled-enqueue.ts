@@ -12,7 +12,7 @@ export interface ScheduledEnqueueProps {
   readonly schedule: string;
   readonly timeZone: string;
   readonly suspend: boolean;
-  /** The CLI's arguments (charts/schedules.ts enqueueArgs). */
+  /** The CLI's arguments (charts/config/schedules.ts enqueueArgs). */
   readonly args: readonly string[];
   /** The CLI's environment, and the variable that receives the Job's name. */
   readonly env: Readonly<Record<string, string>>;

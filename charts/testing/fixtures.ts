@@ -2,8 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { buildCharts, type BuiltCharts } from '../app.ts';
-import { parseDeploymentConfig, type DeploymentConfig, type DeploymentInput } from '../config.ts';
+import { buildCharts, type BuiltCharts } from '../app/app.ts';
+import {
+  parseDeploymentConfig,
+  type DeploymentConfig,
+  type DeploymentInput,
+} from '../config/config.ts';
 import type { Manifest } from './validate.ts';
 
 export function exampleInput(): DeploymentInput {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { localClients, workerEnvironment, type StackEndpoints } from '../local-stack/index.ts';
 import { provision } from '../local-stack/provision.ts';
-import { NODE_BUNDLE_OPTIONS } from '../bundle-options.ts';
+import { NODE_BUNDLE_OPTIONS } from '../build/bundle-options.ts';
 import { median } from './measure.ts';
 
 export interface ColdStartResult {

@@ -5,12 +5,12 @@ import { promisify } from 'node:util';
 import {
   buildLadderInvocation,
   DEFAULT_ENCODER,
-  INPUT_GUARD,
   toArgv,
   type EncoderSettings,
   type FfmpegInvocation,
 } from '../../worker/src/transcode/ffmpeg-args.ts';
 import { runFfprobe } from '../../worker/src/transcode/ffmpeg.ts';
+import { INPUT_GUARD } from '../../worker/src/transcode/input-guard.ts';
 import { planLadder } from '../../worker/src/transcode/ladder.ts';
 import { interpretProbe, type SourceInfo } from '../../worker/src/transcode/probe.ts';
 import { measure, median, type Cost } from './measure.ts';

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { loadControlConfig } from '../../worker/src/config.ts';
+import { loadControlConfig } from '../../worker/src/config/config.ts';
 import { ControlService } from '../../worker/src/control/service.ts';
-import { createAwsClients, createControlDeps } from '../../worker/src/deps.ts';
+import { createAwsClients, createControlDeps } from '../../worker/src/wiring/deps.ts';
 import { DynamoLedger } from '../../worker/src/ledger/dynamo-ledger.ts';
-import { decideClaim, decideFailure, decideSuccess } from '../../worker/src/ledger/job-record.ts';
+import { decideClaim, decideFailure, decideSuccess } from '../../worker/src/record/job-record.ts';
 import { localClients, workerEnvironment, type StackEndpoints } from '../local-stack/index.ts';
 import { provision, type Resources } from '../local-stack/provision.ts';
 import { median } from './measure.ts';

@@ -8,9 +8,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import { Upload } from '@aws-sdk/lib-storage';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { DLQ_ATTRIBUTES } from '../../worker/src/job/ports.ts';
+import { DLQ_ATTRIBUTES } from '../../worker/src/contract/dead-letter.ts';
 import { DynamoLedger } from '../../worker/src/ledger/dynamo-ledger.ts';
-import type { JobRecord, Stats } from '../../worker/src/ledger/job-record.ts';
+import type { JobRecord, Stats } from '../../worker/src/record/job-record.ts';
 import { localClients, type StackEndpoints } from '../local-stack/index.ts';
 import { startLocalSystem } from '../local-keda/system.ts';
 

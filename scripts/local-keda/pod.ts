@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { IMAGE_ENTRY_POINTS, IMAGE_ROOT } from '../../worker/src/image.ts';
+import { IMAGE_ENTRY_POINTS, IMAGE_ROOT } from '../../worker/src/contract/image.ts';
 import type { ContainerSpec } from './manifests.ts';
 import { signalGroup, stopGroup } from './pids.ts';
 

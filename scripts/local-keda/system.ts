@@ -3,8 +3,12 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { parseDeploymentConfig, queueName, type DeploymentConfig } from '../../charts/config.ts';
-import { inputPrefixes, uploadPrefix } from '../../charts/iam.ts';
+import {
+  parseDeploymentConfig,
+  queueName,
+  type DeploymentConfig,
+} from '../../charts/config/config.ts';
+import { inputPrefixes, uploadPrefix } from '../../charts/plan/iam.ts';
 import { localClients, stackEnvironment, type StackEndpoints } from '../local-stack/index.ts';
 import {
   provision,

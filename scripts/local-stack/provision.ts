@@ -6,7 +6,7 @@ import {
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { tableDefinition } from '../../worker/src/ledger/table.ts';
+import { tableDefinition } from '../../worker/src/contract/table.ts';
 
 export interface Resources {
   readonly queueUrl: string;

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decideClaim } from '../../worker/src/ledger/job-record.ts';
+import { decideClaim } from '../../worker/src/record/job-record.ts';
 import { startApi, TOKEN } from '../support/api.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';

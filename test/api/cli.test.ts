@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enqueueArgs, RUN_KEY_VARIABLE } from '../../charts/schedules.ts';
+import { enqueueArgs, RUN_KEY_VARIABLE } from '../../charts/config/schedules.ts';
 import { startApi, TOKEN } from '../support/api.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, ROOT, type TestEnv } from '../support/env.ts';

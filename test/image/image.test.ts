@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/local-stack/servers.ts';
-import { IMAGE_COMMANDS, IMAGE_USER } from '../../worker/src/image.ts';
+import { IMAGE_COMMANDS, IMAGE_USER } from '../../worker/src/contract/image.ts';
 import { makeClip } from '../support/clips.ts';
 import {
   containerLogs,

@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { buildApi, uploadOriginOf } from '../../worker/src/api/server.ts';
-import { loadControlConfig } from '../../worker/src/config.ts';
-import { ControlService, type ControlDeps } from '../../worker/src/control/service.ts';
-import { createAwsClients, createControlDeps } from '../../worker/src/deps.ts';
+import { loadControlConfig } from '../../worker/src/config/config.ts';
+import type { ControlDeps } from '../../worker/src/control/deps.ts';
+import { ControlService } from '../../worker/src/control/service.ts';
+import { createAwsClients, createControlDeps } from '../../worker/src/wiring/deps.ts';
 import type { TestEnv } from './env.ts';
 
 export const TOKEN = 'test-token-0123456789abcdef';

@@ -21,12 +21,12 @@ import {
   type StackEndpoints,
 } from '../../scripts/local-stack/index.ts';
 import { provision, type Resources } from '../../scripts/local-stack/provision.ts';
-import { loadConfig, type Config } from '../../worker/src/config.ts';
-import { createAwsClients, createWorkerDeps } from '../../worker/src/deps.ts';
+import { loadConfig, type Config } from '../../worker/src/config/config.ts';
+import { createAwsClients, createWorkerDeps } from '../../worker/src/wiring/deps.ts';
 import type { WorkerDeps } from '../../worker/src/job/ports.ts';
 import { runWorker, type WorkerOutcome } from '../../worker/src/job/worker.ts';
 import { DynamoLedger } from '../../worker/src/ledger/dynamo-ledger.ts';
-import type { JobRecord, Stats } from '../../worker/src/ledger/job-record.ts';
+import type { JobRecord, Stats } from '../../worker/src/record/job-record.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 const LOGS = join(ROOT, '.local', 'test-logs');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import type { DeploymentInput } from '../../charts/config.ts';
+import type { DeploymentInput } from '../../charts/config/config.ts';
 import { ROOT } from './env.ts';
 
 /**

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../scripts/local-stack/index.ts';
-import type { JobRecord } from '../../worker/src/ledger/job-record.ts';
+import type { JobRecord } from '../../worker/src/record/job-record.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, ROOT, type TestEnv } from '../support/env.ts';
 import { spawnWorker } from '../support/worker-process.ts';

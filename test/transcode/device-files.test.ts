@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodedTimeline, qualityAgainstSource } from '../../scripts/corpus/measure.ts';
-import { EncryptedMediaError, InvalidMediaError } from '../../worker/src/errors.ts';
+import { EncryptedMediaError, InvalidMediaError } from '../../worker/src/base/errors.ts';
 import { Transcoder, type TranscodeInput } from '../../worker/src/transcode/transcoder.ts';
 import {
   cencEncrypted,

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { JobRequest } from '../../worker/src/job/message.ts';
+import type { JobRequest } from '../../worker/src/contract/message.ts';
 import { parseMediaPlaylist } from '../../worker/src/transcode/hls.ts';
 import { Transcoder } from '../../worker/src/transcode/transcoder.ts';
 import { makeClip, type ClipSpec } from '../support/clips.ts';

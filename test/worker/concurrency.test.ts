@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decideClaim, type ClaimResult } from '../../worker/src/ledger/job-record.ts';
+import { decideClaim, type ClaimResult } from '../../worker/src/record/job-record.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DLQ_ATTRIBUTES } from '../../worker/src/job/ports.ts';
+import { DLQ_ATTRIBUTES } from '../../worker/src/contract/dead-letter.ts';
 import { cencEncrypted, undecodableAudio } from '../support/device-clips.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 

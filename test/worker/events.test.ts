@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionEventTopic, type EventTopic } from '../../scripts/local-stack/provision.ts';
-import { signWebhook, type JobEvent } from '../../worker/src/job/job-event.ts';
+import { signWebhook, type JobEvent } from '../../worker/src/record/job-event.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, ROOT, type TestEnv } from '../support/env.ts';
 

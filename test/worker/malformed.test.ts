@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DLQ_ATTRIBUTES } from '../../worker/src/job/ports.ts';
+import { DLQ_ATTRIBUTES } from '../../worker/src/contract/dead-letter.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, ROOT, type TestEnv } from '../support/env.ts';
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DLQ_ATTRIBUTES } from '../../worker/src/job/ports.ts';
+import { DLQ_ATTRIBUTES } from '../../worker/src/contract/dead-letter.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, ROOT, type TestEnv } from '../support/env.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';

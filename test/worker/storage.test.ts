@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SourceUnavailableError, TransientError } from '../../worker/src/errors.ts';
+import { SourceUnavailableError, TransientError } from '../../worker/src/base/errors.ts';
 import { S3Storage } from '../../worker/src/storage/s3-storage.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 

@@ -1,15 +1,20 @@
-import { loadConfig } from './config.ts';
-import { createAwsClients, createWorkerDeps } from './deps.ts';
-import { ConfigError, InterruptedError } from './errors.ts';
+import { loadConfig } from './config/config.ts';
+import { createAwsClients, createWorkerDeps } from './wiring/deps.ts';
+import { ConfigError, InterruptedError } from './base/errors.ts';
 import { runWorker, type WorkerOutcome } from './job/worker.ts';
-import { createLogger } from './logger.ts';
+import { createLogger } from './base/logger.ts';
 
 /**
  * The worker's entry point, one process per Kubernetes Job: load config -> build
  * dependencies -> handle at most one message -> exit. Exit 0 whenever the message ended in a
- * defined place (done, retried, dead-lettered) or none came; non-zero only when something
- * could not be settled, so the Job never retries on top of SQS.
+ * defined place (done, retried, dead-lettered) or none came; non-zero when something could
+ * not be settled, and 70 (EX_SOFTWARE) after an error outside the error model (a bug, a broken
+ * image): that job is FAILED and its message in the DLQ, and the failed Kubernetes Job makes
+ * the fault visible. backoffLimit 0: the Job never retries on top of SQS.
  */
+/** sysexits.h: an internal software error. */
+const EX_SOFTWARE = 70;
+
 async function main(): Promise<number> {
   let config;
   try {
@@ -60,6 +65,10 @@ async function main(): Promise<number> {
   }
   switch (outcome.kind) {
     case 'handled':
+      if (outcome.outcome === 'crashed') {
+        logger.fatal({ outcome: outcome.outcome }, 'worker done after an unexpected error');
+        return EX_SOFTWARE;
+      }
       logger.info({ outcome: outcome.outcome }, 'worker done');
       return 0;
     case 'idle':

@@ -1,8 +1,8 @@
-import { loadControlConfig } from '../config.ts';
+import { loadControlConfig } from '../config/config.ts';
 import { ControlService } from '../control/service.ts';
-import { createAwsClients, createControlDeps } from '../deps.ts';
-import { ConfigError } from '../errors.ts';
-import { createLogger } from '../logger.ts';
+import { createAwsClients, createControlDeps } from '../wiring/deps.ts';
+import { ConfigError } from '../base/errors.ts';
+import { createLogger } from '../base/logger.ts';
 import { buildApi, uploadOriginOf } from './server.ts';
 
 /** The control API's entry point: `node worker/src/api/main.ts` (the image's `api` command). */

@@ -1,4 +1,4 @@
-import { jobMessageJsonSchema } from '../job/message.ts';
+import { jobMessageJsonSchema } from '../contract/message.ts';
 
 /** The API's OpenAPI 3.1 document, served at /openapi.json; the job schema is the contract's own. */
 export function openApiDocument(): Record<string, unknown> {

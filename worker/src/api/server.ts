@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { BadRequestError, TranscoderError } from '../errors.ts';
-import { InvalidJobError, type ControlService } from '../control/service.ts';
+import { BadRequestError, TranscoderError } from '../base/errors.ts';
+import { InvalidJobError } from '../control/jobs.ts';
+import type { ControlService } from '../control/service.ts';
 import { InvalidUploadError, PART_BATCH } from '../control/uploads.ts';
-import { issuesToProblems, type FieldProblem } from '../job/message.ts';
+import { issuesToProblems, type FieldProblem } from '../contract/message.ts';
 import { openApiDocument } from './openapi.ts';
 
 export interface ApiOptions {

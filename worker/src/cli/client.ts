@@ -1,12 +1,12 @@
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { ControlService, JobView } from '../control/service.ts';
-import type { AwsClients } from '../deps.ts';
-import { childOf, formatS3Uri, type S3Location } from '../job/s3-uri.ts';
-import type { Stats } from '../ledger/job-record.ts';
-import type { QueueDepth } from '../queue/sqs-queue.ts';
-import type { ScheduleView } from '../scheduler/eventbridge-scheduler.ts';
+import type { JobView } from '../control/jobs.ts';
+import type { QueueDepth, ScheduleView } from '../control/ports.ts';
+import type { ControlService } from '../control/service.ts';
+import type { AwsClients } from '../wiring/deps.ts';
+import { childOf, formatS3Uri, type S3Location } from '../contract/s3-uri.ts';
+import type { Stats } from '../record/job-record.ts';
 import { contentTypeOf, uploadFile, type UploadOptions } from './upload.ts';
 
 /**

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { loadControlConfig } from '../config.ts';
+import { loadControlConfig } from '../config/config.ts';
 import { ControlService } from '../control/service.ts';
-import { createAwsClients, createControlDeps, type AwsClients } from '../deps.ts';
-import { ConfigError, TranscoderError } from '../errors.ts';
+import { createAwsClients, createControlDeps, type AwsClients } from '../wiring/deps.ts';
+import { ConfigError, TranscoderError } from '../base/errors.ts';
 import { ApiError, DirectClient, HttpClient, type ControlClient } from './client.ts';
 
 /**

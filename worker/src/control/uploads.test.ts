@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { BadRequestError } from '../errors.ts';
-import type { S3Location } from '../job/s3-uri.ts';
-import { InvalidUploadError, Uploads, type UploadStore } from './uploads.ts';
+import { BadRequestError } from '../base/errors.ts';
+import type { S3Location } from '../contract/s3-uri.ts';
+import type { UploadStore } from './ports.ts';
+import { InvalidUploadError, Uploads } from './uploads.ts';
 
 const MIB = 1024 * 1024;
 

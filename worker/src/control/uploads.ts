@@ -1,7 +1,8 @@
-import type { Clock } from '../job/ports.ts';
-import { childOf, formatS3Uri, type S3Location } from '../job/s3-uri.ts';
-import { BadRequestError } from '../errors.ts';
-import type { FieldProblem } from '../job/message.ts';
+import type { Clock } from '../base/time.ts';
+import { childOf, formatS3Uri, type S3Location } from '../contract/s3-uri.ts';
+import { BadRequestError } from '../base/errors.ts';
+import type { FieldProblem } from '../contract/message.ts';
+import type { UploadStore } from './ports.ts';
 import { partRange, planUpload, S3_LIMITS, type UploadPlan } from './upload-plan.ts';
 
 /**
@@ -12,29 +13,6 @@ import { partRange, planUpload, S3_LIMITS, type UploadPlan } from './upload-plan
  */
 
 /** The port: what the use cases need of the object store. */
-export interface UploadStore {
-  presignPut(
-    location: S3Location,
-    options: { contentType: string; contentLength: number; expiresInSeconds: number },
-  ): Promise<string>;
-  /** Starts a multipart upload; returns the store's upload id. */
-  createMultipart(location: S3Location, options: { contentType: string }): Promise<string>;
-  presignPart(
-    location: S3Location,
-    uploadId: string,
-    part: { partNumber: number; contentLength: number; expiresInSeconds: number },
-  ): Promise<string>;
-  completeMultipart(
-    location: S3Location,
-    uploadId: string,
-    parts: readonly { partNumber: number; etag: string }[],
-  ): Promise<void>;
-  abortMultipart(location: S3Location, uploadId: string): Promise<void>;
-  /** The object's size, or undefined when there is none. */
-  sizeOf(location: S3Location): Promise<number | undefined>;
-  remove(location: S3Location): Promise<void>;
-}
-
 export interface UploadSettings {
   /** Where uploads go; the worker must be allowed to read it. */
   readonly upload: S3Location;

@@ -1,6 +1,6 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { classifyAwsError, DependencyRejectedError, TransientError } from '../errors.ts';
-import { JOB_EVENT_DETAIL_TYPE, type JobEvent } from '../job/job-event.ts';
+import { classifyAwsError, DependencyRejectedError, TransientError } from '../base/errors.ts';
+import { JOB_EVENT_DETAIL_TYPE, type JobEvent } from '../record/job-event.ts';
 
 /**
  * The EventBridge adapter: a job event on the deployment's bus, shaped as MediaConvert's are

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { DependencyRejectedError, TransientError } from '../errors.ts';
-import { buildJobEvent } from '../job/job-event.ts';
+import { DependencyRejectedError, TransientError } from '../base/errors.ts';
+import { buildJobEvent } from '../record/job-event.ts';
 import { EventBridgePublisher } from './eventbridge-publisher.ts';
 import { Notifier } from './notifier.ts';
 import { isPrivateAddress, postWebhook } from './webhook.ts';

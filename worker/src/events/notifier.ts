@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TranscoderError } from '../errors.ts';
-import type { JobEvent } from '../job/job-event.ts';
+import { TranscoderError } from '../base/errors.ts';
+import type { JobEvent } from '../record/job-event.ts';
 import type { NotifierPort } from '../job/ports.ts';
-import type { Delivery } from '../ledger/job-record.ts';
+import type { Delivery } from '../record/job-record.ts';
 import { postWebhook, WebhookError, type WebhookOptions } from './webhook.ts';
 
 /** One destination of the deployment's (an SNS topic, an EventBridge bus). */

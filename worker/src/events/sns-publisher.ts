@@ -1,6 +1,6 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { classifyAwsError } from '../errors.ts';
-import type { JobEvent } from '../job/job-event.ts';
+import { classifyAwsError } from '../base/errors.ts';
+import type { JobEvent } from '../record/job-event.ts';
 
 /**
  * The SNS adapter: a job event on the deployment's topic, the CloudEvent as the message, with

@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import { signWebhook, type JobEvent } from '../job/job-event.ts';
+import { signWebhook, type JobEvent } from '../record/job-event.ts';
 
 /**
  * A job event POSTed to the webhook a message names, signed as Standard Webhooks define it

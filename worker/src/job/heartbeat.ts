@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import { decideHeartbeat, type JobProgress, type JobRecord } from '../ledger/job-record.ts';
-import type { Clock, LedgerPort, QueuePort } from './ports.ts';
+import { decideHeartbeat, type JobProgress, type JobRecord } from '../record/job-record.ts';
+import type { Clock } from '../base/time.ts';
+import type { LedgerPort, QueuePort } from './ports.ts';
 
 export interface Heartbeat {
   /** Stops beating and waits for a beat in flight, so the caller can write the record next. */

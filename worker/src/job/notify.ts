@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import { decideNotified, type JobRecord } from '../ledger/job-record.ts';
-import { buildJobEvent } from './job-event.ts';
+import { decideNotified, type JobRecord } from '../record/job-record.ts';
+import { buildJobEvent } from '../record/job-event.ts';
+import { type JobContext } from './context.ts';
 import type { WorkerDeps } from './ports.ts';
 
 /** How long the message stays hidden while a finished job's events are delivered. */
@@ -65,4 +66,26 @@ function webhookOf(request: unknown): string | undefined {
   if (typeof request !== 'object' || request === null || !('webhook' in request)) return undefined;
   const url = (request as { webhook?: unknown }).webhook;
   return typeof url === 'string' ? url : undefined;
+}
+
+/** Events get at most this long after a job ends (the message is hidden for longer meanwhile). */
+const DELIVERY_TIMEOUT_MS = 100_000;
+
+/**
+ * A finished job's events (notify.ts), within a bounded time that a shutdown cuts short: then
+ * they stay pending, and the message's redelivery sends them.
+ */
+export async function deliverEvents(
+  ctx: JobContext,
+  record: JobRecord,
+  shutdown?: AbortSignal,
+): Promise<void> {
+  const signal = AbortSignal.any([
+    AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+    ...(shutdown ? [shutdown] : []),
+  ]);
+  await deliverPendingEvents(ctx.deps, ctx.settings, record, ctx.log, {
+    receiptHandle: ctx.message.receiptHandle,
+    signal,
+  });
 }

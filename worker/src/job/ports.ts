@@ -1,8 +1,12 @@
 import type { Logger } from 'pino';
-import type { Decision, Delivery, JobRecord } from '../ledger/job-record.ts';
+import type { Clock } from '../base/time.ts';
+import type { DeadLetterReason } from '../contract/dead-letter.ts';
+import type { Delivery } from '../record/job-record.ts';
+import type { RecordStore } from '../record/store.ts';
+
 import type { TranscodeInput, TranscodeResult } from '../transcode/transcoder.ts';
-import type { JobEvent } from './job-event.ts';
-import type { S3Location } from './s3-uri.ts';
+import type { JobEvent } from '../record/job-event.ts';
+import type { S3Location } from '../contract/s3-uri.ts';
 
 /**
  * What the job use case needs from the outside world. The adapters in queue/, storage/,
@@ -20,22 +24,6 @@ export interface ReceivedMessage {
   /** Every attribute as received, passed through to the dead-letter copy. */
   readonly rawAttributes: Readonly<Record<string, unknown>>;
 }
-
-export interface DeadLetterReason {
-  readonly jobId: string;
-  readonly code: string;
-  readonly message: string;
-}
-
-/** Message attributes the worker adds to what it sends to the dead-letter queue. */
-export const DLQ_ATTRIBUTES = {
-  jobId: 'transcoder.job-id',
-  reason: 'transcoder.reason',
-  code: 'transcoder.error-code',
-  sourceMessageId: 'transcoder.source-message-id',
-  receiveCount: 'transcoder.receive-count',
-  failedAt: 'transcoder.failed-at',
-} as const;
 
 export interface QueuePort {
   receiveOne(options: {
@@ -70,23 +58,11 @@ export interface StoragePort {
   uploadAll(items: readonly UploadItem[], signal?: AbortSignal): Promise<void>;
 }
 
-export const UNKNOWN_RECORD = Symbol.for('keda-transcoder.unknown-record');
-
-export interface LedgerPort {
-  get(jobId: string, signal?: AbortSignal): Promise<JobRecord | undefined>;
-  transition<R>(
-    jobId: string,
-    decide: (current: JobRecord | undefined) => Decision<R>,
-    options: { known: JobRecord | undefined | typeof UNKNOWN_RECORD; signal?: AbortSignal },
-  ): Promise<R>;
-}
+/** Job records: read one, apply a decision (record/store.ts). */
+export type LedgerPort = RecordStore;
 
 export interface TranscoderPort {
   transcode(input: TranscodeInput): Promise<TranscodeResult>;
-}
-
-export interface Clock {
-  now(): number;
 }
 
 /**

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { InterruptedError, LeaseLostError, TransientError } from '../errors.ts';
+import {
+  errorAction,
+  InterruptedError,
+  InvalidMediaError,
+  LeaseLostError,
+  TransientError,
+} from '../base/errors.ts';
 import { decideFailureAction, retryDelaySeconds } from './retry-policy.ts';
 
 const settings = { maxReceiveCount: 3, retryDelaySeconds: 30, retryDelayMaxSeconds: 300 };
@@ -7,36 +13,47 @@ const noJitter = () => 0;
 
 describe('decideFailureAction', () => {
   it('retries a transient error with backoff until the last allowed receive', () => {
-    const err = new TransientError('throttled');
-    expect(decideFailureAction(err, true, 1, settings, noJitter)).toEqual({
+    const action = errorAction(new TransientError('throttled'));
+    expect(decideFailureAction(action, 1, settings, noJitter)).toEqual({
       kind: 'retry',
       delaySeconds: 30,
       outcome: 'retry',
     });
-    expect(decideFailureAction(err, true, 2, settings, noJitter)).toEqual({
+    expect(decideFailureAction(action, 2, settings, noJitter)).toEqual({
       kind: 'retry',
       delaySeconds: 60,
       outcome: 'retry',
     });
-    expect(decideFailureAction(err, true, 3, settings, noJitter)).toEqual({ kind: 'dead-letter' });
+    expect(decideFailureAction(action, 3, settings, noJitter)).toEqual({ kind: 'dead-letter' });
   });
 
   it('dead-letters a permanent error on the first receive', () => {
-    expect(decideFailureAction(new Error('x'), false, 1, settings)).toEqual({
+    expect(decideFailureAction(errorAction(new InvalidMediaError('x')), 1, settings)).toEqual({
       kind: 'dead-letter',
     });
   });
 
+  it('never retries an error outside the model: a bug fails the same way every time', () => {
+    for (const err of [new TypeError('x is undefined'), new Error('spawn ffprobe ENOENT'), 'x']) {
+      expect(decideFailureAction(errorAction(err), 1, settings)).toEqual({
+        kind: 'dead-letter',
+        crash: true,
+      });
+    }
+  });
+
   it('hands an interrupted job straight back, and abandons a job whose lease was taken', () => {
-    expect(decideFailureAction(new InterruptedError('SIGTERM'), true, 1, settings)).toEqual({
+    const interrupted = errorAction(new InterruptedError('SIGTERM'));
+    expect(decideFailureAction(interrupted, 1, settings)).toEqual({
       kind: 'retry',
       delaySeconds: 0,
       outcome: 'interrupted',
     });
-    expect(decideFailureAction(new InterruptedError('SIGTERM'), true, 3, settings)).toEqual({
-      kind: 'dead-letter',
+    expect(decideFailureAction(interrupted, 3, settings)).toEqual({ kind: 'dead-letter' });
+    expect(decideFailureAction(errorAction(new LeaseLostError('x')), 1, settings)).toEqual({
+      kind: 'abandon',
     });
-    expect(decideFailureAction(new LeaseLostError('x'), true, 1, settings)).toEqual({
+    expect(decideFailureAction(errorAction(new LeaseLostError('x')), 3, settings)).toEqual({
       kind: 'abandon',
     });
   });

@@ -1,4 +1,4 @@
-import { LeaseLostError, InterruptedError } from '../errors.ts';
+import type { ErrorAction } from '../base/errors.ts';
 
 export interface RetrySettings {
   readonly maxReceiveCount: number;
@@ -16,33 +16,43 @@ export type FailureAction =
       readonly delaySeconds: number;
       readonly outcome: 'retry' | 'interrupted';
     }
-  /** Record FAILED, send the message to the dead-letter queue, delete it from the work queue. */
-  | { readonly kind: 'dead-letter' };
+  /**
+   * Record FAILED, send the message to the dead-letter queue, delete it from the work queue;
+   * `crash`: the error was outside the model, and the worker exits non-zero afterwards.
+   */
+  | { readonly kind: 'dead-letter'; readonly crash?: true };
 
 /**
- * The retry decision, from the error's own `retryable` flag and the delivery count: a
- * retryable error is retried with exponential backoff until the delivery that SQS's redrive
- * policy would make the last; then, or for any permanent error, the message goes to the DLQ at
- * once with its reason, so no pod is spent on an attempt that cannot succeed.
+ * The retry decision, from the error's own action and the delivery count: a retryable error is
+ * retried with exponential backoff until the delivery that SQS's redrive policy would make the
+ * last; then, or for any permanent error, the message goes to the DLQ at once with its reason,
+ * so no pod is spent on an attempt that cannot succeed. An error outside the model (`crash`)
+ * is never retried: a bug fails the same way every time.
  */
 export function decideFailureAction(
-  err: unknown,
-  retryable: boolean,
+  action: ErrorAction,
   receiveCount: number,
   settings: RetrySettings,
   random: () => number = Math.random,
 ): FailureAction {
-  if (err instanceof LeaseLostError) return { kind: 'abandon' };
-  if (!retryable || receiveCount >= settings.maxReceiveCount) return { kind: 'dead-letter' };
-  if (err instanceof InterruptedError) {
-    // Shutdown is not the job's fault: hand it to the next worker straight away.
-    return { kind: 'retry', delaySeconds: 0, outcome: 'interrupted' };
+  switch (action) {
+    case 'abandon':
+      return { kind: 'abandon' };
+    case 'crash':
+      return { kind: 'dead-letter', crash: true };
+    case 'give-up':
+      return { kind: 'dead-letter' };
+    case 'release':
+    case 'retry':
+      if (receiveCount >= settings.maxReceiveCount) return { kind: 'dead-letter' };
+      // Shutdown is not the job's fault: hand it to the next worker straight away.
+      if (action === 'release') return { kind: 'retry', delaySeconds: 0, outcome: 'interrupted' };
+      return {
+        kind: 'retry',
+        delaySeconds: retryDelaySeconds(receiveCount, settings, random),
+        outcome: 'retry',
+      };
   }
-  return {
-    kind: 'retry',
-    delaySeconds: retryDelaySeconds(receiveCount, settings, random),
-    outcome: 'retry',
-  };
 }
 
 /**

@@ -1,6 +1,8 @@
-import type { Config } from '../config.ts';
-import { processMessage, type JobSettings, type MessageOutcome } from './process-message.ts';
+import type { Config } from '../config/config.ts';
+import type { JobSettings, MessageOutcome } from './context.ts';
+import { processMessage } from './process-message.ts';
 import type { WorkerDeps } from './ports.ts';
+import { sleep } from '../base/time.ts';
 
 export type WorkerSettings = JobSettings &
   Pick<Config, 'idleTimeoutSeconds' | 'receiveWaitSeconds' | 'visibilityTimeoutSeconds'>;
@@ -52,16 +54,4 @@ export async function runWorker(
   if (shutdown.aborted) return { kind: 'shutdown' };
   if (!received && lastError !== undefined) return { kind: 'unreachable', error: lastError };
   return { kind: 'idle' };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

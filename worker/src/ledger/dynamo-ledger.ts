@@ -9,7 +9,7 @@ import {
   type PutCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { BadRequestError, classifyAwsError, TransientError } from '../errors.ts';
+import { BadRequestError, classifyAwsError, TransientError } from '../base/errors.ts';
 import {
   isZero,
   statsDelta,
@@ -18,9 +18,20 @@ import {
   type JobRecord,
   type JobStatus,
   type Stats,
-} from './job-record.ts';
-import { UNKNOWN_RECORD, type LedgerPort } from '../job/ports.ts';
-import { idempotencyKey, INDEX, indexKeys, jobKey, KEY, STATS_SHARDS, statsKey } from './table.ts';
+} from '../record/job-record.ts';
+import type { JobLedgerPort } from '../control/ports.ts';
+import type { LedgerPort } from '../job/ports.ts';
+import { UNKNOWN_RECORD } from '../record/store.ts';
+import {
+  idempotencyKey,
+  INDEX,
+  indexKeys,
+  jobKey,
+  KEY,
+  STATS_SHARDS,
+  statsKey,
+} from '../contract/table.ts';
+import { sleep } from '../base/time.ts';
 
 const MAX_TRANSITION_TRIES = 8;
 
@@ -31,7 +42,7 @@ const MAX_TRANSITION_TRIES = 8;
  * the winner's record (ReturnValuesOnConditionCheckFailure: ALL_OLD) and the decision is
  * made again on it, so no second read is needed.
  */
-export class DynamoLedger implements LedgerPort {
+export class DynamoLedger implements LedgerPort, JobLedgerPort {
   readonly #doc: DynamoDBDocumentClient;
   readonly #table: string;
 
@@ -290,8 +301,4 @@ function unmarshallMaybe(item: Record<string, unknown>): Record<string, unknown>
 
 function num(value: unknown): number {
   return typeof value === 'number' ? value : Number(value ?? 0) || 0;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -6,27 +6,8 @@ import {
   ListSchedulesCommand,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import { BadRequestError, classifyAwsError } from '../errors.ts';
-
-export interface ScheduleSpec {
-  readonly name: string;
-  /** EventBridge's 6-field form, `cron(...)`. */
-  readonly expression: string;
-  readonly timezone: string;
-  /** The SQS message body sent at each run. */
-  readonly body: string;
-  readonly description?: string;
-}
-
-export interface ScheduleView {
-  readonly name: string;
-  readonly expression: string;
-  readonly timezone: string;
-  readonly state: string;
-  readonly body?: string;
-  readonly description?: string;
-  readonly createdAt?: string;
-}
+import { BadRequestError, classifyAwsError } from '../base/errors.ts';
+import type { ScheduleSpec, SchedulerPort, ScheduleView } from '../control/ports.ts';
 
 /**
  * The EventBridge Scheduler adapter: schedules that send a job message straight to the work
@@ -34,7 +15,7 @@ export interface ScheduleView {
  * group, created on first use (so a fresh account needs no set-up step); the scheduler assumes
  * `roleArn` to send.
  */
-export class EventBridgeScheduler {
+export class EventBridgeScheduler implements SchedulerPort {
   readonly #client: SchedulerClient;
   readonly #group: string;
   readonly #queueArn: string;

@@ -8,9 +8,10 @@ import {
   classifyAwsError,
   SourceUnavailableError,
   TransientError,
-} from '../errors.ts';
+} from '../base/errors.ts';
 import type { StoragePort, UploadItem } from '../job/ports.ts';
-import { formatS3Uri, type S3Location } from '../job/s3-uri.ts';
+import type { OpenedObject } from '../control/ports.ts';
+import { formatS3Uri, type S3Location } from '../contract/s3-uri.ts';
 
 export interface ObjectInfo {
   readonly size: number;
@@ -144,17 +145,6 @@ export class S3Storage implements StoragePort {
       await Promise.allSettled(workers);
     }
   }
-}
-
-/** One object opened for reading, whole or a byte range, to stream to an HTTP client. */
-export interface OpenedObject {
-  readonly body: Readable;
-  readonly contentType?: string;
-  readonly contentLength?: number;
-  /** Set when a range was asked for and served: `bytes 0-99/1234`. */
-  readonly contentRange?: string;
-  readonly etag?: string;
-  readonly cacheControl?: string;
 }
 
 /**

@@ -9,9 +9,9 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { UploadStore } from '../control/uploads.ts';
-import { BadRequestError, classifyAwsError } from '../errors.ts';
-import { formatS3Uri, type S3Location } from '../job/s3-uri.ts';
+import type { UploadStore } from '../control/ports.ts';
+import { BadRequestError, classifyAwsError } from '../base/errors.ts';
+import { formatS3Uri, type S3Location } from '../contract/s3-uri.ts';
 
 /**
  * The S3 side of client uploads: presigned PUTs and presigned multipart uploads. The client

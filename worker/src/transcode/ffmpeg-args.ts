@@ -1,5 +1,7 @@
-import type { OutputFormat } from '../job/message.ts';
-import type { PlannedRung } from './ladder.ts';
+import type { OutputFormat } from '../contract/message.ts';
+import { SAFE_INPUT_OPTIONS } from './input-guard.ts';
+import { evenFloor, type PlannedRung } from './ladder.ts';
+import { layout } from './output-layout.ts';
 import type { SourceInfo } from './probe.ts';
 
 /**
@@ -53,58 +55,6 @@ export interface ThumbnailSpec {
   readonly columns: number;
   readonly rows: number;
 }
-
-/** The file layout of a job's outputs, relative to the output prefix. */
-export const layout = {
-  hlsDir: (rung: string) => `hls/${rung}`,
-  hlsPlaylist: (rung: string) => `hls/${rung}/playlist.m3u8`,
-  hlsSegmentPattern: (rung: string) => `hls/${rung}/seg_%05d.m4s`,
-  hlsMaster: 'hls/master.m3u8',
-  mp4: (rung: string) => `mp4/${rung}.mp4`,
-  poster: 'poster.jpg',
-  thumbnailPattern: 'thumbnails/thumb_%05d.jpg',
-  spritePattern: 'thumbnails/sprite_%03d.jpg',
-  sprite: (n: number) => `sprite_${String(n).padStart(3, '0')}.jpg`,
-  thumbnailIndex: 'thumbnails/thumbnails.vtt',
-} as const;
-
-/**
- * Demuxers a source may be read with: containers only. No playlists (hls, dash), concat
- * lists, image sequences or single images, devices, network protocols (sdp, rtsp) or raw
- * elementary streams; ffmpeg refuses anything else before it opens a second file.
- */
-export const ALLOWED_DEMUXERS = [
-  'mov', // mov,mp4,m4a,3gp,3g2,mj2
-  'matroska', // matroska,webm
-  'avi',
-  'mpegts',
-  'mpeg',
-  'flv',
-  'asf',
-  'mxf',
-  'ogg',
-  'dv',
-] as const;
-
-/** For every ffmpeg and ffprobe that reads a source: local files and container demuxers only. */
-export const INPUT_GUARD = [
-  '-protocol_whitelist',
-  'file',
-  '-format_whitelist',
-  ALLOWED_DEMUXERS.join(','),
-] as const;
-
-/** Flags every ffmpeg run gets: quiet, no stdin, progress on stdout, the input guard. */
-export const SAFE_INPUT_OPTIONS = [
-  '-hide_banner',
-  '-nostdin',
-  '-nostats',
-  '-loglevel',
-  'error',
-  '-progress',
-  'pipe:1',
-  ...INPUT_GUARD,
-] as const;
 
 /**
  * The single-decode ladder: the source is decoded once, split, scaled per rung (small rungs from
@@ -351,7 +301,7 @@ function range(n: number): number[] {
 }
 
 function even(value: number): number {
-  return Math.max(2, Math.floor(value / 2) * 2);
+  return Math.max(2, evenFloor(value));
 }
 
 /** A frame rate for ffmpeg: the NTSC rates as exact fractions (30000/1001), others as decimals. */

@@ -9,8 +9,9 @@ import {
   InvalidMediaError,
   MissingDecoderError,
   TranscodeFailedError,
-} from '../errors.ts';
-import { INPUT_GUARD, type FfmpegInvocation } from './ffmpeg-args.ts';
+} from '../base/errors.ts';
+import type { FfmpegInvocation } from './ffmpeg-args.ts';
+import { INPUT_GUARD } from './input-guard.ts';
 import { classifyFfmpegFailure } from './ffmpeg-failure.ts';
 import type { PacketSpan } from './duration.ts';
 import type { ProbeJson } from './probe.ts';

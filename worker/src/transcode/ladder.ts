@@ -1,5 +1,9 @@
-import type { RungRequest } from '../job/message.ts';
-import { LADDER_PRESETS, type LadderPresetName, type RungTemplate } from './ladder-presets.ts';
+import type { RungRequest } from '../contract/message.ts';
+import {
+  LADDER_PRESETS,
+  type LadderPresetName,
+  type RungTemplate,
+} from '../contract/ladder-presets.ts';
 import type { SourceInfo } from './probe.ts';
 
 /** One rendition to encode, in output pixels. */
@@ -36,11 +40,11 @@ export function planLadder(
     fitting.length > 0 ? fitting : [sourceSizedTemplate(short, templates)];
 
   return chosen.map((t) => {
-    const shortSide = even(t.height);
+    const shortSide = evenFloor(t.height);
     // Nearest even width keeps the aspect ratio closest, without ever exceeding the source.
     const longSide = Math.max(
       2,
-      Math.min(even(long), Math.round((shortSide * long) / short / 2) * 2),
+      Math.min(evenFloor(long), Math.round((shortSide * long) / short / 2) * 2),
     );
     return {
       name: `${shortSide}p`,
@@ -81,7 +85,7 @@ function sourceSizedTemplate(short: number, templates: readonly RungTemplate[]):
   const smallest = [...templates].sort((a, b) => a.height - b.height)[0]!;
   return {
     ...smallest,
-    height: Math.max(2, even(short)),
+    height: Math.max(2, evenFloor(short)),
     maxVideoKbps: scaleKbps(smallest, short),
   };
 }
@@ -99,6 +103,6 @@ function scaleKbps(template: RungTemplate, height: number): number {
 }
 
 /** Rounds down to an even number (H.264 with 4:2:0 needs even sides). */
-function even(value: number): number {
+export function evenFloor(value: number): number {
   return Math.floor(value / 2) * 2;
 }

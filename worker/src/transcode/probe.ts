@@ -1,6 +1,6 @@
-import { EncryptedMediaError, InvalidMediaError } from '../errors.ts';
+import { EncryptedMediaError, InvalidMediaError } from '../base/errors.ts';
 import { decideDuration, fromScan, type PacketSpan } from './duration.ts';
-import { ALLOWED_DEMUXERS } from './ffmpeg-args.ts';
+import { ALLOWED_DEMUXERS } from './input-guard.ts';
 import { decideFrameRate } from './frame-rate.ts';
 import type { IsoBmffSummary } from './iso-bmff.ts';
 import { chooseAudio, chooseVideo, codecLabel, type ProbeStream } from './stream-choice.ts';

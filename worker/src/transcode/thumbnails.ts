@@ -1,4 +1,4 @@
-import { layout } from './ffmpeg-args.ts';
+import { layout } from './output-layout.ts';
 
 /**
  * The WebVTT index of the thumbnail sprite sheets, the de-facto format players (video.js,

@@ -1,12 +1,11 @@
 import { open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { InvalidMediaError, MissingDecoderError } from '../errors.ts';
-import type { AudioPolicy, JobRequest } from '../job/message.ts';
+import { InvalidMediaError, MissingDecoderError } from '../base/errors.ts';
+import type { AudioPolicy, JobRequest } from '../contract/message.ts';
 import {
   buildLadderInvocation,
   buildPosterInvocation,
   DEFAULT_ENCODER,
-  layout,
   thumbnailHeight,
   type EncoderSettings,
   type ThumbnailSpec,
@@ -20,7 +19,7 @@ import {
   type Variant,
 } from './hls.ts';
 import { planLadder, type PlannedRung } from './ladder.ts';
-import { outputFileKind } from './output-files.ts';
+import { layout, outputFileKind } from './output-layout.ts';
 import { inspectIsoBmff, type IsoBmffSummary } from './iso-bmff.ts';
 import { interpretProbe, packetScanNeeded, refuseEncrypted, type SourceInfo } from './probe.ts';
 import { percentDone } from './progress.ts';

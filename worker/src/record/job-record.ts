@@ -1,3 +1,4 @@
+import { truncate } from '../base/text.ts';
 /**
  * The job record as a state machine, with no I/O: QUEUED -> RUNNING -> SUCCEEDED | FAILED, a
  * lease on RUNNING, and the stats change that every transition implies. The DynamoDB adapter
@@ -479,7 +480,7 @@ function endAttempt(
       ...last,
       endedAt: at,
       outcome,
-      ...(error ? { error: truncate(error, 1000) } : {}),
+      ...(error ? { error: truncate(error, 1003) } : {}),
     };
   }
   return copy;
@@ -492,8 +493,4 @@ function expiry(now: number, ttlSeconds: number | undefined): { expiresAt?: numb
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
-}
-
-function truncate(s: string, max: number): string {
-  return s.length > max ? `${s.slice(0, max)}...` : s;
 }

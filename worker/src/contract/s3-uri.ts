@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { truncate } from '../base/text.ts';
 
 /** An S3 object or prefix, parsed from `s3://bucket/key`. */
 export interface S3Location {
@@ -33,7 +34,7 @@ export function parseS3Uri(uri: string, options: { prefix: boolean }): Parsed<S3
   if (!BUCKET.test(bucket) || bucket.includes('..') || IPV4.test(bucket)) {
     return {
       ok: false,
-      error: `bucket "${truncate(bucket)}" is not a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)`,
+      error: `bucket "${truncate(bucket, 83)}" is not a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)`,
     };
   }
   if (!options.prefix && key === '') {
@@ -65,10 +66,6 @@ export function formatS3Uri(location: S3Location): string {
 /** Joins a prefix and a relative key that was built by this program (never user input). */
 export function childOf(prefix: S3Location, relativeKey: string): S3Location {
   return { bucket: prefix.bucket, key: `${prefix.key}${relativeKey}` };
-}
-
-function truncate(value: string, max = 80): string {
-  return value.length > max ? `${value.slice(0, max)}...` : value;
 }
 
 /** A zod schema for an S3 URI string that yields the parsed location. */

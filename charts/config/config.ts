@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { isTimeZone } from '../worker/src/control/cron.ts';
-import { IMAGE_USER } from '../worker/src/image.ts';
-import { validateJobMessage } from '../worker/src/job/message.ts';
-import { parseS3Uri, type S3Location } from '../worker/src/job/s3-uri.ts';
+import { isTimeZone } from '../../worker/src/contract/cron.ts';
+import { IMAGE_USER } from '../../worker/src/contract/image.ts';
+import { validateJobMessage } from '../../worker/src/contract/message.ts';
+import { parseS3Uri, type S3Location } from '../../worker/src/contract/s3-uri.ts';
 import { checkCronJobSchedule } from './schedules.ts';
 
 /**
@@ -470,4 +470,4 @@ export function parseDeploymentConfig(
   return parsed.data;
 }
 
-export { accountOf, queueArn, queueName } from '../worker/src/queue/queue-url.ts';
+export { accountOf, queueArn, queueName } from '../../worker/src/contract/queue-url.ts';

@@ -4,17 +4,18 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Logger } from 'pino';
-import type { Config, ControlConfig } from './config.ts';
-import type { ControlDeps } from './control/service.ts';
-import type { WorkerDeps } from './job/ports.ts';
-import { Notifier, type EventTarget } from './events/notifier.ts';
-import { DynamoLedger } from './ledger/dynamo-ledger.ts';
-import { queueArn } from './queue/queue-url.ts';
-import { SqsControl, SqsQueue } from './queue/sqs-queue.ts';
-import { EventBridgeScheduler } from './scheduler/eventbridge-scheduler.ts';
-import { openObject, S3Storage } from './storage/s3-storage.ts';
-import { S3Uploads } from './storage/s3-uploads.ts';
-import { Transcoder } from './transcode/transcoder.ts';
+import type { Config, ControlConfig } from '../config/config.ts';
+import type { ControlDeps } from '../control/deps.ts';
+import type { WorkerDeps } from '../job/ports.ts';
+import { Notifier, type EventTarget } from '../events/notifier.ts';
+import { DynamoLedger } from '../ledger/dynamo-ledger.ts';
+import { queueArn } from '../contract/queue-url.ts';
+import { SqsControl } from '../queue/sqs-control.ts';
+import { SqsQueue } from '../queue/sqs-queue.ts';
+import { EventBridgeScheduler } from '../scheduler/eventbridge-scheduler.ts';
+import { openObject, S3Storage } from '../storage/s3-storage.ts';
+import { S3Uploads } from '../storage/s3-uploads.ts';
+import { Transcoder } from '../transcode/transcoder.ts';
 
 export interface AwsClients {
   readonly sqs: SQSClient;
@@ -97,7 +98,7 @@ export function createNotifier(
       lazyTarget('sns', async () => {
         const [{ SNSClient }, { SnsPublisher }] = await Promise.all([
           import('@aws-sdk/client-sns'),
-          import('./events/sns-publisher.ts'),
+          import('../events/sns-publisher.ts'),
         ]);
         return new SnsPublisher(
           new SNSClient({ ...common, ...endpoint(config.endpoints.sns) }),
@@ -112,7 +113,7 @@ export function createNotifier(
       lazyTarget('eventbridge', async () => {
         const [{ EventBridgeClient }, { EventBridgePublisher }] = await Promise.all([
           import('@aws-sdk/client-eventbridge'),
-          import('./events/eventbridge-publisher.ts'),
+          import('../events/eventbridge-publisher.ts'),
         ]);
         return new EventBridgePublisher(
           new EventBridgeClient({ ...common, ...endpoint(config.endpoints.eventbridge) }),

@@ -1,12 +1,31 @@
 /**
- * The error model. Every error the worker acts on says whether another attempt can succeed:
- * `retryable: true` puts the message back on the queue after a backoff delay, `false` records
- * FAILED and sends it to the dead-letter queue at once. `code` is stable and machine-readable;
- * `message` is written for a person reading the job record or the DLQ.
+ * What the worker does after an error. The error says it; the retry policy only adds the
+ * delivery count (job/retry-policy.ts).
+ *
+ * - `retry`: another attempt may pass (throttling, a network fault): the message comes back
+ *   after a backoff delay, until the last delivery the redrive policy allows.
+ * - `release`: not the job's fault (this worker's own shutdown): back on the queue at once.
+ * - `give-up`: no attempt can pass (a broken file, a bad message, a refused permission):
+ *   FAILED with the reason and the dead-letter queue at once.
+ * - `abandon`: another worker owns the job now: touch neither its record nor its message.
+ * - `crash`: an error outside this model, which means a bug in the worker or a broken image
+ *   (ffprobe missing). Retrying cannot fix code, so the job is given up like `give-up`, with
+ *   code INTERNAL, and the worker logs it as fatal and exits non-zero (see README, "Errors").
+ */
+export type ErrorAction = 'retry' | 'release' | 'give-up' | 'abandon' | 'crash';
+
+/**
+ * The error model. Every error the worker acts on carries its `action`; `code` is stable and
+ * machine-readable; `message` is written for a person reading the job record or the DLQ.
  */
 export abstract class TranscoderError extends Error {
-  abstract readonly retryable: boolean;
+  abstract readonly action: Exclude<ErrorAction, 'crash'>;
   abstract readonly code: string;
+
+  /** Whether another attempt can pass: what the job record and its events say. */
+  get retryable(): boolean {
+    return this.action === 'retry' || this.action === 'release';
+  }
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -16,19 +35,19 @@ export abstract class TranscoderError extends Error {
 
 /** The message body is not a valid job (bad JSON, wrong version, bad S3 URIs, ...). */
 export class InvalidMessageError extends TranscoderError {
-  readonly retryable = false;
+  readonly action = 'give-up';
   readonly code = 'INVALID_MESSAGE';
 }
 
 /** The source object does not exist or cannot be read with the worker's permissions. */
 export class SourceUnavailableError extends TranscoderError {
-  readonly retryable = false;
+  readonly action = 'give-up';
   readonly code = 'SOURCE_UNAVAILABLE';
 }
 
 /** The source is not a media file the worker accepts (probe failed, no video, over a limit). */
 export class InvalidMediaError extends TranscoderError {
-  readonly retryable = false;
+  readonly action = 'give-up';
   readonly code = 'INVALID_MEDIA';
 }
 
@@ -46,13 +65,13 @@ export class MissingDecoderError extends InvalidMediaError {
 
 /** The source is DRM-protected (Common Encryption, encrypted WebM): no key, no picture. */
 export class EncryptedMediaError extends TranscoderError {
-  readonly retryable = false;
+  readonly action = 'give-up';
   readonly code = 'ENCRYPTED_MEDIA';
 }
 
 /** ffmpeg ran and refused or failed on the input; `stderrTail` keeps its last lines. */
 export class TranscodeFailedError extends TranscoderError {
-  readonly retryable: boolean;
+  readonly action: 'retry' | 'give-up';
   readonly code = 'TRANSCODE_FAILED';
   readonly stderrTail: string;
 
@@ -62,48 +81,48 @@ export class TranscodeFailedError extends TranscoderError {
   ) {
     super(message, options);
     this.stderrTail = options.stderrTail ?? '';
-    this.retryable = options.retryable ?? false;
+    this.action = options.retryable === true ? 'retry' : 'give-up';
   }
 }
 
 /** Not enough room in the work directory; retryable unless the job can never fit. */
 export class InsufficientStorageError extends TranscoderError {
-  readonly retryable: boolean;
+  readonly action: 'retry' | 'give-up';
   readonly code = 'INSUFFICIENT_STORAGE';
 
   constructor(message: string, options: ErrorOptions & { retryable: boolean }) {
     super(message, options);
-    this.retryable = options.retryable;
+    this.action = options.retryable ? 'retry' : 'give-up';
   }
 }
 
 /** A dependency failed in a way that may pass: throttling, 5xx, network, timeouts. */
 export class TransientError extends TranscoderError {
-  readonly retryable = true;
+  readonly action = 'retry';
   readonly code = 'TRANSIENT';
 }
 
 /** AWS refused the request for a reason another attempt will not fix (403, 400, ...). */
 export class DependencyRejectedError extends TranscoderError {
-  readonly retryable = false;
+  readonly action = 'give-up';
   readonly code = 'DEPENDENCY_REJECTED';
 }
 
 /** Our own shutdown (SIGTERM: scale-in, spot interruption, deadline) stopped the job. */
 export class InterruptedError extends TranscoderError {
-  readonly retryable = true;
+  readonly action = 'release';
   readonly code = 'INTERRUPTED';
 }
 
 /** Another worker took over the job's lease; this worker must stop without touching it. */
 export class LeaseLostError extends TranscoderError {
-  readonly retryable = true;
+  readonly action = 'abandon';
   readonly code = 'LEASE_LOST';
 }
 
 /** A control-plane request that cannot be served as asked (bad cursor, conflicting key, ...). */
 export class BadRequestError extends TranscoderError {
-  readonly retryable = false;
+  readonly action = 'give-up';
   readonly code: string;
   readonly status: number;
 
@@ -190,11 +209,16 @@ export function classifyAwsError(err: unknown, what: string): TranscoderError {
   return new TransientError(message, { cause: err });
 }
 
+/** What to do after `err`: its own action, or `crash` for anything outside the model. */
+export function errorAction(err: unknown): ErrorAction {
+  return err instanceof TranscoderError ? err.action : 'crash';
+}
+
 /** The one-line reason recorded in the ledger and attached to the DLQ message. */
 export function describeError(err: unknown): { code: string; message: string; retryable: boolean } {
   if (err instanceof TranscoderError) {
     return { code: err.code, message: err.message, retryable: err.retryable };
   }
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return { code: 'INTERNAL', message, retryable: true };
+  return { code: 'INTERNAL', message, retryable: false };
 }

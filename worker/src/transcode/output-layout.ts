@@ -1,3 +1,17 @@
+/** The file layout of a job's outputs, relative to the output prefix. */
+export const layout = {
+  hlsDir: (rung: string) => `hls/${rung}`,
+  hlsPlaylist: (rung: string) => `hls/${rung}/playlist.m3u8`,
+  hlsSegmentPattern: (rung: string) => `hls/${rung}/seg_%05d.m4s`,
+  hlsMaster: 'hls/master.m3u8',
+  mp4: (rung: string) => `mp4/${rung}.mp4`,
+  poster: 'poster.jpg',
+  thumbnailPattern: 'thumbnails/thumb_%05d.jpg',
+  spritePattern: 'thumbnails/sprite_%03d.jpg',
+  sprite: (n: number) => `sprite_${String(n).padStart(3, '0')}.jpg`,
+  thumbnailIndex: 'thumbnails/thumbnails.vtt',
+} as const;
+
 /** Content-Type and Cache-Control for every file the ladder writes, by its name. */
 export interface OutputFileKind {
   readonly contentType: string;

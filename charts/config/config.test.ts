@@ -1,8 +1,8 @@
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { buildCharts } from './app.ts';
+import { buildCharts } from '../app/app.ts';
 import { parseDeploymentConfig } from './config.ts';
-import { exampleInput } from './testing/fixtures.ts';
+import { exampleInput } from '../testing/fixtures.ts';
 
 describe('the deployment config', () => {
   it('names every bad field', () => {

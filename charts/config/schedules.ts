@@ -1,4 +1,4 @@
-import { translateCron } from '../worker/src/control/cron.ts';
+import { translateCron } from '../../worker/src/contract/cron.ts';
 
 /**
  * Declarative schedules (control.schedules in the deployment config) become Kubernetes

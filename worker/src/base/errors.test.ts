@@ -52,6 +52,10 @@ describe('classifyAwsError', () => {
       message: 'no video',
       retryable: false,
     });
-    expect(describeError('weird')).toEqual({ code: 'INTERNAL', message: 'weird', retryable: true });
+    expect(describeError('weird')).toEqual({
+      code: 'INTERNAL',
+      message: 'weird',
+      retryable: false,
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError } from '../base/errors.ts';
 
 const VALID = {
   AWS_REGION: 'eu-west-1',

@@ -1,5 +1,4 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import type { JobRecord } from './job-record.ts';
 
 /**
  * The ledger's single DynamoDB table. Job records live at `job#<jobId>`; the stats are spread
@@ -23,9 +22,11 @@ export const statsKey = (shard: number) => ({ [KEY]: `stats#${shard}` });
 export const idempotencyKey = (key: string) => ({ [KEY]: `idem#${key}` });
 
 /** The index attributes of a job record: creation time then jobId, so ties sort stably. */
-export function indexKeys(
-  record: Pick<JobRecord, 'jobId' | 'status' | 'createdAt'>,
-): Record<string, string> {
+export function indexKeys(record: {
+  readonly jobId: string;
+  readonly status: string;
+  readonly createdAt: string;
+}): Record<string, string> {
   const sort = `${record.createdAt}#${record.jobId}`;
   return {
     [INDEX.byCreated.partition]: 'job',

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { eventIdOf, type JobRecord } from '../ledger/job-record.ts';
+import { eventIdOf, type JobRecord } from './job-record.ts';
 
 /**
  * The event a job's terminal state publishes, version 1: a CloudEvents 1.0 envelope (JSON,

@@ -1,8 +1,8 @@
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from './errors.ts';
-import { s3UriSchema, type S3Location } from './job/s3-uri.ts';
+import { ConfigError } from '../base/errors.ts';
+import { s3UriSchema, type S3Location } from '../contract/s3-uri.ts';
 
 /**
  * The worker's configuration, read from the environment once at start. This module is the

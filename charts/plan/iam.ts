@@ -1,21 +1,6 @@
-import { formatS3Uri, type S3Location } from '../worker/src/job/s3-uri.ts';
-import { accountOf, queueArn, type DeploymentConfig } from './config.ts';
-
-/**
- * The worker's IAM policy: only the actions it calls, only on its queue, DLQ, bucket prefixes
- * and table. The same document goes into the ACK Policy and, as plain JSON, to users without
- * ACK (dist/iam/).
- */
-export interface PolicyDocument {
-  readonly Version: '2012-10-17';
-  readonly Statement: readonly {
-    readonly Sid: string;
-    readonly Effect: 'Allow';
-    readonly Action: readonly string[];
-    readonly Resource: string | readonly string[];
-    readonly Condition?: Record<string, Record<string, string | readonly string[]>>;
-  }[];
-}
+import { formatS3Uri, type S3Location } from '../../worker/src/contract/s3-uri.ts';
+import type { PolicyDocument } from '../constructs/policy-document.ts';
+import { accountOf, queueArn, type DeploymentConfig } from '../config/config.ts';
 
 export function inputPrefixes(config: DeploymentConfig): readonly S3Location[] {
   return config.inputUris ?? [{ bucket: config.outputUri.bucket, key: 'uploads/' }];
@@ -26,6 +11,11 @@ export function uploadPrefix(config: DeploymentConfig): S3Location {
   return config.control?.api.uploadUri ?? inputPrefixes(config)[0]!;
 }
 
+/**
+ * The worker's IAM policy: only the actions it calls, only on its queue, DLQ, bucket prefixes
+ * and table. The same document goes into the ACK Policy and, as plain JSON, to users without
+ * ACK (dist/iam/).
+ */
 export function workerPolicy(config: DeploymentConfig): PolicyDocument {
   const accountId = accountOf(config.queueUrl);
   const objects = (l: S3Location) => `arn:aws:s3:::${l.bucket}/${l.key}*`;

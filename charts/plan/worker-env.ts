@@ -1,6 +1,6 @@
-import type { ControlEnvName, WorkerEnvName } from '../worker/src/config.ts';
-import { formatS3Uri } from '../worker/src/job/s3-uri.ts';
-import type { DeploymentConfig } from './config.ts';
+import type { ControlEnvName, WorkerEnvName } from '../../worker/src/config/config.ts';
+import { formatS3Uri } from '../../worker/src/contract/s3-uri.ts';
+import type { DeploymentConfig } from '../config/config.ts';
 import { uploadPrefix } from './iam.ts';
 
 /** Where the pod mounts its work volume (an emptyDir). */
@@ -8,7 +8,7 @@ export const WORK_MOUNT = '/work';
 
 /**
  * The worker's environment, from the deployment config, by the names the worker reads (typed
- * against worker/src/config.ts, so a renamed variable fails to compile here). WORKER_ID comes
+ * against worker/src/config/config.ts, so a renamed variable fails to compile here). WORKER_ID comes
  * from the pod's name at run time.
  */
 export function workerEnvironment(
@@ -63,7 +63,7 @@ export const API_PORT = 8080;
 
 /**
  * The control plane's environment (API and the schedules' CLI), typed against the control
- * schema in worker/src/config.ts. API_TOKENS comes from a Secret, never from here.
+ * schema in worker/src/config/config.ts. API_TOKENS comes from a Secret, never from here.
  */
 export function controlEnvironment(
   config: DeploymentConfig,

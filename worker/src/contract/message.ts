@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LADDER_PRESETS, LIMITS, type LadderPresetName } from '../transcode/ladder-presets.ts';
+import { LADDER_PRESETS, LIMITS, type LadderPresetName } from './ladder-presets.ts';
 import { s3UriSchema, type Parsed, type S3Location } from './s3-uri.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobRecord } from '../ledger/job-record.ts';
+import type { JobRecord } from './job-record.ts';
 import { buildJobEvent, signWebhook } from './job-event.ts';
 
 const finished: JobRecord = {

@@ -1,0 +1,74 @@
+import { InvalidMediaError } from '../base/errors.ts';
+import type { JobRequest } from '../contract/message.ts';
+import { childOf, type S3Location } from '../contract/s3-uri.ts';
+import type { JobProgress } from '../record/job-record.ts';
+import type { JobContext } from './context.ts';
+import { summarize, type JobResultSummary } from './summary.ts';
+import { checkFreeSpace, createWorkDir, sourceExtension } from './work-dir.ts';
+
+/**
+ * The work of one claimed job: check the source's size against the limits and the disk,
+ * download it, transcode it, upload every output; the work directory is removed whatever
+ * happens. Throws the error model's errors; the caller settles.
+ */
+export async function runJob(
+  ctx: JobContext,
+  request: JobRequest,
+  output: S3Location,
+  signal: AbortSignal,
+  onProgress: (p: JobProgress) => void,
+): Promise<JobResultSummary> {
+  const { deps, settings, jobId, log } = ctx;
+  const dir = await createWorkDir(settings.workDir, jobId);
+  try {
+    const head = await deps.storage.head(request.input, signal);
+    if (head.size === 0) throw new InvalidMediaError('the source is an empty file (0 bytes)');
+    if (head.size > settings.maxInputBytes) {
+      throw new InvalidMediaError(
+        `the source is ${head.size} bytes; the limit is ${settings.maxInputBytes} (MAX_INPUT_BYTES)`,
+      );
+    }
+    await checkFreeSpace(dir.root, head.size, settings.outputSizeFactor);
+
+    const sourcePath = dir.sourcePath(sourceExtension(request.input.key));
+    onProgress({ stage: 'downloading', percent: 0 });
+    let t = deps.clock.now();
+    await deps.storage.download(request.input, sourcePath, head, signal);
+    const downloadMs = deps.clock.now() - t;
+    log.info({ bytes: head.size, ms: downloadMs }, 'source downloaded');
+
+    t = deps.clock.now();
+    const result = await deps.transcoder.transcode({
+      sourcePath,
+      outDir: dir.outDir,
+      request,
+      signal,
+      onProgress: (p) => onProgress({ stage: 'transcoding', ...p }),
+    });
+    const transcodeMs = deps.clock.now() - t;
+    log.info({ renditions: result.renditions.map((r) => r.name), ms: transcodeMs }, 'transcoded');
+    if (result.warnings.length > 0)
+      log.warn({ warnings: result.warnings }, 'transcoded with warnings');
+
+    onProgress({
+      stage: 'uploading',
+      percent: 100,
+      rungs: result.renditions.map((r) => r.name),
+    });
+    t = deps.clock.now();
+    await deps.storage.uploadAll(
+      result.files.map((f) => ({
+        path: f.path,
+        location: childOf(output, f.relativeKey),
+        contentType: f.contentType,
+        cacheControl: f.cacheControl,
+      })),
+      signal,
+    );
+    const uploadMs = deps.clock.now() - t;
+    log.info({ files: result.files.length, ms: uploadMs }, 'outputs uploaded');
+    return summarize(output, head.size, result, { downloadMs, transcodeMs, uploadMs });
+  } finally {
+    await dir.remove().catch((err: unknown) => log.warn({ err }, 'work directory not removed'));
+  }
+}

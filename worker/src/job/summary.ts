@@ -1,0 +1,84 @@
+import { childOf, formatS3Uri, type S3Location } from '../contract/s3-uri.ts';
+import type { RenditionSummary, TranscodeResult } from '../transcode/transcoder.ts';
+
+/** A rendition as the record shows it: the transcoder's summary, with S3 URIs for its files. */
+export type PublishedRendition = Pick<
+  RenditionSummary,
+  'name' | 'width' | 'height' | 'codecs' | 'averageBitrateKbps' | 'peakBitrateKbps'
+> & {
+  readonly mp4?: { readonly uri: string; readonly bytes: number };
+  /** `playlist` is the playlist's S3 URI. */
+  readonly hls?: RenditionSummary['hls'];
+};
+
+/** What a finished job records: where everything went, how big, how long it took. */
+export interface JobResultSummary {
+  readonly output: string;
+  readonly master?: string;
+  readonly poster: string;
+  readonly durationSeconds: number;
+  readonly source: {
+    readonly bytes: number;
+    readonly container: string;
+    readonly codec: string;
+    readonly width: number;
+    readonly height: number;
+    readonly frameRate: number;
+    /** Whether the outputs carry the source's audio. */
+    readonly audio: boolean;
+    /** Where the probe did not take the container's word (frame rate, duration, tracks). */
+    readonly notes?: readonly string[];
+  };
+  /** What the person who sent the job should know about the outputs (audio left out, ...). */
+  readonly warnings?: readonly string[];
+  readonly renditions: readonly PublishedRendition[];
+  readonly files: number;
+  readonly bytes: number;
+  readonly timings: {
+    readonly downloadMs: number;
+    readonly transcodeMs: number;
+    readonly uploadMs: number;
+  };
+}
+
+export function summarize(
+  output: S3Location,
+  sourceBytes: number,
+  result: TranscodeResult,
+  timings: JobResultSummary['timings'],
+): JobResultSummary {
+  const uri = (relativeKey: string) => formatS3Uri(childOf(output, relativeKey));
+  const { video } = result.source;
+  return {
+    output: formatS3Uri(output),
+    ...(result.masterPlaylist ? { master: uri(result.masterPlaylist) } : {}),
+    poster: uri(result.poster),
+    durationSeconds: result.source.durationSeconds,
+    source: {
+      bytes: sourceBytes,
+      container: result.source.formatName,
+      codec: video.codec,
+      width: video.displayWidth,
+      height: video.displayHeight,
+      frameRate: Math.round(video.frameRate * 1000) / 1000,
+      audio: result.audio === 'encoded',
+      ...(result.source.notes.length > 0 ? { notes: result.source.notes } : {}),
+    },
+    ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
+    renditions: result.renditions.map((r) => ({
+      name: r.name,
+      width: r.width,
+      height: r.height,
+      codecs: r.codecs,
+      averageBitrateKbps: r.averageBitrateKbps,
+      peakBitrateKbps: r.peakBitrateKbps,
+      ...(r.mp4 ? { mp4: { uri: uri(r.mp4.key), bytes: r.mp4.size } } : {}),
+      ...(r.hls
+        ? { hls: { playlist: uri(r.hls.playlist), segments: r.hls.segments, bytes: r.hls.bytes } }
+        : {}),
+    })),
+    files: result.files.length,
+    bytes: result.files.reduce((sum, f) => sum + f.size, 0),
+    timings,
+  };
+}
