@@ -2,7 +2,17 @@ import { z } from 'zod';
 import { isTimeZone } from '../../worker/src/contract/cron.ts';
 import { IMAGE_USER } from '../../worker/src/contract/image.ts';
 import { validateJobMessage } from '../../worker/src/contract/message.ts';
-import { parseS3Uri, type S3Location } from '../../worker/src/contract/s3-uri.ts';
+import { s3UriSchema } from '../../worker/src/contract/s3-uri.ts';
+import {
+  AWS_REGION,
+  DEFAULTS,
+  EVENTS_SOURCE,
+  heartbeatProblem,
+  LOG_LEVELS,
+  retryDelayProblem,
+  SCHEDULE_GROUP,
+  TABLE_NAME,
+} from '../../worker/src/contract/settings.ts';
 import { checkCronJobSchedule } from './schedules.ts';
 
 /**
@@ -27,14 +37,7 @@ const sqsUrl = z
     /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/\d{12}\/[A-Za-z0-9_-]{1,80}$/,
     'must be an SQS queue URL like https://sqs.eu-west-1.amazonaws.com/123456789012/name',
   );
-const s3Prefix = z.string().transform((value, ctx): S3Location => {
-  const parsed = parseS3Uri(value, { prefix: true });
-  if (!parsed.ok) {
-    ctx.addIssue({ code: 'custom', message: parsed.error });
-    return z.NEVER;
-  }
-  return parsed.value;
-});
+const s3Prefix = s3UriSchema({ prefix: true });
 const positive = z.number().positive();
 const seconds = z.number().int().positive();
 
@@ -48,13 +51,13 @@ const Worker = z.strictObject({
   jobDeadlineSeconds: seconds.default(6 * 3600),
   ttlSecondsAfterFinished: seconds.default(3600),
   /** Worker settings, passed as the environment variables the worker reads (README: Configuration). */
-  idleTimeoutSeconds: seconds.default(30),
-  visibilityTimeoutSeconds: seconds.default(120),
-  heartbeatSeconds: seconds.default(30),
-  retryDelaySeconds: seconds.default(30),
-  retryDelayMaxSeconds: seconds.default(300),
-  shutdownGraceSeconds: seconds.default(25),
-  maxReceiveCount: z.number().int().min(1).default(3),
+  idleTimeoutSeconds: seconds.default(DEFAULTS.idleTimeoutSeconds),
+  visibilityTimeoutSeconds: seconds.default(DEFAULTS.visibilityTimeoutSeconds),
+  heartbeatSeconds: seconds.default(DEFAULTS.heartbeatSeconds),
+  retryDelaySeconds: seconds.default(DEFAULTS.retryDelaySeconds),
+  retryDelayMaxSeconds: seconds.default(DEFAULTS.retryDelayMaxSeconds),
+  shutdownGraceSeconds: seconds.default(DEFAULTS.shutdownGraceSeconds),
+  maxReceiveCount: z.number().int().min(1).default(DEFAULTS.maxReceiveCount),
   maxInputBytes: z.number().int().positive().optional(),
   maxDurationSeconds: seconds.optional(),
   maxDimension: z.number().int().positive().optional(),
@@ -62,7 +65,7 @@ const Worker = z.strictObject({
   uploadConcurrency: z.number().int().positive().optional(),
   /** Days after which finished job records expire (DynamoDB TTL on `expiresAt`); unset keeps them. */
   recordTtlDays: z.number().int().positive().optional(),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  logLevel: z.enum(LOG_LEVELS.filter((l) => l !== 'silent')).default(DEFAULTS.logLevel),
   /** The numeric user the image runs as (the Dockerfile's USER). */
   runAsUser: z.number().int().min(1).default(IMAGE_USER),
 });
@@ -221,10 +224,7 @@ const Events = z.strictObject({
   /** ...and put on this EventBridge bus (`default` is the account's default bus). */
   eventBusArn: arn('events', 'event-bus/[\\w.\\-/]+$').optional(),
   /** The events' `source` (EventBridge rules match on it). @default the deployment's name */
-  source: z
-    .string()
-    .regex(/^[A-Za-z0-9][\w.\-/]{0,255}$/)
-    .optional(),
+  source: z.string().regex(EVENTS_SOURCE.pattern, EVENTS_SOURCE.message).optional(),
   /**
    * Webhooks named in job messages (`"webhook": "https://..."`), signed with the secret in this
    * Secret (Standard Webhooks; `whsec_<base64>` or any string of 16+ characters). Unset: off.
@@ -256,8 +256,8 @@ const Control = z.strictObject({
       schedulerRoleArn: arn('iam', 'role/').optional(),
       scheduleGroup: z
         .string()
-        .regex(/^[0-9a-zA-Z-_.]{1,64}$/)
-        .default('keda-transcoder'),
+        .regex(SCHEDULE_GROUP.pattern, SCHEDULE_GROUP.message)
+        .default(DEFAULTS.scheduleGroup),
       /** Where POST /uploads presigns PUTs (default: the first input prefix). */
       uploadUri: s3Prefix.optional(),
       /** Largest upload; over one part it goes multipart (S3 takes up to 5 TiB). */
@@ -308,18 +308,13 @@ export const DeploymentConfigSchema = z
     name: name.default('keda-transcoder'),
     namespace: name.default('keda-transcoder'),
     image: imageRef,
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
+    region: z.string().regex(AWS_REGION.pattern, AWS_REGION.message),
     queueUrl: sqsUrl,
     deadLetterQueueUrl: sqsUrl,
     outputUri: s3Prefix,
     /** Prefixes the worker may read sources from (default: the output bucket's uploads/). */
     inputUris: z.array(s3Prefix).min(1).optional(),
-    tableName: z
-      .string()
-      .regex(
-        /^[a-zA-Z0-9_.-]{3,255}$/,
-        'must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)',
-      ),
+    tableName: z.string().regex(TABLE_NAME.pattern, TABLE_NAME.message),
     workerRoleArn: arn('iam', 'role/'),
     placement: z.enum(['fargate', 'karpenter']),
     /**
@@ -346,13 +341,18 @@ export const DeploymentConfigSchema = z
         message: 'is required when placement is karpenter',
       });
     }
-    if (c.worker.heartbeatSeconds * 2 > c.worker.visibilityTimeoutSeconds) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['worker', 'heartbeatSeconds'],
-        message: `must be at most half of worker.visibilityTimeoutSeconds (${c.worker.visibilityTimeoutSeconds})`,
-      });
-    }
+    const heartbeat = heartbeatProblem(
+      c.worker.heartbeatSeconds,
+      c.worker.visibilityTimeoutSeconds,
+      { visibility: 'worker.visibilityTimeoutSeconds' },
+    );
+    if (heartbeat)
+      ctx.addIssue({ code: 'custom', path: ['worker', 'heartbeatSeconds'], message: heartbeat });
+    const delay = retryDelayProblem(c.worker.retryDelaySeconds, c.worker.retryDelayMaxSeconds, {
+      first: 'worker.retryDelaySeconds',
+    });
+    if (delay)
+      ctx.addIssue({ code: 'custom', path: ['worker', 'retryDelayMaxSeconds'], message: delay });
     if (c.worker.shutdownGraceSeconds + 5 > c.worker.jobDeadlineSeconds) {
       ctx.addIssue({
         code: 'custom',

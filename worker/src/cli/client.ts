@@ -1,13 +1,8 @@
-import { createReadStream, statSync } from 'node:fs';
-import { basename } from 'node:path';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { JobView } from '../control/jobs.ts';
 import type { QueueDepth, ScheduleView } from '../control/ports.ts';
 import type { ControlService } from '../control/service.ts';
-import type { AwsClients } from '../wiring/deps.ts';
-import { childOf, formatS3Uri, type S3Location } from '../contract/s3-uri.ts';
 import type { Stats } from '../record/job-record.ts';
-import { contentTypeOf, uploadFile, type UploadOptions } from './upload.ts';
+import { uploadFile, type UploadOptions } from './upload.ts';
 
 /**
  * What the CLI can ask for, two ways: straight to AWS with the SDK (the same use cases the API
@@ -41,13 +36,9 @@ export interface ControlClient {
 
 export class DirectClient implements ControlClient {
   readonly #service: ControlService;
-  readonly #clients: AwsClients;
-  readonly #uploadPrefix: S3Location;
 
-  constructor(service: ControlService, clients: AwsClients, uploadPrefix: S3Location) {
+  constructor(service: ControlService) {
     this.#service = service;
-    this.#clients = clients;
-    this.#uploadPrefix = uploadPrefix;
   }
 
   enqueue(body: object, options: { idempotencyKey?: string }) {
@@ -77,30 +68,8 @@ export class DirectClient implements ControlClient {
   redrive(max: number) {
     return this.#service.redrive(max);
   }
-  async upload(path: string, options: UploadOptions = {}): Promise<string> {
-    const location = childOf(this.#uploadPrefix, `${Date.now().toString(36)}-${safeName(path)}`);
-    const total = statSync(path).size;
-    // lib-storage's multipart upload; 8 MiB parts fit every store, the local emulator included.
-    const upload = new Upload({
-      client: this.#clients.s3,
-      partSize: 8 * 1024 * 1024,
-      params: {
-        Bucket: location.bucket,
-        Key: location.key,
-        Body: createReadStream(path),
-        ContentType: contentTypeOf(path),
-      },
-    });
-    upload.on('httpUploadProgress', (p) =>
-      options.onProgress?.({
-        bytes: p.loaded ?? 0,
-        total,
-        partsDone: p.part ?? 0,
-        parts: Math.max(1, Math.ceil(total / (8 * 1024 * 1024))),
-      }),
-    );
-    await upload.done();
-    return formatS3Uri(location);
+  upload(path: string, options: UploadOptions = {}): Promise<string> {
+    return uploadFile(this.#service.uploads, path, options);
   }
 }
 
@@ -190,19 +159,23 @@ export class HttpClient implements ControlClient {
   async redrive(max: number) {
     return (await this.#call('POST', '/dlq/redrive', { max })).data;
   }
-  async upload(path: string, options: UploadOptions = {}): Promise<string> {
+  upload(path: string, options: UploadOptions = {}): Promise<string> {
+    const base = '/uploads';
+    const call = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
+      const { status, data } = await this.#call<T>(method, route, body);
+      if (status === 404) throw new ApiError(status, data as ApiError['problem']);
+      return data;
+    };
     return uploadFile(
-      async <T>(method: string, route: string, body?: unknown) => {
-        const { status, data } = await this.#call<T>(method, route, body);
-        if (status === 404) throw new ApiError(status, data as ApiError['problem']);
-        return data;
+      {
+        create: (input) => call('POST', base, input),
+        parts: (id, from, count) =>
+          call('GET', `${base}/${id}/parts?from=${from}&count=${count ?? 100}`),
+        complete: (id, parts) => call('POST', `${base}/${id}/complete`, { parts }),
+        abort: (id) => call('DELETE', `${base}/${id}`),
       },
       path,
       options,
     );
   }
-}
-
-function safeName(path: string): string {
-  return basename(path).replace(/[^A-Za-z0-9._-]/g, '_');
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { loadControlConfig } from '../config/config.ts';
+import { loadApiClientConfig, loadControlConfig } from '../config/config.ts';
 import { ControlService } from '../control/service.ts';
 import { createAwsClients, createControlDeps, type AwsClients } from '../wiring/deps.ts';
 import { ConfigError, TranscoderError } from '../base/errors.ts';
@@ -44,15 +44,12 @@ OUTPUT_URI (and SCHEDULER_ROLE_ARN for schedules).`,
 let clients: AwsClients | undefined;
 function client(): ControlClient {
   const options = program.opts<{ api?: string; token?: string }>();
-  const api = options.api ?? process.env.KT_API_URL;
-  if (api) return new HttpClient(api, options.token ?? process.env.KT_API_TOKEN);
+  const api = loadApiClientConfig();
+  const url = options.api ?? api.url;
+  if (url) return new HttpClient(url, options.token ?? api.token);
   const config = loadControlConfig();
   clients = createAwsClients(config);
-  return new DirectClient(
-    new ControlService(createControlDeps(config, clients)),
-    clients,
-    config.upload,
-  );
+  return new DirectClient(new ControlService(createControlDeps(config, clients)));
 }
 
 function print(value: unknown, text: () => string): void {

@@ -2,7 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CreatedUpload, PresignedPart } from '../control/uploads.ts';
+import type { CreatedUpload, PresignedPart, Uploads } from '../control/uploads.ts';
 
 /**
  * Uploads a local file through the control API's presigned uploads: one PUT for a small file,
@@ -10,9 +10,12 @@ import type { CreatedUpload, PresignedPart } from '../control/uploads.ts';
  * then completed; a part that fails every attempt aborts the upload, so nothing is left
  * half-uploaded. The bytes go straight to S3, never through the API.
  */
-export interface ApiCaller {
-  <T>(method: string, path: string, body?: unknown): Promise<T>;
-}
+/**
+ * The upload use case (control/uploads.ts) as a client reaches it: the control API over HTTP
+ * (HttpClient) or the control plane in-process (DirectClient); the bytes go to the presigned
+ * URLs it hands out either way.
+ */
+export type UploadSession = Pick<Uploads, 'create' | 'parts' | 'complete' | 'abort'>;
 
 export interface UploadOptions {
   /** Parts in flight at once. @default 4 */
@@ -32,12 +35,12 @@ export interface UploadOptions {
 export class UploadFailedError extends Error {}
 
 export async function uploadFile(
-  call: ApiCaller,
+  session: UploadSession,
   path: string,
   options: UploadOptions = {},
 ): Promise<string> {
   const size = statSync(path).size;
-  const created = await call<CreatedUpload>('POST', '/uploads', {
+  const created = await session.create({
     filename: basename(path),
     contentType: contentTypeOf(path),
     size,
@@ -53,12 +56,10 @@ export async function uploadFile(
   }
 
   const urls = new Map<number, PresignedPart>(created.parts.map((p) => [p.partNumber, p]));
-  const partsUrl = (from: number, count: number) =>
-    `/uploads/${created.uploadId}/parts?from=${from}&count=${count}`;
   const urlFor = async (n: number, fresh: boolean): Promise<PresignedPart> => {
     if (fresh || !urls.has(n)) {
       // Fetch the next batch from here (or just this part again, when its URL went stale).
-      const { parts } = await call<{ parts: PresignedPart[] }>('GET', partsUrl(n, fresh ? 1 : 100));
+      const { parts } = await session.parts(created.uploadId, n, fresh ? 1 : 100);
       for (const p of parts) urls.set(p.partNumber, p);
     }
     return urls.get(n)!;
@@ -96,12 +97,13 @@ export async function uploadFile(
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker));
   if (failure) {
-    await call('DELETE', `/uploads/${created.uploadId}`).catch(() => undefined);
+    await session.abort(created.uploadId).catch(() => undefined);
     throw new UploadFailedError(`${failure.message}; the upload was aborted`, { cause: failure });
   }
-  const done = await call<{ input: string }>('POST', `/uploads/${created.uploadId}/complete`, {
-    parts: etags.map((etag, i) => ({ partNumber: i + 1, etag })),
-  });
+  const done = await session.complete(
+    created.uploadId,
+    etags.map((etag, i) => ({ partNumber: i + 1, etag })),
+  );
   return done.input;
 }
 

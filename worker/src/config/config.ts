@@ -3,6 +3,16 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../base/errors.ts';
 import { s3UriSchema, type S3Location } from '../contract/s3-uri.ts';
+import {
+  AWS_REGION,
+  DEFAULTS,
+  EVENTS_SOURCE,
+  heartbeatProblem,
+  LOG_LEVELS,
+  retryDelayProblem,
+  SCHEDULE_GROUP,
+  TABLE_NAME,
+} from '../contract/settings.ts';
 
 /**
  * The worker's configuration, read from the environment once at start. This module is the
@@ -71,7 +81,7 @@ const MIB = 1024 * 1024;
 
 /** What every entry point (worker, API, CLI) reads: where the queue, table and bucket are. */
 const CommonShape = {
-  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region such as eu-west-1'),
+  AWS_REGION: z.string().regex(AWS_REGION.pattern, AWS_REGION.message),
   AWS_ENDPOINT_URL: url.optional(),
   AWS_ENDPOINT_URL_SQS: url.optional(),
   AWS_ENDPOINT_URL_S3: url.optional(),
@@ -80,25 +90,25 @@ const CommonShape = {
   AWS_MAX_ATTEMPTS: int(1, 10).default(3),
   QUEUE_URL: url,
   DLQ_URL: url,
-  TABLE_NAME: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
+  TABLE_NAME: z.string().regex(TABLE_NAME.pattern, TABLE_NAME.message),
   OUTPUT_URI: s3UriSchema({ prefix: true }),
-  MAX_RECEIVE_COUNT: int(1, 1000).default(3),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MAX_RECEIVE_COUNT: int(1, 1000).default(DEFAULTS.maxReceiveCount),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default(DEFAULTS.logLevel),
   MAX_MESSAGE_BYTES: int(256, 1024 * 1024).default(64 * 1024),
   RECORD_TTL_DAYS: int(1, 3650).optional(),
   /** Multipart part size: the worker's output uploads and the clients' source uploads. */
-  UPLOAD_PART_SIZE_MB: int(5, 5 * 1024).default(8),
+  UPLOAD_PART_SIZE_MB: int(5, 5 * 1024).default(DEFAULTS.uploadPartSizeMb),
 };
 
 const EnvSchema = z.object({
   ...CommonShape,
   RECEIVE_WAIT_SECONDS: int(1, 20).default(20),
-  IDLE_TIMEOUT_SECONDS: int(1, 3600).default(30),
-  VISIBILITY_TIMEOUT_SECONDS: int(2, 43_200).default(120),
-  HEARTBEAT_SECONDS: int(1, 21_600).default(30),
-  RETRY_DELAY_SECONDS: int(0, 43_200).default(30),
-  RETRY_DELAY_MAX_SECONDS: int(0, 43_200).default(300),
-  SHUTDOWN_GRACE_SECONDS: int(1, 3600).default(25),
+  IDLE_TIMEOUT_SECONDS: int(1, 3600).default(DEFAULTS.idleTimeoutSeconds),
+  VISIBILITY_TIMEOUT_SECONDS: int(2, 43_200).default(DEFAULTS.visibilityTimeoutSeconds),
+  HEARTBEAT_SECONDS: int(1, 21_600).default(DEFAULTS.heartbeatSeconds),
+  RETRY_DELAY_SECONDS: int(0, 43_200).default(DEFAULTS.retryDelaySeconds),
+  RETRY_DELAY_MAX_SECONDS: int(0, 43_200).default(DEFAULTS.retryDelayMaxSeconds),
+  SHUTDOWN_GRACE_SECONDS: int(1, 3600).default(DEFAULTS.shutdownGraceSeconds),
   WORK_DIR: z.string().min(1).default(join(tmpdir(), 'keda-transcoder')),
   WORKER_ID: z
     .string()
@@ -106,16 +116,12 @@ const EnvSchema = z.object({
     .optional(),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   FFPROBE_PATH: z.string().min(1).default('ffprobe'),
-  MAX_INPUT_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(20 * 1024 * MIB),
-  MAX_DURATION_SECONDS: int(1, 7 * 24 * 3600).default(4 * 3600),
-  MAX_DIMENSION: int(16, 16_384).default(8192),
-  MAX_FRAME_RATE: int(1, 1000).default(120),
+  MAX_INPUT_BYTES: z.coerce.number().int().positive().default(DEFAULTS.maxInputBytes),
+  MAX_DURATION_SECONDS: int(1, 7 * 24 * 3600).default(DEFAULTS.maxDurationSeconds),
+  MAX_DIMENSION: int(16, 16_384).default(DEFAULTS.maxDimension),
+  MAX_FRAME_RATE: int(1, 1000).default(DEFAULTS.maxFrameRate),
   OUTPUT_SIZE_FACTOR: z.coerce.number().min(0).max(100).default(1.5),
-  UPLOAD_CONCURRENCY: int(1, 64).default(4),
+  UPLOAD_CONCURRENCY: int(1, 64).default(DEFAULTS.uploadConcurrency),
   AWS_ENDPOINT_URL_SNS: url.optional(),
   AWS_ENDPOINT_URL_EVENTBRIDGE: url.optional(),
   EVENTS_SNS_TOPIC_ARN: z
@@ -131,10 +137,7 @@ const EnvSchema = z.object({
     .optional(),
   EVENTS_SOURCE: z
     .string()
-    .regex(
-      /^[A-Za-z0-9][\w.\-/]{0,255}$/,
-      'must be a name like keda-transcoder or com.example.media',
-    )
+    .regex(EVENTS_SOURCE.pattern, EVENTS_SOURCE.message)
     .default('keda-transcoder'),
   WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   WEBHOOK_TIMEOUT_SECONDS: int(1, 60).default(10),
@@ -154,22 +157,24 @@ function crossFieldIssues(env: Record<string, string>, bad: Set<string>): string
   const num = (key: string, fallback: number) =>
     env[key] === undefined ? fallback : Number(env[key]);
   const issues: string[] = [];
-  const visibility = num('VISIBILITY_TIMEOUT_SECONDS', 120);
-  const heartbeat = num('HEARTBEAT_SECONDS', 30);
-  if (
-    !bad.has('HEARTBEAT_SECONDS') &&
-    !bad.has('VISIBILITY_TIMEOUT_SECONDS') &&
-    heartbeat * 2 > visibility
-  ) {
-    issues.push(
-      `HEARTBEAT_SECONDS: must be at most half of VISIBILITY_TIMEOUT_SECONDS (${visibility}), so one late heartbeat cannot let the message be redelivered mid-job`,
-    );
-  }
-  const delay = num('RETRY_DELAY_SECONDS', 30);
-  const maxDelay = num('RETRY_DELAY_MAX_SECONDS', 300);
-  if (!bad.has('RETRY_DELAY_SECONDS') && !bad.has('RETRY_DELAY_MAX_SECONDS') && maxDelay < delay) {
-    issues.push(`RETRY_DELAY_MAX_SECONDS: must be at least RETRY_DELAY_SECONDS (${delay})`);
-  }
+  const heartbeat =
+    bad.has('HEARTBEAT_SECONDS') || bad.has('VISIBILITY_TIMEOUT_SECONDS')
+      ? undefined
+      : heartbeatProblem(
+          num('HEARTBEAT_SECONDS', DEFAULTS.heartbeatSeconds),
+          num('VISIBILITY_TIMEOUT_SECONDS', DEFAULTS.visibilityTimeoutSeconds),
+          { visibility: 'VISIBILITY_TIMEOUT_SECONDS' },
+        );
+  if (heartbeat) issues.push(`HEARTBEAT_SECONDS: ${heartbeat}`);
+  const delay =
+    bad.has('RETRY_DELAY_SECONDS') || bad.has('RETRY_DELAY_MAX_SECONDS')
+      ? undefined
+      : retryDelayProblem(
+          num('RETRY_DELAY_SECONDS', DEFAULTS.retryDelaySeconds),
+          num('RETRY_DELAY_MAX_SECONDS', DEFAULTS.retryDelayMaxSeconds),
+          { first: 'RETRY_DELAY_SECONDS' },
+        );
+  if (delay) issues.push(`RETRY_DELAY_MAX_SECONDS: ${delay}`);
   return issues;
 }
 
@@ -334,8 +339,8 @@ const ControlEnvSchema = z.object({
     .optional(),
   SCHEDULE_GROUP: z
     .string()
-    .regex(/^[0-9a-zA-Z-_.]{1,64}$/)
-    .default('keda-transcoder'),
+    .regex(SCHEDULE_GROUP.pattern, SCHEDULE_GROUP.message)
+    .default(DEFAULTS.scheduleGroup),
   UPLOAD_URI: s3UriSchema({ prefix: true }).optional(),
   // Larger than one part goes as a multipart upload (S3 takes objects up to 5 TiB); the default
   // matches what a worker accepts (MAX_INPUT_BYTES).
@@ -344,9 +349,9 @@ const ControlEnvSchema = z.object({
     .int()
     .positive()
     .max(5 * 1024 * 1024 * MIB)
-    .default(20 * 1024 * MIB),
+    .default(DEFAULTS.uploadMaxBytes),
   UPLOAD_PART_MAX_MB: int(5, 5 * 1024).optional(),
-  UPLOAD_URL_TTL_SECONDS: int(60, 7 * 24 * 3600).default(900),
+  UPLOAD_URL_TTL_SECONDS: int(60, 7 * 24 * 3600).default(DEFAULTS.uploadUrlTtlSeconds),
   REDRIVE_MODE: z.enum(['auto', 'move-task', 'resend']).default('auto'),
 });
 
@@ -373,4 +378,18 @@ export function loadControlConfig(env: NodeJS.ProcessEnv = process.env): Control
       : { uploadPartMaxBytes: e.UPLOAD_PART_MAX_MB * MIB }),
     redriveMode: e.REDRIVE_MODE,
   };
+}
+
+const ApiClientEnvSchema = z.object({
+  KT_API_URL: url.optional(),
+  KT_API_TOKEN: z.string().min(1).optional(),
+});
+
+/** The CLI's way to the control API (`--api` and `--token` take precedence). */
+export function loadApiClientConfig(env: NodeJS.ProcessEnv = process.env): {
+  readonly url?: string;
+  readonly token?: string;
+} {
+  const e = parseEnv(ApiClientEnvSchema, env);
+  return { ...optional('url', e.KT_API_URL), ...optional('token', e.KT_API_TOKEN) };
 }
