@@ -36,6 +36,7 @@ import { benchStats, type StatsResult } from './bench/stats.ts';
 import { sweepPoint, type SweepPoint } from './bench/sweep.ts';
 import { benchWorkerJob, type WorkerJobResult } from './bench/worker-job.ts';
 import { startLocalStack, type LocalStack } from './local-stack/index.ts';
+import { mark, pad, percent, round } from './bench/format.ts';
 
 const SECTIONS = ['ladder', 'job', 'cold', 'stats', 'cost'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -387,20 +388,3 @@ const file = join(
 );
 writeFileSync(file, JSON.stringify(report, null, 2));
 console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s; figures in ${file}`);
-
-function pad(cells: string[], first = 10): string {
-  return cells.map((c, i) => (i === 0 ? c.padEnd(first) : c.padStart(9))).join(' ');
-}
-
-/** A figure with its target: "0.58 ok" or "0.71 MISS" (printed, never asserted). */
-function mark(value: number, target: number, format = (n: number) => n.toFixed(2)): string {
-  return `${format(value)} ${value <= target ? 'ok' : 'MISS'}`;
-}
-
-function percent(n: number): string {
-  return `${(n * 100).toFixed(1)}%`;
-}
-
-function round(n: number): number {
-  return Math.round(n * 1000) / 1000;
-}

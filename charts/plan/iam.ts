@@ -17,7 +17,6 @@ export function uploadPrefix(config: DeploymentConfig): S3Location {
  * ACK (dist/iam/).
  */
 export function workerPolicy(config: DeploymentConfig): PolicyDocument {
-  const accountId = accountOf(config.queueUrl);
   const objects = (l: S3Location) => `arn:aws:s3:::${l.bucket}/${l.key}*`;
   const inputs = inputPrefixes(config);
   const byBucket = new Map<string, string[]>();
@@ -57,17 +56,7 @@ export function workerPolicy(config: DeploymentConfig): PolicyDocument {
         Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
         Resource: objects(config.outputUri),
       },
-      {
-        Sid: 'Ledger',
-        Effect: 'Allow',
-        Action: [
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:BatchGetItem',
-        ],
-        Resource: `arn:aws:dynamodb:${config.region}:${accountId}:table/${config.tableName}`,
-      },
+      ledgerStatement(config, []),
       ...(config.events.snsTopicArn
         ? [
             {
@@ -101,7 +90,7 @@ export function workerPolicy(config: DeploymentConfig): PolicyDocument {
 export function controlPolicy(config: DeploymentConfig): PolicyDocument {
   const accountId = accountOf(config.queueUrl);
   const api = config.control?.api;
-  const table = `arn:aws:dynamodb:${config.region}:${accountId}:table/${config.tableName}`;
+  const table = tableArn(config);
   const upload = uploadPrefix(config);
   const statements: PolicyDocument['Statement'][number][] = [
     {
@@ -110,18 +99,8 @@ export function controlPolicy(config: DeploymentConfig): PolicyDocument {
       Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
       Resource: queueArn(config.queueUrl, config.region),
     },
-    {
-      Sid: 'Ledger',
-      Effect: 'Allow',
-      Action: [
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:BatchGetItem',
-        'dynamodb:ConditionCheckItem',
-      ],
-      Resource: table,
-    },
+    // ConditionCheckItem: the API's idempotency keys.
+    ledgerStatement(config, ['dynamodb:ConditionCheckItem']),
     {
       Sid: 'ListJobs',
       Effect: 'Allow',
@@ -297,4 +276,27 @@ export function scalerPolicy(config: DeploymentConfig): PolicyDocument {
 
 export function describePrefixes(config: DeploymentConfig): string[] {
   return inputPrefixes(config).map(formatS3Uri);
+}
+
+function tableArn(config: DeploymentConfig): string {
+  return `arn:aws:dynamodb:${config.region}:${accountOf(config.queueUrl)}:table/${config.tableName}`;
+}
+
+/** Job records and stats: read, write conditionally, read the stats shards at once. */
+function ledgerStatement(
+  config: DeploymentConfig,
+  extra: readonly string[],
+): PolicyDocument['Statement'][number] {
+  return {
+    Sid: 'Ledger',
+    Effect: 'Allow',
+    Action: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:BatchGetItem',
+      ...extra,
+    ],
+    Resource: tableArn(config),
+  };
 }

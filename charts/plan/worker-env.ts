@@ -18,11 +18,7 @@ export function workerEnvironment(
   const optional = <K extends WorkerEnvName>(key: K, value: number | undefined) =>
     value === undefined ? {} : { [key]: String(value) };
   return {
-    AWS_REGION: config.region,
-    QUEUE_URL: config.queueUrl,
-    DLQ_URL: config.deadLetterQueueUrl,
-    TABLE_NAME: config.tableName,
-    OUTPUT_URI: formatS3Uri(config.outputUri),
+    ...whereThingsAre(config),
     WORK_DIR: WORK_MOUNT,
     MAX_RECEIVE_COUNT: String(w.maxReceiveCount),
     IDLE_TIMEOUT_SECONDS: String(w.idleTimeoutSeconds),
@@ -73,11 +69,7 @@ export function controlEnvironment(
   const optional = <K extends ControlEnvName>(key: K, value: string | number | undefined) =>
     value === undefined ? {} : { [key]: String(value) };
   return {
-    AWS_REGION: config.region,
-    QUEUE_URL: config.queueUrl,
-    DLQ_URL: config.deadLetterQueueUrl,
-    TABLE_NAME: config.tableName,
-    OUTPUT_URI: formatS3Uri(config.outputUri),
+    ...whereThingsAre(config),
     MAX_RECEIVE_COUNT: String(config.worker.maxReceiveCount),
     LOG_LEVEL: config.worker.logLevel,
     ...(options.api && api
@@ -92,5 +84,18 @@ export function controlEnvironment(
           ...optional('UPLOAD_URL_TTL_SECONDS', api.uploadUrlTtlSeconds),
         }
       : {}),
+  };
+}
+
+/** What the worker and the control plane both read first: the region, queues, table, outputs. */
+function whereThingsAre(
+  config: DeploymentConfig,
+): Partial<Record<WorkerEnvName & ControlEnvName, string>> {
+  return {
+    AWS_REGION: config.region,
+    QUEUE_URL: config.queueUrl,
+    DLQ_URL: config.deadLetterQueueUrl,
+    TABLE_NAME: config.tableName,
+    OUTPUT_URI: formatS3Uri(config.outputUri),
   };
 }

@@ -13,6 +13,7 @@ import { DynamoLedger } from '../../worker/src/ledger/dynamo-ledger.ts';
 import type { JobRecord, Stats } from '../../worker/src/record/job-record.ts';
 import { localClients, type StackEndpoints } from '../local-stack/index.ts';
 import { startLocalSystem } from '../local-keda/system.ts';
+import { isJobItem } from '../../worker/src/contract/table.ts';
 
 /**
  * The load run: `jobs` small jobs through the local ScaledJob runner, `failures` of them
@@ -162,7 +163,7 @@ async function scanRecords(
     );
     for (const item of out.Items ?? []) {
       const plain = unmarshall(item);
-      if (String(plain.pk).startsWith('job#')) records.push(plain as unknown as JobRecord);
+      if (isJobItem(plain)) records.push(plain as unknown as JobRecord);
     }
     start = out.LastEvaluatedKey as Record<string, never> | undefined;
   } while (start);

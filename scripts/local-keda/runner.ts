@@ -14,6 +14,7 @@ import {
   type UnfinishedJob,
 } from './scaling.ts';
 import { sqsActive, sqsQueueLength } from './sqs-scaler.ts';
+import { queueDepth } from '../../worker/src/queue/sqs-attributes.ts';
 
 /**
  * A development stand-in for KEDA's ScaledJob controller: every `pollingInterval` it asks SQS
@@ -255,21 +256,8 @@ export class LocalScaledJobRunner extends EventEmitter<RunnerEvents> {
   async idle(options: { everyMs?: number; timeoutMs?: number } = {}): Promise<void> {
     const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
     for (;;) {
-      const out = await this.#o.sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: this.#o.queueUrl,
-          AttributeNames: [
-            'ApproximateNumberOfMessages',
-            'ApproximateNumberOfMessagesNotVisible',
-            'ApproximateNumberOfMessagesDelayed',
-          ],
-        }),
-      );
-      const a = out.Attributes ?? {};
-      const depth =
-        Number(a.ApproximateNumberOfMessages ?? 0) +
-        Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
-        Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
+      const d = await queueDepth(this.#o.sqs, this.#o.queueUrl);
+      const depth = d.visible + d.inFlight + d.delayed;
       if (depth === 0 && this.#pods.size === 0) return;
       if (Date.now() > deadline)
         throw new Error(

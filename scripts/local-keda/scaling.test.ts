@@ -6,12 +6,14 @@ import {
   PENDING_VECTORS,
   SCALED_JOB_STATE_VECTORS,
   SOURCES,
+  STRATEGY_VECTORS,
+} from './keda-vectors.ts';
+import {
   SQS_ATTRIBUTE_VECTORS,
   SQS_METADATA_VECTORS,
   SQS_METRIC_ATTRIBUTES,
   SQS_METRIC_VECTORS,
-  STRATEGY_VECTORS,
-} from './keda-vectors.ts';
+} from './keda-sqs-vectors.ts';
 import {
   countJobs,
   decideScale,

@@ -6,7 +6,6 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import {
   DeleteMessageCommand,
-  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   type Message,
@@ -27,6 +26,8 @@ import type { WorkerDeps } from '../../worker/src/job/ports.ts';
 import { runWorker, type WorkerOutcome } from '../../worker/src/job/worker.ts';
 import { DynamoLedger } from '../../worker/src/ledger/dynamo-ledger.ts';
 import type { JobRecord, Stats } from '../../worker/src/record/job-record.ts';
+import { isJobItem } from '../../worker/src/contract/table.ts';
+import { queueDepth } from '../../worker/src/queue/sqs-attributes.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 const LOGS = join(ROOT, '.local', 'test-logs');
@@ -136,23 +137,8 @@ export async function createTestEnv(
     },
 
     /** Visible, in-flight and delayed counts of a queue. */
-    async depth(queueUrl: string = resources.queueUrl) {
-      const out = await clients.sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: queueUrl,
-          AttributeNames: [
-            'ApproximateNumberOfMessages',
-            'ApproximateNumberOfMessagesNotVisible',
-            'ApproximateNumberOfMessagesDelayed',
-          ],
-        }),
-      );
-      const a = out.Attributes ?? {};
-      return {
-        visible: Number(a.ApproximateNumberOfMessages ?? 0),
-        inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
-        delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
-      };
+    depth(queueUrl: string = resources.queueUrl) {
+      return queueDepth(clients.sqs, queueUrl);
     },
 
     /** Takes every visible message off the work queue (deleting them); returns their bodies. */
@@ -231,7 +217,7 @@ export async function createTestEnv(
         );
         for (const item of out.Items ?? []) {
           const plain = unmarshall(item);
-          if (String(plain.pk).startsWith('job#')) records.push(plain as unknown as JobRecord);
+          if (isJobItem(plain)) records.push(plain as unknown as JobRecord);
         }
         start = out.LastEvaluatedKey as Record<string, never> | undefined;
       } while (start);

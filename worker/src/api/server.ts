@@ -4,13 +4,22 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import { BadRequestError, TranscoderError } from '../base/errors.ts';
 import { InvalidJobError } from '../control/jobs.ts';
 import type { ControlService } from '../control/service.ts';
-import { InvalidUploadError, PART_BATCH } from '../control/uploads.ts';
-import { issuesToProblems, type FieldProblem } from '../contract/message.ts';
+import { InvalidUploadError } from '../control/uploads.ts';
+import type { FieldProblem } from '../contract/message.ts';
 import { openApiDocument } from './openapi.ts';
+import {
+  CompleteBody,
+  LimitQuery,
+  ListQuery,
+  parse,
+  PartsQuery,
+  RedriveBody,
+  ScheduleBody,
+  UploadBody,
+} from './requests.ts';
 
 export interface ApiOptions {
   readonly service: ControlService;
@@ -73,49 +82,6 @@ function pagePolicy(uploadOrigin: string): string {
 export function uploadOriginOf(s3Endpoint: string | undefined): string {
   return s3Endpoint ? new URL(s3Endpoint).origin : 'https://*.amazonaws.com';
 }
-const STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED'] as const;
-
-const ListQuery = z.strictObject({
-  status: z.enum(STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(4096).optional(),
-});
-const ScheduleBody = z.strictObject({
-  cron: z.string().min(1).max(200),
-  timezone: z.string().min(1).max(100).optional(),
-  name: z.string().max(64).optional(),
-  job: z.unknown(),
-});
-const UploadBody = z.strictObject({
-  filename: z.string().min(1).max(1024),
-  contentType: z.string().min(1).max(255),
-  size: z.number(),
-});
-const PartsQuery = z.strictObject({
-  from: z.coerce.number().int().min(1),
-  count: z.coerce.number().int().min(1).max(PART_BATCH).default(PART_BATCH),
-});
-const CompleteBody = z.strictObject({
-  parts: z
-    .array(
-      z.strictObject({
-        partNumber: z.number().int().min(1).max(10_000),
-        etag: z.string().min(1).max(200),
-      }),
-    )
-    .min(1)
-    .max(10_000),
-});
-const LimitQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
-const RedriveBody = z
-  .strictObject({ max: z.number().int().min(1).max(100_000).default(1000) })
-  .default({ max: 1000 });
-
-/**
- * The control API. Every route but /healthz, /readyz and /openapi.json needs a bearer token.
- * A client's mistake is always a 4xx with an RFC 9457 problem document naming the field; a 5xx
- * means our side (503 for a dependency that may recover, with Retry-After).
- */
 export function buildApi(options: ApiOptions) {
   const app = Fastify({
     loggerInstance: options.logger,
@@ -344,16 +310,6 @@ export function buildApi(options: ApiOptions) {
     return reply.code(202).send(await service.redrive(max));
   });
   return app;
-}
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, where: 'body' | 'query'): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  throw new InvalidJobError(
-    issuesToProblems(parsed.error.issues, value).map((p) =>
-      p.field === 'message' ? { ...p, field: where } : p,
-    ),
-  );
 }
 
 function problem(

@@ -18,6 +18,8 @@ export const INDEX = {
 } as const;
 
 export const jobKey = (jobId: string) => ({ [KEY]: `job#${jobId}` });
+/** Whether a table item is a job record (not a stats counter or an idempotency key). */
+export const isJobItem = (item: Record<string, unknown>) => String(item[KEY]).startsWith('job#');
 export const statsKey = (shard: number) => ({ [KEY]: `stats#${shard}` });
 export const idempotencyKey = (key: string) => ({ [KEY]: `idem#${key}` });
 

@@ -1,6 +1,7 @@
 import { DLQ_ATTRIBUTES } from '../contract/dead-letter.ts';
 import { jobIdHint } from '../contract/message.ts';
-import { decideAbandoned, type JobStatus } from '../record/job-record.ts';
+import type { JobStatus } from '../record/job-record.ts';
+import { decideAbandoned } from '../record/unclaimed.ts';
 import { UNKNOWN_RECORD } from '../record/store.ts';
 import type { ControlDeps } from './deps.ts';
 import type { RedriveResult } from './ports.ts';

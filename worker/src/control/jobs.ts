@@ -2,12 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { BadRequestError } from '../base/errors.ts';
 import { JOB_ID_PATTERN, validateJobMessage, type FieldProblem } from '../contract/message.ts';
 import { childOf, formatS3Uri, parseS3Uri } from '../contract/s3-uri.ts';
-import {
-  decideEnqueued,
-  type JobRecord,
-  type JobStatus,
-  type Stats,
-} from '../record/job-record.ts';
+import type { JobRecord, JobStatus, Stats } from '../record/job-record.ts';
+import { decideEnqueued } from '../record/unclaimed.ts';
 import type { ControlDeps } from './deps.ts';
 import type { OpenedObject, QueueDepth } from './ports.ts';
 

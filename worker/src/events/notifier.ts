@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TranscoderError } from '../base/errors.ts';
+import { errorAction } from '../base/errors.ts';
 import type { JobEvent } from '../record/job-event.ts';
 import type { NotifierPort } from '../job/ports.ts';
 import type { Delivery } from '../record/job-record.ts';
-import { postWebhook, WebhookError, type WebhookOptions } from './webhook.ts';
+import { postWebhook, type WebhookOptions } from './webhook.ts';
 
 /** One destination of the deployment's (an SNS topic, an EventBridge bus). */
 export interface EventTarget {
@@ -84,9 +84,8 @@ export class Notifier implements NotifierPort {
         return { target, ok: true, attempts, at: new Date(this.#o.now()).toISOString() };
       } catch (err) {
         error = err instanceof Error ? err.message : String(err);
-        const retryable =
-          err instanceof WebhookError || err instanceof TranscoderError ? err.retryable : true;
-        if (!retryable || i === tries || signal?.aborted) break;
+        // A refusal (4xx, a private address) will not change; anything else may pass.
+        if (errorAction(err) === 'give-up' || i === tries || signal?.aborted) break;
         await sleep((this.#o.retryDelayMs ?? 1000) * 2 ** (i - 1), undefined, {
           ...(signal ? { signal } : {}),
         }).catch(() => undefined);

@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { signWebhook, type JobEvent } from '../record/job-event.ts';
+import { TranscoderError } from '../base/errors.ts';
 
 /**
  * A job event POSTed to the webhook a message names, signed as Standard Webhooks define it
@@ -20,12 +21,13 @@ export interface WebhookOptions {
   readonly now: () => number;
 }
 
-/** A delivery that failed; `retryable` says whether another try may pass. */
-export class WebhookError extends Error {
-  readonly retryable: boolean;
+/** A delivery that failed; its action says whether another try may pass. */
+export class WebhookError extends TranscoderError {
+  readonly action: 'retry' | 'give-up';
+  readonly code = 'WEBHOOK_FAILED';
   constructor(message: string, retryable: boolean) {
     super(message);
-    this.retryable = retryable;
+    this.action = retryable ? 'retry' : 'give-up';
   }
 }
 

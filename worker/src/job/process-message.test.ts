@@ -13,7 +13,7 @@ import { systemClock } from '../base/time.ts';
 import type { DeadLetterReason } from '../contract/dead-letter.ts';
 import type { S3Location } from '../contract/s3-uri.ts';
 import type { Decision, JobRecord } from '../record/job-record.ts';
-import { UNKNOWN_RECORD } from '../record/store.ts';
+import type { UNKNOWN_RECORD } from '../record/store.ts';
 import { sourceInfo } from '../transcode/fixtures.ts';
 import type { TranscodeInput, TranscodeResult } from '../transcode/transcoder.ts';
 import type { JobSettings } from './context.ts';

@@ -1,4 +1,4 @@
-import { decideRejected } from '../record/job-record.ts';
+import { decideRejected } from '../record/unclaimed.ts';
 import { UNKNOWN_RECORD } from '../record/store.ts';
 import { settleSignal, ttl, type JobContext, type MessageOutcome } from './context.ts';
 import { deliverEvents, shouldNotify } from './notify.ts';

@@ -4,7 +4,6 @@ import {
   decideFailure,
   decideHeartbeat,
   decideNotified,
-  decideRejected,
   decideSuccess,
   statsDelta,
   ZERO_STATS,
@@ -13,6 +12,7 @@ import {
   type JobRecord,
   type Stats,
 } from './job-record.ts';
+import { decideRejected } from './unclaimed.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const claimCtx = (over: Partial<ClaimContext> = {}): ClaimContext => ({

@@ -1,5 +1,5 @@
-import { open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { InvalidMediaError, MissingDecoderError } from '../base/errors.ts';
 import type { AudioPolicy, JobRequest } from '../contract/message.ts';
 import {
@@ -11,27 +11,29 @@ import {
   type ThumbnailSpec,
 } from './ffmpeg-args.ts';
 import { runFfmpeg, runFfprobe, scanPackets, type FfmpegPaths } from './ffmpeg.ts';
-import {
-  AAC_LC_CODEC,
-  avcCodecString,
-  buildMasterPlaylist,
-  parseMediaPlaylist,
-  type Variant,
-} from './hls.ts';
-import { planLadder, type PlannedRung } from './ladder.ts';
-import { layout, outputFileKind } from './output-layout.ts';
-import { inspectIsoBmff, type IsoBmffSummary } from './iso-bmff.ts';
+import { buildMasterPlaylist, type Variant } from './hls.ts';
+import { planLadder } from './ladder.ts';
+import { layout } from './output-layout.ts';
 import { interpretProbe, packetScanNeeded, refuseEncrypted, type SourceInfo } from './probe.ts';
 import { percentDone } from './progress.ts';
 import { sniffNonVideo } from './sniff.ts';
 import { buildThumbnailVtt } from './thumbnails.ts';
-
-export interface MediaLimits {
-  readonly maxDurationSeconds: number;
-  /** Largest side of the displayed picture, in pixels. */
-  readonly maxDimension: number;
-  readonly maxFrameRate: number;
-}
+import {
+  emptyDirectory,
+  fileSize,
+  inspectFile,
+  listOutputFiles,
+  readHead,
+  type OutputFile,
+} from './local-files.ts';
+import { inspectRendition, type RenditionSummary } from './rendition.ts';
+import {
+  checkComplete,
+  checkLimits,
+  posterTime,
+  withoutAudio,
+  type MediaLimits,
+} from './source-checks.ts';
 
 export interface TranscoderOptions {
   readonly paths: FfmpegPaths;
@@ -56,27 +58,6 @@ export interface TranscodeInput {
   }) => void;
 }
 
-export interface OutputFile {
-  readonly relativeKey: string;
-  readonly path: string;
-  readonly size: number;
-  readonly contentType: string;
-  readonly cacheControl: string;
-}
-
-export interface RenditionSummary {
-  readonly name: string;
-  readonly width: number;
-  readonly height: number;
-  readonly codecs: string;
-  readonly frameRate: number;
-  readonly durationSeconds: number;
-  readonly averageBitrateKbps: number;
-  readonly peakBitrateKbps: number;
-  readonly mp4?: { readonly key: string; readonly size: number };
-  readonly hls?: { readonly playlist: string; readonly segments: number; readonly bytes: number };
-}
-
 export interface TranscodeResult {
   readonly source: SourceInfo;
   /**
@@ -99,9 +80,6 @@ const THUMBNAIL_GRID = { width: 160, columns: 5, rows: 5 } as const;
  * frame rate from, and the whole of a short file, at the cost of a few hundred demuxed packets.
  */
 const PROBE_PACKETS = 600;
-/** Decoded video shorter than the source says by more than this is a damaged source. */
-const TRUNCATION_TOLERANCE = { seconds: 1, fraction: 0.05 } as const;
-
 /** Probe, plan, run the one ffmpeg, then describe and check what it wrote. */
 export class Transcoder {
   readonly #options: Required<TranscoderOptions>;
@@ -199,7 +177,9 @@ export class Transcoder {
     }
 
     const renditions = await Promise.all(
-      rungs.map((r) => this.#inspectRendition(input.outDir, r, source, formats, input.signal)),
+      rungs.map((r) =>
+        inspectRendition(this.#options.paths, input.outDir, r, source, formats, input.signal),
+      ),
     );
     checkComplete(source, renditions[0]!);
 
@@ -289,170 +269,5 @@ export class Transcoder {
           }
         : {}),
     });
-  }
-
-  /** Sizes, duration, measured bitrates and the codec string of one rendition as written. */
-  async #inspectRendition(
-    outDir: string,
-    rung: PlannedRung,
-    source: SourceInfo,
-    formats: readonly string[],
-    signal: AbortSignal,
-  ): Promise<RenditionSummary> {
-    let hls: RenditionSummary['hls'];
-    let mp4: RenditionSummary['mp4'];
-    let peakBps = 0;
-    let bytes = 0;
-    let durationSeconds = 0;
-    let probeTarget = join(outDir, layout.mp4(rung.name));
-    if (formats.includes('hls')) {
-      const dir = join(outDir, layout.hlsDir(rung.name));
-      const playlist = parseMediaPlaylist(
-        await readFile(join(outDir, layout.hlsPlaylist(rung.name)), 'utf8'),
-      );
-      bytes = playlist.initUri ? (await stat(join(dir, playlist.initUri))).size : 0;
-      for (const segment of playlist.segments) {
-        const size = (await stat(join(dir, segment.uri))).size;
-        bytes += size;
-        durationSeconds += segment.durationSeconds;
-        if (segment.durationSeconds > 0) {
-          peakBps = Math.max(peakBps, (size * 8) / segment.durationSeconds);
-        }
-      }
-      hls = { playlist: layout.hlsPlaylist(rung.name), segments: playlist.segments.length, bytes };
-      probeTarget = join(dir, playlist.initUri ?? playlist.segments[0]?.uri ?? 'playlist.m3u8');
-    }
-    if (formats.includes('mp4')) {
-      const size = (await stat(join(outDir, layout.mp4(rung.name)))).size;
-      mp4 = { key: layout.mp4(rung.name), size };
-    }
-    const probe = await runFfprobe(this.#options.paths, probeTarget, signal);
-    if (!hls) {
-      bytes = mp4!.size;
-      durationSeconds = Number(probe.format?.duration ?? 0);
-    }
-    const video = probe.streams?.find((s) => s.codec_type === 'video');
-    const codecs = [
-      avcCodecString(video?.profile, video?.level),
-      ...(rung.audioKbps ? [AAC_LC_CODEC] : []),
-    ].join(',');
-    const averageBps = durationSeconds > 0 ? (bytes * 8) / durationSeconds : 0;
-    return {
-      name: rung.name,
-      width: rung.width,
-      height: rung.height,
-      codecs,
-      frameRate: source.video.frameRate,
-      durationSeconds: Math.round(durationSeconds * 1000) / 1000,
-      averageBitrateKbps: Math.round(averageBps / 1000),
-      peakBitrateKbps: Math.round(Math.max(peakBps, averageBps) / 1000),
-      ...(mp4 ? { mp4 } : {}),
-      ...(hls ? { hls } : {}),
-    };
-  }
-}
-
-function checkLimits(info: SourceInfo, limits: MediaLimits): void {
-  const { displayWidth: w, displayHeight: h, frameRate } = info.video;
-  if (info.durationSeconds > limits.maxDurationSeconds) {
-    throw new InvalidMediaError(
-      `the source is ${Math.round(info.durationSeconds)} s long; the limit is ${limits.maxDurationSeconds} s`,
-    );
-  }
-  if (Math.max(w, h) > limits.maxDimension) {
-    throw new InvalidMediaError(
-      `the source is ${w}x${h}; the limit is ${limits.maxDimension} pixels on either side`,
-    );
-  }
-  if (frameRate > limits.maxFrameRate) {
-    throw new InvalidMediaError(
-      `the source runs at ${frameRate.toFixed(2)} fps; the limit is ${limits.maxFrameRate} fps`,
-    );
-  }
-}
-
-/**
- * ffmpeg decodes a truncated or damaged file as far as it can and still exits 0; a rendition
- * much shorter than the source's own video duration means the source is broken.
- */
-function checkComplete(source: SourceInfo, top: RenditionSummary): void {
-  const expected = source.video.durationSeconds;
-  const tolerance = Math.max(
-    TRUNCATION_TOLERANCE.seconds,
-    expected * TRUNCATION_TOLERANCE.fraction,
-  );
-  if (top.durationSeconds + tolerance < expected) {
-    throw new InvalidMediaError(
-      `the source is truncated or damaged: only ${top.durationSeconds.toFixed(1)} s of its ${expected.toFixed(1)} s of video could be decoded`,
-    );
-  }
-}
-
-/**
- * The poster is taken 10% into the video (at most 10 s in), counted from the video's own first
- * frame: a stream that starts late or is short still has a frame there.
- */
-export function posterTime(source: SourceInfo): number {
-  const { startSeconds, durationSeconds } = source.video;
-  return startSeconds + Math.min(durationSeconds * 0.1, 10);
-}
-
-/** The same source, as if it had no audio track. */
-function withoutAudio(source: SourceInfo): SourceInfo {
-  const { audio: _audio, ...rest } = source;
-  return rest;
-}
-
-async function fileSize(path: string): Promise<number> {
-  return stat(path).then(
-    (s) => s.size,
-    () => 0,
-  );
-}
-
-async function emptyDirectory(dir: string): Promise<void> {
-  for (const entry of await readdir(dir))
-    await rm(join(dir, entry), { recursive: true, force: true });
-}
-
-/** The ISO-BMFF structure of a local file (undefined for other containers). */
-async function inspectFile(path: string): Promise<IsoBmffSummary | undefined> {
-  const file = await open(path, 'r');
-  try {
-    const { size } = await file.stat();
-    return await inspectIsoBmff({
-      size,
-      read: async (offset, length) => {
-        const buffer = Buffer.alloc(length);
-        const { bytesRead } = await file.read(buffer, 0, length, offset);
-        return buffer.subarray(0, bytesRead);
-      },
-    });
-  } finally {
-    await file.close();
-  }
-}
-
-async function listOutputFiles(outDir: string): Promise<OutputFile[]> {
-  const entries = await readdir(outDir, { recursive: true, withFileTypes: true });
-  const files: OutputFile[] = [];
-  for (const entry of entries) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    const relativeKey = relative(outDir, path).split('\\').join('/');
-    const { size } = await stat(path);
-    files.push({ relativeKey, path, size, ...outputFileKind(relativeKey) });
-  }
-  return files.sort((a, b) => a.relativeKey.localeCompare(b.relativeKey));
-}
-
-async function readHead(path: string, bytes: number): Promise<Uint8Array> {
-  const file = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(bytes);
-    const { bytesRead } = await file.read(buffer, 0, bytes, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await file.close();
   }
 }
