@@ -2,7 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { IntOrString, KubePodDisruptionBudget } from '../../imports/k8s.ts';
-import { containerSecurityContext, IMAGE_COMMANDS, podSecurityContext } from './hardening.ts';
+import { containerSecurityContext, IMAGE_COMMANDS, podIdentity } from './hardening.ts';
 
 export interface ControlApiProps {
   /** Object names: `<name>-api`. */
@@ -52,14 +52,7 @@ export class ControlApi extends Construct {
         maxSurge: kplus.PercentOrAbsolute.absolute(1),
         maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
       }),
-      serviceAccount: kplus.ServiceAccount.fromServiceAccountName(
-        this,
-        'sa',
-        props.serviceAccountName,
-      ),
-      // IRSA projects its own token; the API never talks to the Kubernetes API.
-      automountServiceAccountToken: false,
-      securityContext: podSecurityContext(props.runAsUser),
+      ...podIdentity(this, props.serviceAccountName, props.runAsUser),
       podMetadata: { labels: { ...props.podLabels, ...selector } },
       // Fastify drains in-flight requests on SIGTERM; 30 s is ample.
       terminationGracePeriod: Duration.seconds(30),

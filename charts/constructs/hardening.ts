@@ -1,4 +1,5 @@
 import * as kplus from 'cdk8s-plus-34';
+import type { Construct } from 'constructs';
 
 /**
  * The one securityContext every keda-transcoder container runs with (worker, API, schedules):
@@ -19,6 +20,19 @@ export function containerSecurityContext(runAsUser: number): kplus.ContainerSecu
     allowPrivilegeEscalation: false,
     capabilities: { drop: [kplus.Capability.ALL] },
     seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+  };
+}
+
+/**
+ * Who a pod runs as: its service account, which IRSA or EKS Pod Identity turn into AWS
+ * credentials, with no Kubernetes token mounted (no keda-transcoder pod talks to the Kubernetes
+ * API), and the non-root pod security context.
+ */
+export function podIdentity(scope: Construct, serviceAccountName: string, runAsUser: number) {
+  return {
+    serviceAccount: kplus.ServiceAccount.fromServiceAccountName(scope, 'sa', serviceAccountName),
+    automountServiceAccountToken: false,
+    securityContext: podSecurityContext(runAsUser),
   };
 }
 

@@ -1,7 +1,7 @@
 import { Cron, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { containerSecurityContext, IMAGE_COMMANDS, podSecurityContext } from './hardening.ts';
+import { containerSecurityContext, IMAGE_COMMANDS, podIdentity } from './hardening.ts';
 
 export interface ScheduledEnqueueProps {
   /** The CronJob's name. */
@@ -54,13 +54,7 @@ export class ScheduledEnqueue extends Construct {
       backoffLimit: 3,
       activeDeadline: Duration.minutes(10),
       restartPolicy: kplus.RestartPolicy.NEVER,
-      serviceAccount: kplus.ServiceAccount.fromServiceAccountName(
-        this,
-        'sa',
-        props.serviceAccountName,
-      ),
-      automountServiceAccountToken: false,
-      securityContext: podSecurityContext(props.runAsUser),
+      ...podIdentity(this, props.serviceAccountName, props.runAsUser),
       podMetadata: {
         labels: { ...props.podLabels, 'app.kubernetes.io/component': 'schedule' },
       },

@@ -1,7 +1,7 @@
 import type { Duration } from 'cdk8s';
 import { App, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
-import { containerSecurityContext, IMAGE_COMMANDS, podSecurityContext } from './hardening.ts';
+import { containerSecurityContext, IMAGE_COMMANDS, podIdentity } from './hardening.ts';
 
 /** What runs in every Job KEDA starts. */
 export interface WorkerJobTemplateProps {
@@ -54,19 +54,12 @@ export function renderWorkerJobSpec(props: WorkerJobTemplateProps): Record<strin
   const tmp = kplus.Volume.fromEmptyDir(scratch, 'tmp', 'tmp', { sizeLimit: Size.mebibytes(256) });
 
   const job = new kplus.Job(scratch, 'job', {
-    serviceAccount: kplus.ServiceAccount.fromServiceAccountName(
-      scratch,
-      'sa',
-      props.serviceAccountName,
-    ),
-    // IRSA projects its own token; the worker never talks to the Kubernetes API.
-    automountServiceAccountToken: false,
+    ...podIdentity(scratch, props.serviceAccountName, props.runAsUser),
     backoffLimit: 0,
     activeDeadline: props.activeDeadline,
     ttlAfterFinished: props.ttlAfterFinished,
     terminationGracePeriod: props.terminationGracePeriod,
     restartPolicy: kplus.RestartPolicy.NEVER,
-    securityContext: podSecurityContext(props.runAsUser),
     podMetadata: { labels: { ...props.podLabels }, annotations: { ...props.podAnnotations } },
     containers: [
       {
