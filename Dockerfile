@@ -24,7 +24,7 @@ RUN set -eux; \
       "$FFMPEG_DEBIAN_SUITES" > /etc/apt/sources.list.d/debian-src.sources; \
     apt-get update; \
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      build-essential dpkg-dev nasm pkg-config libx264-dev xz-utils; \
+      build-essential dpkg-dev nasm pkg-config libx264-dev libzimg-dev xz-utils; \
     mkdir -p /src; cd /src; \
     apt-get source ffmpeg; \
     build-ffmpeg.sh "$(find /src -maxdepth 1 -type d -name 'ffmpeg-*' | head -n1)" /opt/ffmpeg; \

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds the image's ffmpeg and ffprobe from Debian's own ffmpeg source package (the 5.1 the
-# tests run against), statically linked with Debian's libx264, with only what keda-transcoder
+# tests run against), statically linked with Debian's libx264 and zimg, with only what keda-transcoder
 # uses: container demuxers and common camera/screen/animation decoders in, libx264 + AAC + JPEG
 # out, the ladder's filters, and no network, no devices, no playlist or concat demuxers.
 # Usage: build-ffmpeg.sh <source-dir> <prefix>
@@ -16,7 +16,7 @@ parsers=h264,hevc,mpeg4video,mpegvideo,vp8,vp9,av1,aac,aac_latm,mpegaudio,ac3,op
 bsfs=h264_mp4toannexb,hevc_mp4toannexb,aac_adtstoasc,extract_extradata,vp9_superframe,vp9_superframe_split,null
 encoders=libx264,aac,mjpeg
 muxers=mp4,mov,hls,tee,image2,null
-filters=split,asplit,scale,format,aformat,setsar,fps,tile,trim,atrim,select,aselect,aresample,null,anull,copy,setpts,asetpts,transpose,hflip,vflip,rotate
+filters=split,asplit,scale,format,aformat,setsar,fps,tile,trim,atrim,select,aselect,aresample,null,anull,copy,setpts,asetpts,transpose,hflip,vflip,rotate,bwdif,idet,zscale,tonemap
 
 ./configure \
   --prefix="$prefix" \
@@ -25,7 +25,7 @@ filters=split,asplit,scale,format,aformat,setsar,fps,tile,trim,atrim,select,asel
   --disable-debug --disable-doc --disable-ffplay \
   --disable-autodetect --disable-network --disable-devices --disable-avdevice --disable-postproc \
   --disable-everything \
-  --enable-gpl --enable-libx264 \
+  --enable-gpl --enable-libx264 --enable-libzimg \
   --enable-protocol=file,pipe \
   --enable-demuxer="$demuxers" \
   --enable-decoder="$video_decoders,$audio_decoders" \

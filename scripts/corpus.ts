@@ -130,7 +130,14 @@ async function inspect(
       : decodedTimeline(paths.ffprobePath, source, String(audioIndex)).catch(() => undefined),
     decodedTimeline(paths.ffprobePath, mp4, 'v:0'),
     decodedTimeline(paths.ffprobePath, mp4, 'a:0').catch(() => undefined),
-    qualityAgainstSource(paths.ffmpegPath, mp4, source, videoIndex, top),
+    qualityAgainstSource(
+      paths.ffmpegPath,
+      mp4,
+      source,
+      videoIndex,
+      top,
+      result.source.video.picture,
+    ),
   ]);
   const named = [
     ...result.files.map((f) => f.relativeKey),

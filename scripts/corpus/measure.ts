@@ -1,5 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import {
+  preSplitFilters,
+  scalerColour,
+  type PicturePath,
+} from '../../worker/src/transcode/picture.ts';
 
 const run = promisify(execFile);
 const BIG = { maxBuffer: 256 * 1024 * 1024 };
@@ -134,9 +139,16 @@ export async function qualityAgainstSource(
   source: string,
   sourceVideoIndex: number,
   size: { width: number; height: number },
+  /** The worker's picture path for the source: the reference is deinterlaced, tone-mapped and
+   * converted to BT.709 the same way, so the score measures the encode, not the conversion. */
+  picture?: PicturePath,
 ): Promise<{ psnrY: number; ssimY: number } | undefined> {
+  const pre = picture
+    ? preSplitFilters(picture, 'source_fps').filter((f) => !f.startsWith('fps='))
+    : [];
+  const colour = picture ? `:${scalerColour(picture)}` : '';
   const graph =
-    `[1:${sourceVideoIndex}]scale=${size.width}:${size.height}:flags=bicubic,setsar=1,format=yuv420p[ref];` +
+    `[1:${sourceVideoIndex}]${[...pre, `scale=${size.width}:${size.height}:flags=bicubic${colour}`].join(',')},setsar=1,format=yuv420p[ref];` +
     `[0:v:0]setsar=1,format=yuv420p,split[a][b];[ref]split[r1][r2];[a][r1]psnr;[b][r2]ssim`;
   try {
     const { stderr } = await run(

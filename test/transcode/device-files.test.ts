@@ -101,6 +101,7 @@ describe('files whose containers misreport their streams', () => {
       source,
       result.source.video.index,
       result.renditions[0]!,
+      result.source.video.picture,
     );
     expect(quality!.psnrY).toBeGreaterThan(35);
   });

@@ -113,7 +113,8 @@ export function parseJobMessage(body: string, maxBytes: number): Parsed<JobReque
   }
   let json: unknown;
   try {
-    json = JSON.parse(body);
+    // A leading byte-order mark is what some tools write before UTF-8 JSON; it is not content.
+    json = JSON.parse(body.startsWith('\uFEFF') ? body.slice(1) : body);
   } catch (err) {
     return { ok: false, error: `message body is not JSON (${(err as Error).message})` };
   }

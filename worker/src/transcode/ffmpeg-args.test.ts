@@ -10,6 +10,7 @@ import {
 import { fluentCommand } from './ffmpeg.ts';
 import { sourceInfo } from './fixtures.ts';
 import { planLadder } from './ladder.ts';
+import { decidePicture } from './picture.ts';
 
 const source = sourceInfo({ width: 1280, height: 720, frameRate: 25 });
 const spec: LadderSpec = {
@@ -25,6 +26,44 @@ const spec: LadderSpec = {
 };
 
 describe('buildLadderInvocation', () => {
+  it('runs the picture path once before the split, converts colours where rungs leave the source, and tags every rung BT.709', () => {
+    const hlgInterlaced = {
+      ...source,
+      video: {
+        ...source.video,
+        picture: decidePicture({
+          index: 0,
+          width: 1280,
+          height: 720,
+          color_transfer: 'arib-std-b67',
+          field_order: 'tt',
+        }),
+      },
+    };
+    const argv = toArgv(buildLadderInvocation({ ...spec, source: hlgInterlaced }));
+    const graph = argv[argv.indexOf('-filter_complex') + 1]!;
+    expect(graph).toMatch(
+      /^\[0:0\]bwdif=[^;]*,fps=25,zscale=[^;]*tonemap=tonemap=hable[^;]*,split=2\[s0\]\[s1\];/,
+    );
+    expect(graph.match(/,tonemap=/g)).toHaveLength(1);
+    // The top rung converts from the source; the 360p rung scales the 720p one, already BT.709.
+    expect(graph).toContain(
+      '[s0]scale=w=1280:h=720:flags=bicubic:in_color_matrix=bt709:out_color_matrix=bt709:in_range=limited:out_range=limited,setsar=1',
+    );
+    expect(graph).toContain('[r0to1]scale=w=640:h=360:flags=bicubic,setsar=1');
+    const at = argv.indexOf('-color_primaries');
+    expect(argv.slice(at, at + 8)).toEqual([
+      '-color_primaries',
+      'bt709',
+      '-color_trc',
+      'bt709',
+      '-colorspace',
+      'bt709',
+      '-color_range',
+      'tv',
+    ]);
+  });
+
   it('pins the argv of a two-rung HLS + MP4 ladder with audio', () => {
     expect(toArgv(buildLadderInvocation(spec))).toEqual([
       '-hide_banner',

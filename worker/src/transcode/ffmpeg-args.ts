@@ -2,6 +2,7 @@ import type { OutputFormat } from '../contract/message.ts';
 import { SAFE_INPUT_OPTIONS } from './input-guard.ts';
 import { evenFloor, type PlannedRung } from './ladder.ts';
 import { layout } from './output-layout.ts';
+import { BT709_TAGS, preSplitFilters, scalerColour } from './picture.ts';
 import type { SourceInfo } from './probe.ts';
 
 /**
@@ -81,17 +82,21 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
 
   // The chosen stream by its index (a file may hold several), at the probe's frame rate: the
   // outputs are constant-rate at the rate the packets show, whatever the container claims.
+  // Deinterlacing and tone mapping run once here, before the split (picture.ts); the scalers
+  // of the rungs taken from the source convert its colours to BT.709 limited range.
+  const picture = source.video.picture;
+  const pre = preSplitFilters(picture, fpsExpression(source.video.frameRate)).join(',');
+  const sourceScale = (w: number, h: number) =>
+    picture ? scale(w, h).replace(',setsar=1', `:${scalerColour(picture)},setsar=1`) : scale(w, h);
   const filters = [
-    `[0:${source.video.index}]fps=${fpsExpression(source.video.frameRate)},split=${branches}${range(
-      branches,
-    )
+    `[0:${source.video.index}]${pre},split=${branches}${range(branches)
       .map((i) => `[s${i}]`)
       .join('')}`,
     ...rungs.map((r, i) => {
-      const input =
-        parents[i] === undefined ? `[s${fromSource.indexOf(i)}]` : `[r${parents[i]}to${i}]`;
+      const fromParent = parents[i] !== undefined;
+      const input = fromParent ? `[r${parents[i]}to${i}]` : `[s${fromSource.indexOf(i)}]`;
       const children = rungs.map((_, c) => c).filter((c) => parents[c] === i);
-      const chain = `${input}${scale(r.width, r.height)},format=yuv420p`;
+      const chain = `${input}${(fromParent ? scale : sourceScale)(r.width, r.height)},format=yuv420p`;
       return children.length === 0
         ? `${chain}[v${i}]`
         : `${chain},split=${children.length + 1}[v${i}]${children.map((c) => `[r${i}to${c}]`).join('')}`;
@@ -175,6 +180,8 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
       ...(audioRates.length > 0 && source.audio!.retime
         ? ['-filter:a', 'asetpts=N/SR/TB+STARTPTS']
         : []),
+      // Every rung is SDR BT.709, and says so in the stream (VUI) and the container (colr).
+      ...(picture ? BT709_TAGS : []),
       '-map_metadata',
       '-1',
       '-f',

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { avcCodecString, buildMasterPlaylist, parseMediaPlaylist } from './hls.ts';
+import {
+  avcCodecString,
+  buildMasterPlaylist,
+  parseMediaPlaylist,
+  withStrictTargetDuration,
+} from './hls.ts';
 
 describe('HLS playlists', () => {
   it('reads an ffmpeg fMP4 media playlist', () => {
@@ -52,13 +57,42 @@ describe('HLS playlists', () => {
         '#EXTM3U',
         '#EXT-X-VERSION:7',
         '#EXT-X-INDEPENDENT-SEGMENTS',
-        '#EXT-X-STREAM-INF:BANDWIDTH=3100000,AVERAGE-BANDWIDTH=2500000,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2",FRAME-RATE=29.970',
+        '#EXT-X-STREAM-INF:BANDWIDTH=3100000,AVERAGE-BANDWIDTH=2500000,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2",FRAME-RATE=29.970,VIDEO-RANGE=SDR',
         '720p/playlist.m3u8',
-        '#EXT-X-STREAM-INF:BANDWIDTH=900000,AVERAGE-BANDWIDTH=700000,RESOLUTION=640x360,CODECS="avc1.64001e,mp4a.40.2",FRAME-RATE=29.970',
+        '#EXT-X-STREAM-INF:BANDWIDTH=900000,AVERAGE-BANDWIDTH=700000,RESOLUTION=640x360,CODECS="avc1.64001e,mp4a.40.2",FRAME-RATE=29.970,VIDEO-RANGE=SDR',
         '360p/playlist.m3u8',
         '',
       ].join('\n'),
     );
+  });
+
+  it('sets the target duration to what strict players require: every rounded EXTINF fits, at least 1', () => {
+    const playlist = (target: number, durations: number[]) =>
+      [
+        '#EXTM3U',
+        '#EXT-X-VERSION:7',
+        `#EXT-X-TARGETDURATION:${target}`,
+        '#EXT-X-MAP:URI="init.mp4"',
+        ...durations.flatMap((d, i) => [`#EXTINF:${d.toFixed(6)},`, `seg_${i}.m4s`]),
+        '#EXT-X-ENDLIST',
+        '',
+      ].join('\n');
+    // ffmpeg 5.1 rounds 2.5 down to 2, and writes 0 for a source of a fraction of a second.
+    expect(withStrictTargetDuration(playlist(2, [2.5, 2.5, 1]))).toBe(playlist(3, [2.5, 2.5, 1]));
+    expect(withStrictTargetDuration(playlist(0, [0.1]))).toBe(playlist(1, [0.1]));
+    // Float noise above a whole number does not push the target up a second.
+    expect(withStrictTargetDuration(playlist(4, [4.0004, 4, 2]))).toBe(playlist(4, [4.0004, 4, 2]));
+    for (const [target, durations] of [
+      [2, [2.5, 2.5, 1]],
+      [0, [0.1]],
+      [4, [4.0004, 1.3]],
+      [4, [4.6, 4.4]],
+    ] as const) {
+      const fixed = withStrictTargetDuration(playlist(target, [...durations]));
+      const declared = Number(/#EXT-X-TARGETDURATION:(\d+)/.exec(fixed)![1]);
+      expect(declared).toBeGreaterThanOrEqual(1);
+      for (const d of durations) expect(Math.round(d)).toBeLessThanOrEqual(declared);
+    }
   });
 
   it('spells H.264 codec strings per RFC 6381', () => {

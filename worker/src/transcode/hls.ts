@@ -35,6 +35,18 @@ export function parseMediaPlaylist(text: string): MediaPlaylist {
   return { ...(initUri ? { initUri } : {}), segments, ended };
 }
 
+/**
+ * A media playlist with its target duration as strict players read RFC 8216: at least every
+ * segment's duration rounded to the nearest integer (ffmpeg 5.1 rounds down, so a 2.5 s segment
+ * sits under TARGETDURATION:2, and a very short source gets TARGETDURATION:0). The ceiling of
+ * the longest segment (a millisecond of float noise aside), and at least 1.
+ */
+export function withStrictTargetDuration(text: string): string {
+  const longest = Math.max(0, ...parseMediaPlaylist(text).segments.map((s) => s.durationSeconds));
+  const target = Math.max(1, Math.ceil(longest - 0.001));
+  return text.replace(/^#EXT-X-TARGETDURATION:\d+$/m, `#EXT-X-TARGETDURATION:${target}`);
+}
+
 export interface Variant {
   readonly uri: string;
   /** Peak segment bitrate, bits per second. */
@@ -54,7 +66,7 @@ export function buildMasterPlaylist(variants: readonly Variant[]): string {
     lines.push(
       `#EXT-X-STREAM-INF:BANDWIDTH=${Math.round(v.bandwidth)},AVERAGE-BANDWIDTH=${Math.round(
         v.averageBandwidth,
-      )},RESOLUTION=${v.width}x${v.height},CODECS="${v.codecs}",FRAME-RATE=${v.frameRate.toFixed(3)}`,
+      )},RESOLUTION=${v.width}x${v.height},CODECS="${v.codecs}",FRAME-RATE=${v.frameRate.toFixed(3)},VIDEO-RANGE=SDR`,
       v.uri,
     );
   }

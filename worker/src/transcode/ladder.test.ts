@@ -17,6 +17,17 @@ describe('planLadder', () => {
     ]);
   });
 
+  it('gives high-frame-rate sources half as many bits again (the cap; the CRF decides below it)', () => {
+    const at = (frameRate: number) =>
+      planLadder(sourceInfo({ frameRate }), 'standard').map((r) => [r.maxVideoKbps, r.bufferKbps]);
+    const normal = at(30);
+    for (const rate of [23.976, 25, 29.97, 30]) expect(at(rate)).toEqual(normal);
+    for (const rate of [50, 59.94, 60, 120]) {
+      const raised = normal.map(([max]) => Math.round(max! * 1.5));
+      expect(at(rate)).toEqual(raised.map((max) => [max, max * 2]));
+    }
+  });
+
   it('never upscales: a 720p source starts at 720p', () => {
     expect(sizes(planLadder(sourceInfo({ width: 1280, height: 720 }), 'standard'))[0]).toBe(
       '720p 1280x720',

@@ -19,6 +19,9 @@ export interface PlannedRung {
   readonly audioKbps?: number;
 }
 
+/** Above this (30000/1001, 30 and a rounding margin), a source counts as high frame rate. */
+const HIGH_FRAME_RATE = 31;
+
 /**
  * Plans the ladder for a source: the requested rungs at or below the source's short side
  * (never upscaled), each sized from the display aspect ratio with even dimensions. A source
@@ -34,6 +37,9 @@ export function planLadder(
   const short = Math.min(w, h);
   const long = Math.max(w, h);
   const hasAudio = source.audio !== undefined;
+  // More frames need more bits (Apple's HLS authoring spec gives 60 fps rungs about half as
+  // much again as 30 fps ones); the CRF decides, the cap only has to leave room.
+  const rateFactor = source.video.frameRate > HIGH_FRAME_RATE ? 1.5 : 1;
 
   const fitting = templates.filter((t) => t.height <= short).sort((a, b) => b.height - a.height);
   const chosen: RungTemplate[] =
@@ -51,8 +57,8 @@ export function planLadder(
       width: portrait ? shortSide : longSide,
       height: portrait ? longSide : shortSide,
       crf,
-      maxVideoKbps: t.maxVideoKbps,
-      bufferKbps: t.maxVideoKbps * 2,
+      maxVideoKbps: Math.round(t.maxVideoKbps * rateFactor),
+      bufferKbps: Math.round(t.maxVideoKbps * rateFactor) * 2,
       ...(hasAudio ? { audioKbps: t.audioKbps } : {}),
     };
   });

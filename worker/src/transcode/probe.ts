@@ -2,6 +2,7 @@ import { EncryptedMediaError, InvalidMediaError } from '../base/errors.ts';
 import { decideDuration, fromScan, type PacketSpan } from './duration.ts';
 import { ALLOWED_DEMUXERS } from './input-guard.ts';
 import { decideFrameRate } from './frame-rate.ts';
+import { decidePicture, type PicturePath } from './picture.ts';
 import type { IsoBmffSummary } from './iso-bmff.ts';
 import { chooseAudio, chooseVideo, codecLabel, type ProbeStream } from './stream-choice.ts';
 
@@ -33,6 +34,8 @@ export interface SourceInfo {
     readonly startSeconds: number;
     /** How long the video plays (checked against the packets when the container is doubtful). */
     readonly durationSeconds: number;
+    /** Deinterlacing, tone mapping and the colours the scalers convert from (picture.ts). */
+    readonly picture?: PicturePath;
   };
   readonly audio?: {
     readonly index: number;
@@ -168,6 +171,8 @@ export function interpretProbe(json: ProbeJson, context: ProbeContext = {}): Sou
       "the audio's timestamps advance far slower than its samples; it is timed by its samples",
     );
   }
+  const picture = decidePicture(v);
+  notes.push(...picture.notes);
   const used = new Set([v.index, a?.index]);
   notes.push(...video.passedOver.map((p) => `video ${p}`));
   return {
@@ -189,6 +194,7 @@ export function interpretProbe(json: ProbeJson, context: ProbeContext = {}): Sou
       variableFrameRate: rate.variable,
       startSeconds,
       durationSeconds: videoSeconds,
+      picture,
     },
     ...(a
       ? {

@@ -13,6 +13,11 @@ export interface ProbeStream {
   level?: number;
   pix_fmt?: string;
   bits_per_raw_sample?: string;
+  color_range?: string;
+  color_space?: string;
+  color_transfer?: string;
+  color_primaries?: string;
+  field_order?: string;
   width?: number;
   height?: number;
   sample_aspect_ratio?: string;

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { decidePicture, preSplitFilters, scalerColour } from './picture.ts';
+
+const hd = { index: 0, codec_type: 'video', width: 1920, height: 1080 };
+
+describe('decidePicture', () => {
+  it('leaves ordinary progressive BT.709 video alone', () => {
+    expect(
+      decidePicture({ ...hd, color_space: 'bt709', color_range: 'tv', field_order: 'progressive' }),
+    ).toEqual({ matrix: 'bt709', range: 'tv', notes: [] });
+    // Untagged HD is BT.709, as players take it.
+    expect(decidePicture(hd)).toEqual({ matrix: 'bt709', range: 'tv', notes: [] });
+  });
+
+  it('takes untagged SD as BT.601 and converts it', () => {
+    const p = decidePicture({ index: 0, width: 720, height: 576 });
+    expect(p).toMatchObject({ matrix: 'bt601', range: 'tv' });
+    expect(p.notes).toEqual(['colours in bt601 (untagged SD): converted to BT.709']);
+  });
+
+  it('tone-maps PQ and HLG, whatever the codec, and deinterlaces by the field order', () => {
+    expect(decidePicture({ ...hd, color_transfer: 'smpte2084' })).toMatchObject({
+      toneMap: 'pq',
+      matrix: 'bt709',
+    });
+    expect(
+      decidePicture({ ...hd, color_transfer: 'arib-std-b67', field_order: 'bb' }),
+    ).toMatchObject({ toneMap: 'hlg', deinterlace: 'bb' });
+    for (const field of ['tt', 'bb', 'tb', 'bt'])
+      expect(decidePicture({ ...hd, field_order: field }).deinterlace).toBe(field);
+    for (const field of ['progressive', 'unknown', undefined])
+      expect(decidePicture({ ...hd, field_order: field }).deinterlace).toBeUndefined();
+  });
+
+  it('reads full range from the tag or a JPEG-range pixel format', () => {
+    expect(decidePicture({ ...hd, color_range: 'pc' }).range).toBe('pc');
+    expect(decidePicture({ ...hd, pix_fmt: 'yuvj420p' }).range).toBe('pc');
+  });
+});
+
+describe('the filters', () => {
+  it('deinterlaces before the rate, and tone-maps after it (fewer frames to convert)', () => {
+    expect(preSplitFilters(undefined, '30')).toEqual(['fps=30']);
+    const hlg = decidePicture({ ...hd, color_transfer: 'arib-std-b67', field_order: 'tt' });
+    const chain = preSplitFilters(hlg, '25');
+    expect(chain[0]).toMatch(/^bwdif=/);
+    expect(chain[1]).toBe('fps=25');
+    expect(chain.slice(2).join(',')).toBe(
+      'zscale=tin=arib-std-b67:pin=bt2020:min=bt2020nc:t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p',
+    );
+  });
+
+  it('has the scalers convert to BT.709 limited from what the frames carry', () => {
+    expect(scalerColour({ matrix: 'smpte170m', range: 'pc' })).toBe(
+      'in_color_matrix=smpte170m:out_color_matrix=bt709:in_range=full:out_range=limited',
+    );
+  });
+});
