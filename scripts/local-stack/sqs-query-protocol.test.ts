@@ -29,4 +29,32 @@ describe('SQS Query protocol parameters to the JSON protocol', () => {
       }),
     ).toEqual({ QueueUrl: 'u', AttributeNames: ['ApproximateNumberOfMessages', 'QueueArn'] });
   });
+
+  it('maps batch entries, each with its own attributes, in entry order', () => {
+    expect(
+      queryToJson({
+        Action: 'SendMessageBatch',
+        QueueUrl: 'u',
+        'SendMessageBatchRequestEntry.2.Id': 'b',
+        'SendMessageBatchRequestEntry.2.MessageBody': 'two',
+        'SendMessageBatchRequestEntry.1.Id': 'a',
+        'SendMessageBatchRequestEntry.1.MessageBody': 'one',
+        'SendMessageBatchRequestEntry.1.DelaySeconds': '3',
+        'SendMessageBatchRequestEntry.1.MessageAttribute.1.Name': 'origin',
+        'SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.DataType': 'String',
+        'SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.StringValue': 'cli',
+      }),
+    ).toEqual({
+      QueueUrl: 'u',
+      Entries: [
+        {
+          Id: 'a',
+          MessageBody: 'one',
+          DelaySeconds: 3,
+          MessageAttributes: { origin: { DataType: 'String', StringValue: 'cli' } },
+        },
+        { Id: 'b', MessageBody: 'two' },
+      ],
+    });
+  });
 });

@@ -4,21 +4,26 @@ import type { FastifyInstance } from 'fastify';
 /**
  * SQS's older Query protocol (form-encoded `Action=SendMessage&...`, XML answers) in front of
  * fauxqs, which speaks only the JSON protocol that current SDKs use. Debian's AWS CLI (2.9)
- * still speaks Query to SQS, and people drop work with it, so the local stack translates the
- * commands a person types by hand: each request is re-issued to fauxqs as JSON, and its answer
+ * still speaks Query to SQS, and people drop work with it, so the local stack translates every
+ * `aws sqs` command a person types by hand (batches too): each request is re-issued to fauxqs as JSON, and its answer
  * written back as the XML the CLI expects. Form posts that are not one of these actions are
  * left to fauxqs (its SNS and STS routes).
  */
 const ACTIONS = new Set([
   'SendMessage',
+  'SendMessageBatch',
   'ReceiveMessage',
   'DeleteMessage',
+  'DeleteMessageBatch',
   'ChangeMessageVisibility',
+  'ChangeMessageVisibilityBatch',
   'GetQueueUrl',
   'GetQueueAttributes',
   'ListQueues',
   'PurgeQueue',
 ]);
+/** Actions whose answer has no result element, only the response metadata. */
+const NO_RESULT = new Set(['DeleteMessage', 'ChangeMessageVisibility', 'PurgeQueue']);
 const NUMBERS = new Set([
   'DelaySeconds',
   'MaxNumberOfMessages',
@@ -60,10 +65,10 @@ export function registerSqsQueryProtocol(app: FastifyInstance): void {
       );
     }
     const result = JSON.parse(answer.body || '{}') as Record<string, unknown>;
-    const inner = fields(result);
+    // An empty result is still an element (a receive from an empty queue): the CLI reads it.
     return reply.send(
       `<?xml version="1.0"?><${action}Response xmlns="http://queue.amazonaws.com/doc/2012-11-05/">${
-        inner ? `<${action}Result>${inner}</${action}Result>` : ''
+        NO_RESULT.has(action) ? '' : `<${action}Result>${fields(result, action)}</${action}Result>`
       }<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
     );
   });
@@ -73,8 +78,16 @@ export function registerSqsQueryProtocol(app: FastifyInstance): void {
 export function queryToJson(params: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const attributes = new Map<string, Record<string, string>>();
+  const entries = new Map<number, Record<string, string>>();
   for (const [key, value] of Object.entries(params)) {
     if (key === 'Action' || key === 'Version') continue;
+    // Batch entries (`SendMessageBatchRequestEntry.2.MessageBody`): each one is a request of its own.
+    const entry = /^\w+BatchRequestEntry\.(\d+)\.(.+)$/.exec(key);
+    if (entry) {
+      const n = Number(entry[1]);
+      entries.set(n, { ...entries.get(n), [entry[2]!]: value });
+      continue;
+    }
     const list = /^(\w+)\.(\d+)$/.exec(key);
     if (list && LISTS[list[1]!]) {
       const name = LISTS[list[1]!]!;
@@ -95,12 +108,30 @@ export function queryToJson(params: Record<string, string>): Record<string, unkn
       [...attributes.values()].map(({ Name, ...v }) => [Name, v]),
     );
   }
+  if (entries.size) {
+    out.Entries = [...entries.entries()].sort(([a], [b]) => a - b).map(([, e]) => queryToJson(e));
+  }
   return out;
 }
 
-function fields(result: Record<string, unknown>): string {
+function fields(result: Record<string, unknown>, action: string): string {
   return Object.entries(result)
     .map(([key, value]) => {
+      // Batch answers: one element per entry, done or failed, as SQS writes them.
+      if (key === 'Successful' && Array.isArray(value))
+        return value
+          .map(
+            (e) =>
+              `<${action}ResultEntry>${message(e as Record<string, unknown>)}</${action}ResultEntry>`,
+          )
+          .join('');
+      if (key === 'Failed' && Array.isArray(value))
+        return value
+          .map(
+            (e) =>
+              `<BatchResultErrorEntry>${message(e as Record<string, unknown>)}</BatchResultErrorEntry>`,
+          )
+          .join('');
       if (key === 'Attributes' && isMap(value)) return attributeList(value);
       if (key === 'QueueUrls' && Array.isArray(value))
         return value.map((u) => `<QueueUrl>${escape(String(u))}</QueueUrl>`).join('');

@@ -93,4 +93,80 @@ describe('work dropped with the real AWS CLI', () => {
     ) as { Contents: { Key: string }[] };
     expect(listed.Contents.map((o) => o.Key)).toContain('outputs/from-aws-cli/mp4/144p.mp4');
   });
+
+  it('takes every aws sqs command a person types: batches, an empty receive, visibility, deletes', async () => {
+    const sqs = async (...args: string[]) => {
+      const out = await aws(
+        ['sqs', ...args, '--queue-url', env.resources.queueUrl],
+        env.stack.sqsEndpoint,
+      );
+      return (out.trim() ? JSON.parse(out) : {}) as Record<string, unknown>;
+    };
+    // An empty queue answers with nothing, not with a crash of the CLI.
+    expect(await sqs('receive-message', '--wait-time-seconds', '0')).toEqual({});
+
+    const job = (id: string) => JSON.stringify({ version: 1, jobId: id, input: 's3://b/in/a.mp4' });
+    const sent = await sqs(
+      'send-message-batch',
+      '--entries',
+      JSON.stringify([
+        { Id: 'first', MessageBody: job('batch-1') },
+        {
+          Id: 'second',
+          MessageBody: job('batch-2'),
+          MessageAttributes: { origin: { DataType: 'String', StringValue: 'cli' } },
+        },
+      ]),
+    );
+    expect((sent.Successful as { Id: string }[]).map((e) => e.Id).sort()).toEqual([
+      'first',
+      'second',
+    ]);
+    expect(sent.Failed ?? []).toEqual([]);
+    const attributes = await sqs('get-queue-attributes', '--attribute-names', 'All');
+    expect((attributes.Attributes as Record<string, string>).ApproximateNumberOfMessages).toBe('2');
+
+    const received = (
+      await sqs(
+        'receive-message',
+        '--max-number-of-messages',
+        '10',
+        '--message-attribute-names',
+        'All',
+        '--visibility-timeout',
+        '60',
+      )
+    ).Messages as {
+      Body: string;
+      ReceiptHandle: string;
+      MessageAttributes?: Record<string, { StringValue: string }>;
+    }[];
+    expect(received.map((m) => JSON.parse(m.Body).jobId).sort()).toEqual(['batch-1', 'batch-2']);
+    const withOrigin = received.find((m) => JSON.parse(m.Body).jobId === 'batch-2')!;
+    expect(withOrigin.MessageAttributes?.origin?.StringValue).toBe('cli');
+
+    await sqs(
+      'change-message-visibility',
+      '--receipt-handle',
+      received[0]!.ReceiptHandle,
+      '--visibility-timeout',
+      '120',
+    );
+    const deleted = await sqs(
+      'delete-message-batch',
+      '--entries',
+      JSON.stringify(received.map((m, i) => ({ Id: `m${i}`, ReceiptHandle: m.ReceiptHandle }))),
+    );
+    expect((deleted.Successful as unknown[]).length).toBe(2);
+    const after = await sqs(
+      'get-queue-attributes',
+      '--attribute-names',
+      'ApproximateNumberOfMessages',
+      'ApproximateNumberOfMessagesNotVisible',
+    );
+    expect(after.Attributes).toEqual({
+      ApproximateNumberOfMessages: '0',
+      ApproximateNumberOfMessagesNotVisible: '0',
+    });
+  });
 });
