@@ -141,8 +141,9 @@ describe('work dropped with the real AWS CLI', () => {
       ReceiptHandle: string;
       MessageAttributes?: Record<string, { StringValue: string }>;
     }[];
-    expect(received.map((m) => JSON.parse(m.Body).jobId).sort()).toEqual(['batch-1', 'batch-2']);
-    const withOrigin = received.find((m) => JSON.parse(m.Body).jobId === 'batch-2')!;
+    const jobIdOf = (m: { Body: string }) => (JSON.parse(m.Body) as { jobId: string }).jobId;
+    expect(received.map(jobIdOf).sort()).toEqual(['batch-1', 'batch-2']);
+    const withOrigin = received.find((m) => jobIdOf(m) === 'batch-2')!;
     expect(withOrigin.MessageAttributes?.origin?.StringValue).toBe('cli');
 
     await sqs(
