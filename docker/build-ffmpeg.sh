@@ -18,10 +18,12 @@ encoders=libx264,aac,mjpeg
 muxers=mp4,mov,hls,tee,image2,null
 filters=split,asplit,scale,format,aformat,setsar,fps,tile,trim,atrim,select,aselect,aresample,null,anull,copy,setpts,asetpts,transpose,hflip,vflip,rotate,bwdif,idet,zscale,tonemap
 
+# zimg is C++: statically its libm calls need -lm after it (pkg-config's --static adds -lstdc++).
 ./configure \
   --prefix="$prefix" \
   --pkg-config-flags=--static \
   --extra-ldflags=-static \
+  --extra-libs=-lm \
   --disable-debug --disable-doc --disable-ffplay \
   --disable-autodetect --disable-network --disable-devices --disable-avdevice --disable-postproc \
   --disable-everything \
