@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONTROL_ENV_NAMES, loadControlConfig } from '../worker/src/config/config.ts';
+import { CONTROL_ENV_NAMES, loadControlConfig } from '../worker/src/config/control.ts';
 import { DeploymentConfigError, type DeploymentInput } from './config/config.ts';
 import type { PolicyDocument } from './constructs/policy-document.ts';
 import { cronJobSchedule, enqueueArgs } from './config/schedules.ts';

@@ -1,4 +1,5 @@
-import type { ControlEnvName, WorkerEnvName } from '../../worker/src/config/config.ts';
+import type { WorkerEnvName } from '../../worker/src/config/config.ts';
+import type { ControlEnvName } from '../../worker/src/config/control.ts';
 import { formatS3Uri } from '../../worker/src/contract/s3-uri.ts';
 import type { DeploymentConfig } from '../config/config.ts';
 import { uploadPrefix } from './iam.ts';

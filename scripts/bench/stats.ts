@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { loadControlConfig } from '../../worker/src/config/config.ts';
+import { loadControlConfig } from '../../worker/src/config/control.ts';
 import { ControlService } from '../../worker/src/control/service.ts';
 import { createAwsClients, createControlDeps } from '../../worker/src/wiring/deps.ts';
 import { DynamoLedger } from '../../worker/src/ledger/dynamo-ledger.ts';

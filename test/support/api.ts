@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { buildApi, uploadOriginOf } from '../../worker/src/api/server.ts';
-import { loadControlConfig } from '../../worker/src/config/config.ts';
+import { loadControlConfig } from '../../worker/src/config/control.ts';
 import type { ControlDeps } from '../../worker/src/control/deps.ts';
 import { ControlService } from '../../worker/src/control/service.ts';
 import { createAwsClients, createControlDeps } from '../../worker/src/wiring/deps.ts';

@@ -1,4 +1,4 @@
-import { loadControlConfig } from '../config/config.ts';
+import { loadControlConfig } from '../config/control.ts';
 import { ControlService } from '../control/service.ts';
 import { createAwsClients, createControlDeps } from '../wiring/deps.ts';
 import { ConfigError } from '../base/errors.ts';

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { loadApiClientConfig, loadControlConfig } from '../config/config.ts';
+import { loadEngineConfig } from '../config/config.ts';
+import { loadApiClientConfig, loadControlConfig } from '../config/control.ts';
+import { LADDER_PRESETS, type LadderPresetName } from '../contract/ladder-presets.ts';
 import { ControlService } from '../control/service.ts';
 import { createAwsClients, createControlDeps, type AwsClients } from '../wiring/deps.ts';
 import { ConfigError, TranscoderError } from '../base/errors.ts';
 import { ApiError, DirectClient, HttpClient, type ControlClient } from './client.ts';
+import { formatProbeReport, probeSource, type ProbeReport } from './probe.ts';
 
 /**
  * `keda-transcoder`: the command line for the control plane. Talks to AWS with the SDK, using
@@ -33,6 +36,7 @@ Examples:
   $ keda-transcoder list --status FAILED --limit 10
   $ keda-transcoder stats --json
   $ keda-transcoder schedule add "0 7 * * MON" --timezone Europe/Paris --input s3://media/in/weekly.mp4
+  $ keda-transcoder probe ./launch.mov                    what the worker would do with it
   $ keda-transcoder dlq list
   $ keda-transcoder dlq redrive
   $ keda-transcoder --api https://transcoder.example.com --token "$KT_API_TOKEN" stats
@@ -278,6 +282,30 @@ schedule
     const removed = await client().unschedule(name);
     if (!removed) process.exitCode = 3;
     print({ name, removed }, () => (removed ? `removed ${name}` : `no schedule ${name}`));
+  });
+
+program
+  .command('probe')
+  .description(
+    'what the worker would do with a local file, without transcoding it: the ladder, the picture path (HDR tone mapping, deinterlacing, colours), the tracks, or why it would refuse the file',
+  )
+  .argument('<file...>', 'local video files')
+  .option('--ladder <preset>', 'standard, high or economy', 'standard')
+  .action(async (files: string[], o: { ladder: string }) => {
+    if (!(o.ladder in LADDER_PRESETS))
+      throw new InvalidArgumentError(
+        `--ladder must be one of ${Object.keys(LADDER_PRESETS).join(', ')}`,
+      );
+    const engine = loadEngineConfig();
+    const reports: ProbeReport[] = [];
+    for (const file of files) {
+      if (!existsSync(file)) throw new InvalidArgumentError(`no such file: ${file}`);
+      reports.push(await probeSource(file, engine, o.ladder as LadderPresetName));
+    }
+    print(reports.length === 1 ? reports[0] : reports, () =>
+      reports.map(formatProbeReport).join('\n'),
+    );
+    if (reports.some((r) => !r.accepted)) process.exitCode = 1;
   });
 
 const dlq = program.command('dlq').description('the dead-letter queue');

@@ -1,5 +1,5 @@
 import type { Clock } from '../base/time.ts';
-import type { ControlConfig } from '../config/config.ts';
+import type { ControlConfig } from '../config/control.ts';
 import type {
   ControlQueuePort,
   JobLedgerPort,

@@ -246,6 +246,13 @@ export function explainProbeFailure(stderr: string, fallback: string): string {
   if (/Protocol '?([\w]+)'? not on whitelist/.test(stderr)) {
     return 'the source refers to other files or network addresses, which are refused';
   }
+  // The demuxers' words for the two ways uploads arrive unreadable, said about the file.
+  if (/moov atom not found/.test(stderr)) {
+    return 'the source is not a readable media file: it has no MP4 index (moov box), so the upload was cut short or the file is not an MP4 video';
+  }
+  if (/^[^\n]*Invalid data found when processing input\s*$/.test(stderr.trim())) {
+    return 'the source is not a readable media file: no video container was found in it (is it a video?)';
+  }
   const lines = stderr
     .trim()
     .split('\n')

@@ -1,0 +1,99 @@
+import { stat } from 'node:fs/promises';
+import { describeError, TranscoderError } from '../base/errors.ts';
+import type { LadderPresetName } from '../contract/ladder-presets.ts';
+import type { EngineConfig } from '../config/config.ts';
+import { planLadder } from '../transcode/ladder.ts';
+import { Transcoder } from '../transcode/transcoder.ts';
+
+/** What the worker would do with a source, found without transcoding it. */
+export type ProbeReport =
+  | {
+      readonly file: string;
+      readonly accepted: true;
+      readonly source: {
+        readonly container: string;
+        readonly codec: string;
+        /** As displayed: rotation and pixel aspect applied. */
+        readonly width: number;
+        readonly height: number;
+        readonly frameRate: number;
+        readonly durationSeconds: number;
+        readonly audio?: string;
+      };
+      readonly rungs: readonly {
+        name: string;
+        width: number;
+        height: number;
+        maxVideoKbps: number;
+      }[];
+      /** The picture path (tone mapping, deinterlacing, colours), the tracks, what was doubted. */
+      readonly notes: readonly string[];
+    }
+  | {
+      readonly file: string;
+      readonly accepted: false;
+      readonly code: string;
+      readonly reason: string;
+    };
+
+/**
+ * Probes a local file as the worker does (the same checks, limits and refusals) and plans its
+ * ladder. A refusal is a report, not an error: it is the answer asked for.
+ */
+export async function probeSource(
+  file: string,
+  engine: EngineConfig,
+  ladder: LadderPresetName,
+): Promise<ProbeReport> {
+  try {
+    const size = (await stat(file)).size;
+    if (size > engine.maxInputBytes) {
+      return {
+        file,
+        accepted: false,
+        code: 'INVALID_MEDIA',
+        reason: `the source is ${size} bytes; the limit is ${engine.maxInputBytes} (MAX_INPUT_BYTES)`,
+      };
+    }
+    const transcoder = new Transcoder({
+      paths: { ffmpegPath: engine.ffmpegPath, ffprobePath: engine.ffprobePath },
+      limits: engine,
+    });
+    const info = await transcoder.probe(file, AbortSignal.timeout(120_000));
+    return {
+      file,
+      accepted: true,
+      source: {
+        container: info.formatName,
+        codec: info.video.codec,
+        width: info.video.displayWidth,
+        height: info.video.displayHeight,
+        frameRate: Math.round(info.video.frameRate * 1000) / 1000,
+        durationSeconds: Math.round(info.durationSeconds * 1000) / 1000,
+        ...(info.audio ? { audio: info.audio.codec } : {}),
+      },
+      rungs: planLadder(info, ladder).map((r) => ({
+        name: r.name,
+        width: r.width,
+        height: r.height,
+        maxVideoKbps: r.maxVideoKbps,
+      })),
+      notes: [...info.notes, ...info.ignoredStreams.map((s) => `stream ${s} is not used`)],
+    };
+  } catch (err) {
+    if (!(err instanceof TranscoderError)) throw err;
+    const { code, message } = describeError(err);
+    return { file, accepted: false, code, reason: message };
+  }
+}
+
+export function formatProbeReport(r: ProbeReport): string {
+  if (!r.accepted) return `${r.file}: refused (${r.code}): ${r.reason}`;
+  const s = r.source;
+  return [
+    `${r.file}: accepted`,
+    `  source   ${s.container}, ${s.codec} ${s.width}x${s.height} at ${s.frameRate} fps, ${s.durationSeconds} s, audio ${s.audio ?? 'none'}`,
+    `  ladder   ${r.rungs.map((g) => `${g.name} ${g.width}x${g.height} (≤${g.maxVideoKbps} kbps)`).join(', ')}`,
+    ...r.notes.map((n) => `  note     ${n}`),
+  ].join('\n');
+}
