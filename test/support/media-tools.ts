@@ -9,3 +9,7 @@ import { join } from 'node:path';
 const dir = process.env.TEST_FFMPEG_DIR;
 export const PRODUCT_FFMPEG = dir ? join(dir, 'ffmpeg') : 'ffmpeg';
 export const PRODUCT_FFPROBE = dir ? join(dir, 'ffprobe') : 'ffprobe';
+
+/** The product's ffmpeg, as a Transcoder takes it, and limits roomy enough for every test clip. */
+export const PRODUCT_PATHS = { ffmpegPath: PRODUCT_FFMPEG, ffprobePath: PRODUCT_FFPROBE };
+export const TEST_LIMITS = { maxDurationSeconds: 3600, maxDimension: 4096, maxFrameRate: 120 };

@@ -7,12 +7,9 @@ import { parseMediaPlaylist } from '../../worker/src/transcode/hls.ts';
 import { Transcoder } from '../../worker/src/transcode/transcoder.ts';
 import { makeClip, type ClipSpec } from '../support/clips.ts';
 import { keyframeTimes, probeFile, topLevelBoxes } from '../support/media.ts';
-import { PRODUCT_FFMPEG, PRODUCT_FFPROBE } from '../support/media-tools.ts';
+import { PRODUCT_PATHS, TEST_LIMITS } from '../support/media-tools.ts';
 
-const transcoder = new Transcoder({
-  paths: { ffmpegPath: PRODUCT_FFMPEG, ffprobePath: PRODUCT_FFPROBE },
-  limits: { maxDurationSeconds: 3600, maxDimension: 4096, maxFrameRate: 120 },
-});
+const transcoder = new Transcoder({ paths: PRODUCT_PATHS, limits: TEST_LIMITS });
 const request: Pick<JobRequest, 'ladder' | 'formats' | 'thumbnails'> = {
   ladder: 'standard',
   formats: ['hls', 'mp4'],

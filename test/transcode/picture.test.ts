@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { JobRequest } from '../../worker/src/contract/message.ts';
 import { Transcoder } from '../../worker/src/transcode/transcoder.ts';
 import { makeClip, type ClipSpec } from '../support/clips.ts';
-import { PRODUCT_FFMPEG, PRODUCT_FFPROBE } from '../support/media-tools.ts';
+import { PRODUCT_PATHS, TEST_LIMITS } from '../support/media-tools.ts';
 
 const run = promisify(execFile);
 
@@ -16,10 +16,7 @@ const run = promisify(execFile);
  * to SDR, interlaced video deinterlaced, SD BT.601 and full-range video converted, and every
  * output tagged SDR BT.709 in the stream and the container. Clips are generated in the run.
  */
-const transcoder = new Transcoder({
-  paths: { ffmpegPath: PRODUCT_FFMPEG, ffprobePath: PRODUCT_FFPROBE },
-  limits: { maxDurationSeconds: 3600, maxDimension: 4096, maxFrameRate: 120 },
-});
+const transcoder = new Transcoder({ paths: PRODUCT_PATHS, limits: TEST_LIMITS });
 const request: Pick<JobRequest, 'ladder' | 'formats' | 'thumbnails'> = {
   ladder: 'standard',
   formats: ['hls', 'mp4'],
