@@ -54,7 +54,7 @@ export const Worker = z.strictObject({
   uploadConcurrency: z.number().int().positive().optional(),
   /** Days after which finished job records expire (DynamoDB TTL on `expiresAt`); unset keeps them. */
   recordTtlDays: z.number().int().positive().optional(),
-  logLevel: z.enum(LOG_LEVELS.filter((l) => l !== 'silent')).default(DEFAULTS.logLevel),
+  logLevel: z.enum(LOG_LEVELS).exclude(['silent']).default(DEFAULTS.logLevel),
   /** The numeric user the image runs as (the Dockerfile's USER). */
   runAsUser: z.number().int().min(1).default(IMAGE_USER),
 });

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import {
-  preSplitFilters,
+  deinterlaceFilters,
   scalerColour,
+  toneMapFilters,
   type PicturePath,
 } from '../../worker/src/transcode/picture.ts';
 
@@ -143,9 +144,7 @@ export async function qualityAgainstSource(
    * converted to BT.709 the same way, so the score measures the encode, not the conversion. */
   picture?: PicturePath,
 ): Promise<{ psnrY: number; ssimY: number } | undefined> {
-  const pre = picture
-    ? preSplitFilters(picture, 'source_fps').filter((f) => !f.startsWith('fps='))
-    : [];
+  const pre = [...deinterlaceFilters(picture), ...toneMapFilters(picture)];
   const colour = picture ? `:${scalerColour(picture)}` : '';
   const graph =
     `[1:${sourceVideoIndex}]${[...pre, `scale=${size.width}:${size.height}:flags=bicubic${colour}`].join(',')},setsar=1,format=yuv420p[ref];` +

@@ -128,26 +128,34 @@ export const WORKER_ENV_NAMES = Object.keys(EnvSchema.shape) as WorkerEnvName[];
 function crossFieldIssues(env: Record<string, string>, bad: Set<string>): string[] {
   const num = (key: string, fallback: number) =>
     env[key] === undefined ? fallback : Number(env[key]);
-  const issues: string[] = [];
-  const heartbeat =
-    bad.has('HEARTBEAT_SECONDS') || bad.has('VISIBILITY_TIMEOUT_SECONDS')
-      ? undefined
-      : heartbeatProblem(
+  // Each rule: the field it is reported on, the two fields it reads, and the shared check.
+  const rules = [
+    {
+      field: 'HEARTBEAT_SECONDS',
+      reads: ['HEARTBEAT_SECONDS', 'VISIBILITY_TIMEOUT_SECONDS'],
+      check: () =>
+        heartbeatProblem(
           num('HEARTBEAT_SECONDS', DEFAULTS.heartbeatSeconds),
           num('VISIBILITY_TIMEOUT_SECONDS', DEFAULTS.visibilityTimeoutSeconds),
           { visibility: 'VISIBILITY_TIMEOUT_SECONDS' },
-        );
-  if (heartbeat) issues.push(`HEARTBEAT_SECONDS: ${heartbeat}`);
-  const delay =
-    bad.has('RETRY_DELAY_SECONDS') || bad.has('RETRY_DELAY_MAX_SECONDS')
-      ? undefined
-      : retryDelayProblem(
+        ),
+    },
+    {
+      field: 'RETRY_DELAY_MAX_SECONDS',
+      reads: ['RETRY_DELAY_SECONDS', 'RETRY_DELAY_MAX_SECONDS'],
+      check: () =>
+        retryDelayProblem(
           num('RETRY_DELAY_SECONDS', DEFAULTS.retryDelaySeconds),
           num('RETRY_DELAY_MAX_SECONDS', DEFAULTS.retryDelayMaxSeconds),
           { first: 'RETRY_DELAY_SECONDS' },
-        );
-  if (delay) issues.push(`RETRY_DELAY_MAX_SECONDS: ${delay}`);
-  return issues;
+        ),
+    },
+  ];
+  return rules.flatMap((rule) => {
+    if (rule.reads.some((f) => bad.has(f))) return [];
+    const problem = rule.check();
+    return problem ? [`${rule.field}: ${problem}`] : [];
+  });
 }
 
 /** Reads and validates the worker's environment; throws one ConfigError naming every bad field. */
@@ -170,12 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     workDir: e.WORK_DIR,
     workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}`,
-    ffmpegPath: e.FFMPEG_PATH,
-    ffprobePath: e.FFPROBE_PATH,
-    maxInputBytes: e.MAX_INPUT_BYTES,
-    maxDurationSeconds: e.MAX_DURATION_SECONDS,
-    maxDimension: e.MAX_DIMENSION,
-    maxFrameRate: e.MAX_FRAME_RATE,
+    ...engineConfig(e),
     outputSizeFactor: e.OUTPUT_SIZE_FACTOR,
     uploadConcurrency: e.UPLOAD_CONCURRENCY,
     uploadPartSizeBytes: e.UPLOAD_PART_SIZE_MB * MIB,
@@ -210,7 +213,10 @@ export type EngineConfig = Pick<
 >;
 
 export function loadEngineConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
-  const e = parseEnv(z.object(EngineShape), env);
+  return engineConfig(parseEnv(z.object(EngineShape), env));
+}
+
+function engineConfig(e: z.output<z.ZodObject<typeof EngineShape>>): EngineConfig {
   return {
     ffmpegPath: e.FFMPEG_PATH,
     ffprobePath: e.FFPROBE_PATH,

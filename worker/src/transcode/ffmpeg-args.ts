@@ -70,7 +70,8 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
   const top = rungs[0]!;
   const posterWidth = Math.min(1280, top.width);
   const posterHeight = even((posterWidth * top.height) / top.width);
-  const scale = (w: number, h: number) => `scale=w=${w}:h=${h}:flags=${encoder.scaler},setsar=1`;
+  const scale = (w: number, h: number, colour?: string) =>
+    `scale=w=${w}:h=${h}:flags=${encoder.scaler}${colour ? `:${colour}` : ''},setsar=1`;
   const parents = scalingParents(rungs);
   const fromSource = rungs.map((_, i) => i).filter((i) => parents[i] === undefined);
   const posterBranch = spec.posterAtSeconds === false ? undefined : fromSource.length;
@@ -86,8 +87,7 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
   // of the rungs taken from the source convert its colours to BT.709 limited range.
   const picture = source.video.picture;
   const pre = preSplitFilters(picture, fpsExpression(source.video.frameRate)).join(',');
-  const sourceScale = (w: number, h: number) =>
-    picture ? scale(w, h).replace(',setsar=1', `:${scalerColour(picture)},setsar=1`) : scale(w, h);
+  const sourceColour = picture ? scalerColour(picture) : undefined;
   const filters = [
     `[0:${source.video.index}]${pre},split=${branches}${range(branches)
       .map((i) => `[s${i}]`)
@@ -96,7 +96,7 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
       const fromParent = parents[i] !== undefined;
       const input = fromParent ? `[r${parents[i]}to${i}]` : `[s${fromSource.indexOf(i)}]`;
       const children = rungs.map((_, c) => c).filter((c) => parents[c] === i);
-      const chain = `${input}${(fromParent ? scale : sourceScale)(r.width, r.height)},format=yuv420p`;
+      const chain = `${input}${scale(r.width, r.height, fromParent ? undefined : sourceColour)},format=yuv420p`;
       return children.length === 0
         ? `${chain}[v${i}]`
         : `${chain},split=${children.length + 1}[v${i}]${children.map((c) => `[r${i}to${c}]`).join('')}`;

@@ -95,26 +95,30 @@ export function decidePicture(stream: ProbeStream): PicturePath {
 
 /**
  * The filters every frame goes through once, before the split: deinterlacing, the constant
- * output rate, and tone mapping (zscale to linear light, hable, back to BT.709), so HDR costs
- * one conversion however many rungs there are.
+ * output rate, and tone mapping (after the rate: fewer frames to convert), so HDR costs one
+ * conversion however many rungs there are.
  */
 export function preSplitFilters(picture: PicturePath | undefined, fps: string): string[] {
-  const filters: string[] = [];
-  // send_frame: one frame per frame (the rate stays the source's), every frame deinterlaced.
-  if (picture?.deinterlace) filters.push('bwdif=mode=send_frame:parity=auto:deint=all');
-  filters.push(`fps=${fps}`);
-  if (picture?.toneMap) {
-    const transfer = picture.toneMap === 'pq' ? 'smpte2084' : 'arib-std-b67';
-    filters.push(
-      `zscale=tin=${transfer}:pin=bt2020:min=bt2020nc:t=linear:npl=100`,
-      'format=gbrpf32le',
-      'zscale=p=bt709',
-      'tonemap=tonemap=hable:desat=0',
-      'zscale=t=bt709:m=bt709:r=tv',
-      'format=yuv420p',
-    );
-  }
-  return filters;
+  return [...deinterlaceFilters(picture), `fps=${fps}`, ...toneMapFilters(picture)];
+}
+
+/** bwdif with send_frame: one frame per frame (the rate stays the source's), every frame. */
+export function deinterlaceFilters(picture: PicturePath | undefined): string[] {
+  return picture?.deinterlace ? ['bwdif=mode=send_frame:parity=auto:deint=all'] : [];
+}
+
+/** zscale to linear light, hable, back to BT.709 primaries, transfer, matrix and range. */
+export function toneMapFilters(picture: PicturePath | undefined): string[] {
+  if (!picture?.toneMap) return [];
+  const transfer = picture.toneMap === 'pq' ? 'smpte2084' : 'arib-std-b67';
+  return [
+    `zscale=tin=${transfer}:pin=bt2020:min=bt2020nc:t=linear:npl=100`,
+    'format=gbrpf32le',
+    'zscale=p=bt709',
+    'tonemap=tonemap=hable:desat=0',
+    'zscale=t=bt709:m=bt709:r=tv',
+    'format=yuv420p',
+  ];
 }
 
 /** The scale filter's colour options for frames in `from`, converted to BT.709 limited. */

@@ -1,7 +1,12 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runFfprobe, type FfmpegPaths } from './ffmpeg.ts';
-import { AAC_LC_CODEC, avcCodecString, parseMediaPlaylist } from './hls.ts';
+import {
+  AAC_LC_CODEC,
+  avcCodecString,
+  parseMediaPlaylist,
+  withStrictTargetDuration,
+} from './hls.ts';
 import type { PlannedRung } from './ladder.ts';
 import { layout } from './output-layout.ts';
 import type { SourceInfo } from './probe.ts';
@@ -19,8 +24,11 @@ export interface RenditionSummary {
   readonly hls?: { readonly playlist: string; readonly segments: number; readonly bytes: number };
 }
 
-/** Sizes, duration, measured bitrates and the codec string of one rendition as written. */
-export async function inspectRendition(
+/**
+ * Finishes one rendition as ffmpeg wrote it: its media playlist gets the target duration strict
+ * players require (hls.ts), then its sizes, duration, measured bitrates and codec string are read.
+ */
+export async function finishRendition(
   paths: FfmpegPaths,
   outDir: string,
   rung: PlannedRung,
@@ -36,9 +44,10 @@ export async function inspectRendition(
   let probeTarget = join(outDir, layout.mp4(rung.name));
   if (formats.includes('hls')) {
     const dir = join(outDir, layout.hlsDir(rung.name));
-    const playlist = parseMediaPlaylist(
-      await readFile(join(outDir, layout.hlsPlaylist(rung.name)), 'utf8'),
-    );
+    const playlistPath = join(outDir, layout.hlsPlaylist(rung.name));
+    const text = withStrictTargetDuration(await readFile(playlistPath, 'utf8'));
+    await writeFile(playlistPath, text);
+    const playlist = parseMediaPlaylist(text);
     bytes = playlist.initUri ? (await stat(join(dir, playlist.initUri))).size : 0;
     for (const segment of playlist.segments) {
       const size = (await stat(join(dir, segment.uri))).size;

@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidMediaError, MissingDecoderError } from '../base/errors.ts';
 import type { AudioPolicy, JobRequest } from '../contract/message.ts';
@@ -11,7 +11,7 @@ import {
   type ThumbnailSpec,
 } from './ffmpeg-args.ts';
 import { runFfmpeg, runFfprobe, scanPackets, type FfmpegPaths } from './ffmpeg.ts';
-import { buildMasterPlaylist, withStrictTargetDuration, type Variant } from './hls.ts';
+import { buildMasterPlaylist, type Variant } from './hls.ts';
 import { planLadder } from './ladder.ts';
 import { layout } from './output-layout.ts';
 import { interpretProbe, packetScanNeeded, refuseEncrypted, type SourceInfo } from './probe.ts';
@@ -26,7 +26,7 @@ import {
   readHead,
   type OutputFile,
 } from './local-files.ts';
-import { inspectRendition, type RenditionSummary } from './rendition.ts';
+import { finishRendition, type RenditionSummary } from './rendition.ts';
 import {
   checkComplete,
   checkLimits,
@@ -176,15 +176,9 @@ export class Transcoder {
       }
     }
 
-    if (formats.includes('hls')) {
-      for (const r of rungs) {
-        const playlist = join(input.outDir, layout.hlsPlaylist(r.name));
-        await writeFile(playlist, withStrictTargetDuration(await readFile(playlist, 'utf8')));
-      }
-    }
     const renditions = await Promise.all(
       rungs.map((r) =>
-        inspectRendition(this.#options.paths, input.outDir, r, source, formats, input.signal),
+        finishRendition(this.#options.paths, input.outDir, r, source, formats, input.signal),
       ),
     );
     checkComplete(source, renditions[0]!);

@@ -17,6 +17,7 @@ import { EventBridgeScheduler } from '../scheduler/eventbridge-scheduler.ts';
 import { openObject, S3Storage } from '../storage/s3-storage.ts';
 import { S3Uploads } from '../storage/s3-uploads.ts';
 import { Transcoder } from '../transcode/transcoder.ts';
+import { systemClock } from '../base/time.ts';
 
 export interface AwsClients {
   readonly sqs: SQSClient;
@@ -77,7 +78,7 @@ export function createWorkerDeps(
       },
     }),
     logger,
-    clock: { now: () => Date.now() },
+    clock: systemClock,
     notifier: createNotifier(config),
     ...overrides,
   };
@@ -137,7 +138,7 @@ export function createNotifier(
         }
       : {}),
     ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
-    now: () => Date.now(),
+    now: () => systemClock.now(),
   });
 }
 
@@ -187,7 +188,7 @@ export function createControlDeps(
     ...(scheduler ? { scheduler } : {}),
     uploadStore: new S3Uploads(presigner),
     openObject: (location, range) => openObject(clients.s3, location, range),
-    clock: { now: () => Date.now() },
+    clock: systemClock,
     ...overrides,
   };
 }
