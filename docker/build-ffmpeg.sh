@@ -2,7 +2,9 @@
 # Builds the image's ffmpeg and ffprobe from Debian's own ffmpeg source package (the 5.1 the
 # tests run against), statically linked with Debian's libx264 and zimg, with only what keda-transcoder
 # uses: container demuxers and common camera/screen/animation decoders in, libx264 + AAC + JPEG
-# out, the ladder's filters, and no network, no devices, no playlist or concat demuxers.
+# out, the ladder's filters, text subtitle decoders and WebVTT out, and no network, no devices
+# (lavfi alone, which reads CEA-608 captions from our own renditions), no playlist or concat
+# demuxers.
 # Usage: build-ffmpeg.sh <source-dir> <prefix>
 set -eu
 src=$1
@@ -13,10 +15,11 @@ demuxers=mov,matroska,avi,mpegts,mpegps,flv,asf,mxf,ogg,dv
 video_decoders=h264,hevc,vp8,vp9,mpeg4,msmpeg4v2,msmpeg4v3,mpeg1video,mpeg2video,mjpeg,prores,dnxhd,h263,wmv1,wmv2,wmv3,vc1,theora,flv,qtrle,png,rawvideo,v210,dvvideo,cfhd,hap,utvideo,ffv1
 audio_decoders=aac,aac_latm,mp3,mp3float,mp2,ac3,eac3,opus,vorbis,flac,alac,dca,truehd,wmav2,wmapro,amrnb,amrwb,adpcm_ima_qt,pcm_s16le,pcm_s16be,pcm_s24le,pcm_s24be,pcm_s32le,pcm_s32be,pcm_f32le,pcm_f32be,pcm_u8,pcm_mulaw,pcm_alaw
 parsers=h264,hevc,mpeg4video,mpegvideo,vp8,vp9,av1,aac,aac_latm,mpegaudio,ac3,opus,vorbis,flac,mjpeg,png,dca,dvd_nav,dnxhd,h263
+subtitle_decoders=ass,ssa,srt,subrip,webvtt,movtext,text,ccaption,microdvd,subviewer,subviewer1,sami,realtext,stl,pjs,mpl2,vplayer,jacosub
 bsfs=h264_mp4toannexb,hevc_mp4toannexb,aac_adtstoasc,extract_extradata,vp9_superframe,vp9_superframe_split,null
-encoders=libx264,aac,mjpeg
-muxers=mp4,mov,hls,tee,image2,null
-filters=split,asplit,scale,format,aformat,setsar,fps,tile,trim,atrim,select,aselect,aresample,null,anull,copy,setpts,asetpts,transpose,hflip,vflip,rotate,bwdif,idet,zscale,tonemap
+encoders=libx264,aac,mjpeg,webvtt,wrapped_avframe
+muxers=mp4,mov,hls,tee,image2,null,webvtt
+filters=movie,split,asplit,scale,format,aformat,setsar,fps,tile,trim,atrim,select,aselect,aresample,null,anull,copy,setpts,asetpts,transpose,hflip,vflip,rotate,bwdif,idet,zscale,tonemap
 
 # zimg is C++: statically its libm calls need -lm after it (pkg-config's --static adds -lstdc++).
 ./configure \
@@ -25,12 +28,13 @@ filters=split,asplit,scale,format,aformat,setsar,fps,tile,trim,atrim,select,asel
   --extra-ldflags=-static \
   --extra-libs=-lm \
   --disable-debug --disable-doc --disable-ffplay \
-  --disable-autodetect --disable-network --disable-devices --disable-avdevice --disable-postproc \
+  --disable-autodetect --disable-network --disable-devices --disable-postproc \
   --disable-everything \
   --enable-gpl --enable-libx264 --enable-libzimg \
   --enable-protocol=file,pipe \
   --enable-demuxer="$demuxers" \
-  --enable-decoder="$video_decoders,$audio_decoders" \
+  --enable-decoder="$video_decoders,$audio_decoders,$subtitle_decoders" \
+  --enable-indev=lavfi \
   --enable-parser="$parsers" \
   --enable-bsf="$bsfs" \
   --enable-encoder="$encoders" \

@@ -165,6 +165,12 @@ async function inspect(
     outputAudio: outAudio,
     ...(quality ? { quality } : {}),
     missing,
+    subtitles: result.subtitles.published.map(
+      (t) => `${t.id} ${t.kind}${t.language ? ` ${t.language}` : ''} (${t.cues} cues)`,
+    ),
+    subtitleFailures: result.subtitles.leftOut
+      .filter((t) => /could not be/.test(t.reason))
+      .map((t) => `${t.streamIndex === undefined ? 'captions' : `#${t.streamIndex}`}: ${t.reason}`),
     posterBytes: existsSync(join(outDir, result.poster))
       ? statSync(join(outDir, result.poster)).size
       : 0,

@@ -26,6 +26,10 @@ export interface CorpusEntry {
     readonly quality?: { psnrY: number; ssimY: number };
     readonly missing: readonly string[];
     readonly posterBytes: number;
+    /** WebVTT tracks published: `s0 subtitles en (12 cues)`. */
+    readonly subtitles?: readonly string[];
+    /** Text tracks the worker meant to convert and could not. */
+    readonly subtitleFailures?: readonly string[];
   };
 }
 
@@ -102,6 +106,7 @@ export function evaluate(entry: CorpusEntry): { ok: boolean; line: string; probl
     }
     if (sa && !oa && a.audio === 'encoded') problems.push('audio was expected in the output');
   }
+  for (const f of a.subtitleFailures ?? []) problems.push(`subtitles: ${f}`);
   if (a.quality && a.quality.psnrY < MIN_PSNR_Y) {
     problems.push(`PSNR-Y ${a.quality.psnrY.toFixed(1)} dB: the picture does not match the source`);
   }
@@ -113,7 +118,8 @@ export function evaluate(entry: CorpusEntry): { ok: boolean; line: string; probl
     line:
       `${a.source.video} ${a.source.frameRate.toFixed(2)} fps → ${a.rungs.join(' ')}; ` +
       `video ${ov ? fmt(ov.endSeconds - ov.firstSeconds) : '?'}/${sv ? fmt(sv.endSeconds - sv.firstSeconds) : '?'} s; ` +
-      `audio ${a.audio}; ${q}${a.source.notes.length ? `; ${a.source.notes.join('; ')}` : ''}`,
+      `audio ${a.audio}; ${q}` +
+      `${a.subtitles?.length ? `; subtitles ${a.subtitles.join(', ')}` : ''}${a.source.notes.length ? `; ${a.source.notes.join('; ')}` : ''}`,
     problems,
   };
 }
@@ -152,6 +158,8 @@ export function summarize(entries: readonly CorpusEntry[]): CorpusSummary {
       (medianPsnrY !== undefined
         ? `; median PSNR-Y of the top rung ${medianPsnrY.toFixed(1)} dB`
         : ''),
+    `with WebVTT subtitles or captions: ${entries.filter((e) => e.accepted?.subtitles?.length).length}` +
+      ` (${entries.reduce((n, e) => n + (e.accepted?.subtitles?.length ?? 0), 0)} tracks)`,
     `refused: ${entries.length - accepted}`,
     ...Object.entries(refusedBy)
       .sort((a, b) => b[1] - a[1])

@@ -4,6 +4,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, TOKEN } from '../support/api.ts';
+import { matroskaWithSubtitles, SUBTITLE_CUES } from '../support/caption-clips.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
@@ -31,6 +32,8 @@ interface PlayerState {
   jobId: string | null;
   levels: { height: number; width: number; bitrate: number; codecs: string }[];
   switches: { level: number; height: number; at: number }[];
+  subtitles: { name: string; lang: string | null }[];
+  cues: { start: number; end: number; text: string }[];
   errors: string[];
 }
 
@@ -40,6 +43,7 @@ describe('the HLS output in headless Chromium', () => {
   let api: Awaited<ReturnType<typeof startApi>>;
   let browser: Browser;
   let jobId: string;
+  let subtitledJobId: string;
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM))
@@ -57,6 +61,14 @@ describe('the HLS output in headless Chromium', () => {
       formats: ['hls'],
     });
     jobId = (created.body as { jobId: string }).jobId;
+    expect(await env.runWorker()).toEqual({ kind: 'handled', outcome: 'succeeded' });
+    const subtitled = await api.call('POST', '/jobs', {
+      version: 1,
+      input: await env.putSource('uploads/subtitled.mkv', await matroskaWithSubtitles()),
+      ladder: [{ height: 240 }],
+      formats: ['hls'],
+    });
+    subtitledJobId = (subtitled.body as { jobId: string }).jobId;
     expect(await env.runWorker()).toEqual({ kind: 'handled', outcome: 'succeeded' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -127,6 +139,41 @@ describe('the HLS output in headless Chromium', () => {
     );
     expect((await state()).errors).toEqual([]);
     expect(consoleErrors).toEqual([]);
+  });
+
+  it('lists the subtitle renditions, and shows the chosen one’s cues at their times', async () => {
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${api.url}/#token=${TOKEN}`);
+    const row = page.locator(`tr[data-job-id="${subtitledJobId}"]`);
+    await row.waitFor({ timeout: 15_000 });
+    await row.click();
+    await page.waitForFunction(
+      () => (globalThis as unknown as Page).ktPlayer.subtitles.length === 2,
+      undefined,
+      { timeout: 15_000 },
+    );
+    const state = () => page.evaluate(() => (globalThis as unknown as Page).ktPlayer);
+    expect((await state()).subtitles).toEqual([
+      { name: 'English (SDH)', lang: 'en' },
+      { name: 'French', lang: 'fr' },
+    ]);
+    await page.selectOption('#subtitles', '0');
+    await page.waitForFunction(
+      () => (globalThis as unknown as Page).ktPlayer.cues.length === 2,
+      undefined,
+      { timeout: 20_000 },
+    );
+    // hls.js places the cues on the video's timeline: where the source had them.
+    const cues = (await state()).cues;
+    expect(cues.map((c) => c.text)).toEqual(SUBTITLE_CUES.english.map((c) => c.text));
+    for (const [i, c] of cues.entries()) {
+      expect(Math.abs(c.start - SUBTITLE_CUES.english[i]!.start)).toBeLessThan(0.1);
+      expect(Math.abs(c.end - SUBTITLE_CUES.english[i]!.end)).toBeLessThan(0.1);
+    }
+    expect((await state()).errors).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 });
 

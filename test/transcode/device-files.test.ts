@@ -16,6 +16,7 @@ import {
   videoBesideAStill,
 } from '../support/device-clips.ts';
 import { probeFile } from '../support/media.ts';
+import { strictHlsProblems } from '../support/hls-strict.ts';
 import { PRODUCT_FFMPEG, PRODUCT_FFPROBE } from '../support/media-tools.ts';
 
 /**
@@ -41,6 +42,9 @@ async function transcode(source: string, over: Partial<TranscodeInput['request']
     request: { ...request, ...over },
     signal: AbortSignal.timeout(120_000),
   });
+  // Every playlist as strict players read it (RFC 8216, hls-parser in strict mode).
+  if (result.masterPlaylist)
+    expect(strictHlsProblems(join(outDir, result.masterPlaylist))).toEqual([]);
   return { result, outDir, mp4: join(outDir, result.renditions[0]!.mp4!.key) };
 }
 

@@ -6,6 +6,7 @@ import type { JobRequest } from '../../worker/src/contract/message.ts';
 import { parseMediaPlaylist } from '../../worker/src/transcode/hls.ts';
 import { Transcoder } from '../../worker/src/transcode/transcoder.ts';
 import { makeClip, type ClipSpec } from '../support/clips.ts';
+import { strictHlsProblems } from '../support/hls-strict.ts';
 import { keyframeTimes, probeFile, topLevelBoxes } from '../support/media.ts';
 import { PRODUCT_PATHS, TEST_LIMITS } from '../support/media-tools.ts';
 
@@ -173,6 +174,7 @@ describe('sources that must work', () => {
     expect(media.ended).toBe(true);
 
     // The master playlist lists every rung with the attributes players use to choose.
+    expect(strictHlsProblems(join(outDir, result.masterPlaylist!))).toEqual([]);
     const master = readFileSync(join(outDir, result.masterPlaylist!), 'utf8');
     const entries = [...master.matchAll(/#EXT-X-STREAM-INF:([^\n]+)\n([^\n]+)/g)].map((m) => ({
       attrs: Object.fromEntries(

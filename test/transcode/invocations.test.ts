@@ -12,7 +12,7 @@ import { PRODUCT_FFMPEG, PRODUCT_FFPROBE } from '../support/media-tools.ts';
  * encoder probes, two more ffmpeg starts per job, are turned off in the adapter).
  */
 describe('processes a transcode starts', () => {
-  it('runs ffmpeg once for the whole ladder', async () => {
+  it('runs ffmpeg once for the whole ladder (and once to read captions from its smallest rung)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kt-invocations-'));
     const log = join(dir, 'calls.log');
     const wrap = (name: string, real: string) => {
@@ -43,7 +43,12 @@ describe('processes a transcode starts', () => {
     expect(result.renditions.map((r) => r.name)).toEqual(['360p', '240p', '144p']);
     const calls = readFileSync(log, 'utf8').trim().split('\n');
     const ffmpeg = calls.filter((c) => c.startsWith('ffmpeg '));
-    expect(ffmpeg).toHaveLength(1);
-    expect(ffmpeg[0]).not.toMatch(/ -(formats|encoders|codecs|filters)\b/);
+    // One decode of the source and one encode per rung; then the smallest rung read back for
+    // the CEA-608 captions its video may carry (a 144p decode, no encode).
+    expect(ffmpeg.filter((c) => c.includes('libx264'))).toHaveLength(1);
+    expect(ffmpeg.filter((c) => !c.includes('libx264'))).toEqual([
+      expect.stringMatching(/ -f lavfi -i movie=mp4\/144p\.mp4\[out0\+subcc\] /),
+    ]);
+    for (const call of ffmpeg) expect(call).not.toMatch(/ -(formats|encoders|codecs|filters)\b/);
   });
 });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { JobRequest } from '../../worker/src/contract/message.ts';
 import { Transcoder } from '../../worker/src/transcode/transcoder.ts';
 import { makeClip, type ClipSpec } from '../support/clips.ts';
+import { strictHlsProblems } from '../support/hls-strict.ts';
 import { PRODUCT_PATHS, TEST_LIMITS } from '../support/media-tools.ts';
 
 const run = promisify(execFile);
@@ -49,6 +50,9 @@ async function transcode(clip: ClipSpec) {
     request,
     signal: AbortSignal.timeout(120_000),
   });
+  // Every playlist as strict players read it (RFC 8216, hls-parser in strict mode).
+  if (result.masterPlaylist)
+    expect(strictHlsProblems(join(outDir, result.masterPlaylist))).toEqual([]);
   return { result, outDir };
 }
 
@@ -133,6 +137,34 @@ describe('the picture path', () => {
     expect(counts).not.toBeNull();
     const [tff, bff, progressive] = counts!.slice(1).map(Number) as [number, number, number];
     expect(progressive).toBeGreaterThan(10 * (tff + bff));
+  });
+
+  it('finds interlacing the stream does not declare (a capture re-wrapped as progressive)', async () => {
+    const { result, outDir } = await transcode({
+      seconds: 3,
+      width: 720,
+      height: 576,
+      // Woven fields, encoded as progressive frames: the flag says progressive, the picture combs.
+      video:
+        'testsrc2=size=720x576:rate=50:duration=3,tinterlace=mode=interleave_top,setfield=prog',
+    });
+    expect(result.source.notes.join('\n')).toMatch(
+      /interlaced \(top field first, found by idet in \d+ of \d+ sampled frames; the stream does not say so\): deinterlaced with bwdif/,
+    );
+    const top = join(outDir, result.renditions[0]!.mp4!.key);
+    const { stderr } = await run('ffmpeg', ['-i', top, '-an', '-vf', 'idet', '-f', 'null', '-']);
+    const [tff, bff, progressive] =
+      /Multi frame detection: TFF:\s*(\d+) BFF:\s*(\d+) Progressive:\s*(\d+)/
+        .exec(stderr)!
+        .slice(1)
+        .map(Number) as [number, number, number];
+    expect(progressive).toBeGreaterThan(10 * (tff + bff));
+  });
+
+  it('leaves progressive video in an interlaced format alone after sampling it', async () => {
+    const { result } = await transcode({ seconds: 3, width: 720, height: 576 });
+    expect(result.source.video.picture?.deinterlace).toBeUndefined();
+    expect(result.source.notes.join('\n')).not.toMatch(/interlac/);
   });
 
   it('converts SD BT.601 and full-range video to BT.709 limited, and says so', async () => {

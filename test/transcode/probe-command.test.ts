@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { matroskaWithSubtitles } from '../support/caption-clips.ts';
 import { makeClip } from '../support/clips.ts';
 import { ROOT } from '../support/env.ts';
 import { PRODUCT_FFMPEG, PRODUCT_FFPROBE } from '../support/media-tools.ts';
@@ -25,6 +26,24 @@ async function probe(...args: string[]) {
 }
 
 describe('keda-transcoder probe', () => {
+  it('names the subtitle tracks it would convert, for a file named relative to the directory', async () => {
+    const clip = await matroskaWithSubtitles();
+    const { code, stdout } = await exec(
+      process.execPath,
+      [CLI, 'probe', relative(process.cwd(), clip)],
+      {
+        env: { PATH: process.env.PATH, FFMPEG_PATH: PRODUCT_FFMPEG, FFPROBE_PATH: PRODUCT_FFPROBE },
+      },
+    ).then(
+      (r) => ({ code: 0, stdout: r.stdout }),
+      (e: { code: number; stdout: string }) => e,
+    );
+    expect(code).toBe(0);
+    expect(stdout).toContain(': accepted');
+    expect(stdout).toContain('#2 subrip → WebVTT s0 "English (SDH)" (en)');
+    expect(stdout).toContain('#3 ass → WebVTT s1 "French" (fr)');
+  });
+
   it('says what the worker would do with an HLG phone clip: the ladder and the tone mapping', async () => {
     const clip = await makeClip({
       seconds: 2,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DLQ_ATTRIBUTES } from '../../worker/src/contract/dead-letter.ts';
+import { matroskaWithSubtitles } from '../support/caption-clips.ts';
 import { cencEncrypted, undecodableAudio } from '../support/device-clips.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 
@@ -51,6 +52,35 @@ describe('device files through the worker', () => {
     });
     const result = record?.result as { renditions: { codecs: string }[] } | undefined;
     expect(result?.renditions[0]?.codecs).toMatch(/^avc1\.[0-9a-f]{6}$/);
+  });
+
+  it('records the subtitle and caption tracks it published, and uploads them', async () => {
+    const input = await env.putSource('in/subs.mkv', await matroskaWithSubtitles());
+    await env.send({ version: 1, jobId: 'subs', input, ladder: [{ height: 144 }] });
+
+    expect(await env.runWorker()).toEqual({ kind: 'handled', outcome: 'succeeded' });
+    const record = await env.record('subs');
+    expect(record?.result).toMatchObject({
+      subtitles: [
+        {
+          id: 's0',
+          name: 'English (SDH)',
+          language: 'en',
+          kind: 'subtitles',
+          from: '#2 subrip',
+          cues: 2,
+          vtt: `s3://${env.resources.bucket}/outputs/subs/subtitles/s0.vtt`,
+          hls: `s3://${env.resources.bucket}/outputs/subs/hls/subtitles/s0.m3u8`,
+        },
+        { id: 's1', language: 'fr', from: '#3 ass', cues: 1 },
+      ],
+      tracks: { video: '#0 h264 320x240', audio: '#1 aac, 1 ch' },
+    });
+    const vtt = await env.getObject('outputs/subs/subtitles/s0.vtt');
+    expect(vtt.contentType).toBe('text/vtt');
+    expect(vtt.body.toString()).toContain('Hello from the English track');
+    const master = await env.getObject('outputs/subs/hls/master.m3u8');
+    expect(master.body.toString()).toContain('TYPE=SUBTITLES');
   });
 
   it('fails the same source at once when the message requires audio', async () => {

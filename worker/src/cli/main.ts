@@ -79,6 +79,7 @@ function jobBody(
     thumbnails?: string | boolean;
     output?: string;
     audio?: string;
+    subtitles?: string;
     message?: string;
   },
 ) {
@@ -105,6 +106,7 @@ function jobBody(
     ...(ladder !== undefined ? { ladder } : {}),
     ...(o.formats ? { formats: o.formats.split(',').map((f) => f.trim()) } : {}),
     ...(o.audio ? { audio: o.audio } : {}),
+    ...(o.subtitles ? { subtitles: o.subtitles } : {}),
     ...(o.thumbnails === true
       ? { thumbnails: true }
       : o.thumbnails
@@ -128,6 +130,10 @@ program
   .option(
     '--audio <policy>',
     'auto (default: encode it, or go on without audio nothing can decode) | required | none',
+  )
+  .option(
+    '--subtitles <policy>',
+    'auto (default: text subtitle tracks and CEA-608 captions become WebVTT) | none',
   )
   .option('--idempotency-key <key>', 'a retried enqueue with the same key returns the same job')
   .option(

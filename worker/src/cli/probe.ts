@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { describeError, TranscoderError } from '../base/errors.ts';
 import type { LadderPresetName } from '../contract/ladder-presets.ts';
 import type { EngineConfig } from '../config/config.ts';
@@ -26,6 +27,8 @@ export type ProbeReport =
         height: number;
         maxVideoKbps: number;
       }[];
+      /** Text tracks that become WebVTT; CEA-608 in the video is found only as the ladder runs. */
+      readonly subtitles: readonly string[];
       /** The picture path (tone mapping, deinterlacing, colours), the tracks, what was doubted. */
       readonly notes: readonly string[];
     }
@@ -45,8 +48,10 @@ export async function probeSource(
   engine: EngineConfig,
   ladder: LadderPresetName,
 ): Promise<ProbeReport> {
+  // ffprobe and ffmpeg run in the file's directory: a relative name would be read from there.
+  const path = resolve(file);
   try {
-    const size = (await stat(file)).size;
+    const size = (await stat(path)).size;
     if (size > engine.maxInputBytes) {
       return {
         file,
@@ -59,7 +64,7 @@ export async function probeSource(
       paths: { ffmpegPath: engine.ffmpegPath, ffprobePath: engine.ffprobePath },
       limits: engine,
     });
-    const info = await transcoder.probe(file, AbortSignal.timeout(120_000));
+    const info = await transcoder.probe(path, AbortSignal.timeout(120_000));
     return {
       file,
       accepted: true,
@@ -78,7 +83,19 @@ export async function probeSource(
         height: r.height,
         maxVideoKbps: r.maxVideoKbps,
       })),
-      notes: [...info.notes, ...info.ignoredStreams.map((s) => `stream ${s} is not used`)],
+      subtitles: info.subtitles.tracks.map(
+        (t) =>
+          `#${t.streamIndex} ${t.codec} → WebVTT ${t.id} "${t.name}"${t.language ? ` (${t.language})` : ''}`,
+      ),
+      notes: [
+        ...info.notes,
+        ...info.subtitles.leftOut.map(
+          (t) => `subtitle track #${t.streamIndex} (${t.codec}) will not be converted: ${t.reason}`,
+        ),
+        ...info.ignoredStreams
+          .filter((s) => !info.subtitles.leftOut.some((t) => s.startsWith(`#${t.streamIndex} `)))
+          .map((s) => `stream ${s} is not used`),
+      ],
     };
   } catch (err) {
     if (!(err instanceof TranscoderError)) throw err;
@@ -94,6 +111,7 @@ export function formatProbeReport(r: ProbeReport): string {
     `${r.file}: accepted`,
     `  source   ${s.container}, ${s.codec} ${s.width}x${s.height} at ${s.frameRate} fps, ${s.durationSeconds} s, audio ${s.audio ?? 'none'}`,
     `  ladder   ${r.rungs.map((g) => `${g.name} ${g.width}x${g.height} (≤${g.maxVideoKbps} kbps)`).join(', ')}`,
+    `  subtitles ${r.subtitles.length ? r.subtitles.join(', ') : 'no text tracks'}; CEA-608 captions in the video are read from the smallest rung after encoding`,
     ...r.notes.map((n) => `  note     ${n}`),
   ].join('\n');
 }

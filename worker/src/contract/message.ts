@@ -15,6 +15,7 @@ export interface JobRequest {
   readonly formats: readonly OutputFormat[];
   readonly thumbnails: false | { readonly intervalSeconds: number };
   readonly audio: AudioPolicy;
+  readonly subtitles: SubtitlePolicy;
   /** An HTTPS URL that hears the job's end: a signed POST of its event (README "Job events"). */
   readonly webhook?: string;
 }
@@ -25,6 +26,13 @@ export interface JobRequest {
  * decoded (or that has none); `none` leaves audio out.
  */
 export type AudioPolicy = 'auto' | 'required' | 'none';
+
+/**
+ * `auto`: the source's text subtitle tracks and the CEA-608 captions in its video become WebVTT
+ * (HLS subtitle renditions and sidecar files); `none`: no subtitles, and no captions carried in
+ * the video.
+ */
+export type SubtitlePolicy = 'auto' | 'none';
 
 export interface RungRequest {
   readonly height: number;
@@ -96,6 +104,7 @@ const MessageSchema = z.strictObject({
   audio: z
     .enum(['auto', 'required', 'none'], { error: 'must be "auto", "required" or "none"' })
     .default('auto'),
+  subtitles: z.enum(['auto', 'none'], { error: 'must be "auto" or "none"' }).default('auto'),
   webhook: z
     .url({ protocol: /^https?$/, error: 'must be an https:// URL, at most 2048 characters' })
     .max(2048)

@@ -120,6 +120,7 @@ class Steps implements StoragePort, TranscoderPort {
       source: sourceInfo(),
       audio: 'encoded',
       warnings: [],
+      subtitles: { published: [], leftOut: [] },
       renditions: [
         {
           name: '360p',

@@ -30,6 +30,24 @@ export interface JobResultSummary {
     /** Where the probe did not take the container's word (frame rate, duration, tracks). */
     readonly notes?: readonly string[];
   };
+  /** The subtitle and caption tracks published as WebVTT (sidecar and HLS rendition). */
+  readonly subtitles?: readonly {
+    readonly id: string;
+    readonly name: string;
+    readonly language?: string;
+    /** `subtitles` (a track of the source) or `captions` (CEA-608 in its video). */
+    readonly kind: 'subtitles' | 'captions';
+    readonly from: string;
+    readonly cues: number;
+    readonly vtt: string;
+    readonly hls?: string;
+  }[];
+  /** Which of the source's tracks were used, and every one left out with why. */
+  readonly tracks: {
+    readonly video: string;
+    readonly audio?: string;
+    readonly leftOut?: readonly string[];
+  };
   /** What the person who sent the job should know about the outputs (audio left out, ...). */
   readonly warnings?: readonly string[];
   readonly renditions: readonly PublishedRendition[];
@@ -65,6 +83,24 @@ export function summarize(
       audio: result.audio === 'encoded',
       ...(result.source.notes.length > 0 ? { notes: result.source.notes } : {}),
     },
+    ...(result.subtitles.published.length > 0
+      ? {
+          subtitles: result.subtitles.published.map((t) => ({
+            id: t.id,
+            name: t.name,
+            ...(t.language ? { language: t.language } : {}),
+            kind: t.kind,
+            from:
+              t.streamIndex === undefined
+                ? 'CEA-608 captions in the video (CC1)'
+                : `#${t.streamIndex} ${t.codec}`,
+            cues: t.cues,
+            vtt: uri(t.vtt),
+            ...(t.hlsPlaylist ? { hls: uri(t.hlsPlaylist) } : {}),
+          })),
+        }
+      : {}),
+    tracks: describeTracks(result),
     ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
     renditions: result.renditions.map((r) => ({
       name: r.name,
@@ -82,4 +118,40 @@ export function summarize(
     bytes: result.files.reduce((sum, f) => sum + f.size, 0),
     timings,
   };
+}
+
+/** The tracks taken, and each one left out with its reason (or "not used"). */
+function describeTracks(result: TranscodeResult): JobResultSummary['tracks'] {
+  const { source } = result;
+  const reasons = new Map<number, string>();
+  for (const t of [...source.subtitles.leftOut, ...result.subtitles.leftOut]) {
+    if (t.streamIndex !== undefined) reasons.set(t.streamIndex, `subtitle/${t.codec}: ${t.reason}`);
+  }
+  if (source.undecodableAudio) {
+    const a = source.undecodableAudio;
+    reasons.set(a.index, `audio/${a.codec}: ${a.reason}`);
+  }
+  if (source.audio && result.audio === 'omitted') {
+    reasons.set(source.audio.index, `audio/${source.audio.codec}: the job asked for no audio`);
+  } else if (source.audio && result.audio === 'undecodable') {
+    reasons.set(source.audio.index, `audio/${source.audio.codec}: it could not be decoded`);
+  }
+  const leftOut = source.ignoredStreams
+    .filter((s) => !reasons.has(indexOf(s)))
+    .map((s) => `${s}: not used`);
+  for (const [index, reason] of [...reasons].sort(([a], [b]) => a - b)) {
+    leftOut.push(`#${index} ${reason}`);
+  }
+  leftOut.sort((a, b) => indexOf(a) - indexOf(b));
+  return {
+    video: `#${source.video.index} ${source.video.codec} ${source.video.width}x${source.video.height}`,
+    ...(source.audio && result.audio === 'encoded'
+      ? { audio: `#${source.audio.index} ${source.audio.codec}, ${source.audio.channels} ch` }
+      : {}),
+    ...(leftOut.length > 0 ? { leftOut } : {}),
+  };
+}
+
+function indexOf(described: string): number {
+  return Number(/^#(\d+)/.exec(described)?.[1] ?? -1);
 }

@@ -1,5 +1,5 @@
 import type { OutputFormat } from '../contract/message.ts';
-import { SAFE_INPUT_OPTIONS } from './input-guard.ts';
+import { RUN_OPTIONS, SAFE_INPUT_OPTIONS } from './input-guard.ts';
 import { evenFloor, type PlannedRung } from './ladder.ts';
 import { layout } from './output-layout.ts';
 import { BT709_TAGS, preSplitFilters, scalerColour } from './picture.ts';
@@ -14,6 +14,7 @@ export interface FfmpegInvocation {
   readonly cwd: string;
   readonly input: string;
   readonly inputOptions: readonly string[];
+  /** Empty for a run without a filter graph. */
   readonly complexFilter: string;
   readonly outputs: readonly { readonly target: string; readonly options: readonly string[] }[];
   /** Directories (relative to cwd) that must exist before ffmpeg starts. */
@@ -46,6 +47,8 @@ export interface LadderSpec {
   /** One JPEG at this time, as wide as the top rung (capped at 1280); false for none. */
   readonly posterAtSeconds: number | false;
   readonly thumbnails: false | ThumbnailSpec;
+  /** Carry the CEA-608 captions of the source's video into every rung (libx264's a53cc). */
+  readonly keepCaptions?: boolean;
   readonly cwd: string;
 }
 
@@ -180,6 +183,7 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
       ...(audioRates.length > 0 && source.audio!.retime
         ? ['-filter:a', 'asetpts=N/SR/TB+STARTPTS']
         : []),
+      ...(spec.keepCaptions === false ? ['-a53cc:v', '0'] : []),
       // Every rung is SDR BT.709, and says so in the stream (VUI) and the container (colr).
       ...(picture ? BT709_TAGS : []),
       '-map_metadata',
@@ -260,6 +264,66 @@ export function buildPosterInvocation(spec: {
   };
 }
 
+/**
+ * One text subtitle track of the source as WebVTT (ffmpeg's subtitle decoders, its WebVTT
+ * encoder), on the outputs' timeline: ffmpeg shifts it by the file's start as it does the ladder.
+ */
+export function buildSubtitleInvocation(spec: {
+  readonly sourcePath: string;
+  readonly streamIndex: number;
+  /** Relative to cwd. */
+  readonly target: string;
+  readonly cwd: string;
+}): FfmpegInvocation {
+  return {
+    cwd: spec.cwd,
+    input: spec.sourcePath,
+    inputOptions: [...SAFE_INPUT_OPTIONS],
+    complexFilter: '',
+    outputs: [
+      {
+        target: spec.target,
+        options: ['-map', `0:${spec.streamIndex}`, '-c:s', 'webvtt', '-f', 'webvtt'],
+      },
+    ],
+    directories: [dirnameOf(spec.target)],
+  };
+}
+
+/**
+ * The CEA-608 captions (CC1) carried in an encoded rendition, as WebVTT: the movie source reads
+ * the file, the decoder exports each frame's A/53 caption bytes, ffmpeg's ccaption decoder turns
+ * them into text. The rendition is our own output, read through lavfi: `rendition` is relative
+ * to cwd and made of characters that need no escaping in a filter graph (checked).
+ */
+export function buildCaptionInvocation(spec: {
+  readonly rendition: string;
+  readonly target: string;
+  readonly cwd: string;
+}): FfmpegInvocation {
+  if (!/^[A-Za-z0-9._/-]+$/.test(spec.rendition)) {
+    throw new Error(`caption source path needs escaping: ${spec.rendition}`);
+  }
+  return {
+    cwd: spec.cwd,
+    input: `movie=${spec.rendition}[out0+subcc]`,
+    inputOptions: [...RUN_OPTIONS, '-f', 'lavfi'],
+    complexFilter: '',
+    outputs: [
+      {
+        target: spec.target,
+        options: ['-map', '0:1', '-c:s', 'webvtt', '-f', 'webvtt'],
+      },
+    ],
+    directories: [dirnameOf(spec.target)],
+  };
+}
+
+function dirnameOf(relative: string): string {
+  const i = relative.lastIndexOf('/');
+  return i < 0 ? '.' : relative.slice(0, i);
+}
+
 /** The argv after `ffmpeg`, in the order fluent-ffmpeg emits it (a test pins the two together). */
 export function toArgv(inv: FfmpegInvocation): string[] {
   return [
@@ -267,8 +331,7 @@ export function toArgv(inv: FfmpegInvocation): string[] {
     '-i',
     inv.input,
     '-y',
-    '-filter_complex',
-    inv.complexFilter,
+    ...(inv.complexFilter ? ['-filter_complex', inv.complexFilter] : []),
     ...inv.outputs.flatMap((o) => [...o.options, o.target]),
   ];
 }

@@ -36,8 +36,8 @@ export function fluentCommand(paths: FfmpegPaths, inv: FfmpegInvocation): Ffmpeg
   const command = ffmpeg({ cwd: inv.cwd, stdoutLines: 200 })
     .setFfmpegPath(paths.ffmpegPath)
     .input(inv.input)
-    .inputOptions([...inv.inputOptions])
-    .complexFilter(inv.complexFilter);
+    .inputOptions([...inv.inputOptions]);
+  if (inv.complexFilter) command.complexFilter(inv.complexFilter);
   for (const output of inv.outputs) {
     command.output(output.target).outputOptions([...output.options]);
   }
@@ -235,6 +235,65 @@ export async function scanPackets(
   return packets === 0
     ? { packets: 0, firstSeconds: 0, endSeconds: 0 }
     : { packets, firstSeconds: first, endSeconds: end };
+}
+
+/**
+ * ffmpeg's interlace detector (idet) over a sample of one video stream: its log, where it
+ * prints its verdict (picture.ts reads it). Decodes `frames` frames from `atSeconds`; nothing
+ * is encoded (the null muxer takes wrapped frames). A failure here is not the source's fault
+ * alone: the caller goes on without the sample.
+ */
+export async function sampleInterlacing(
+  paths: FfmpegPaths,
+  file: string,
+  streamIndex: number,
+  atSeconds: number,
+  frames: number,
+  signal?: AbortSignal,
+): Promise<string> {
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel',
+    'info',
+    ...(atSeconds > 0 ? ['-ss', atSeconds.toFixed(3)] : []),
+    ...INPUT_GUARD,
+    '-i',
+    file,
+    '-map',
+    `0:${streamIndex}`,
+    '-vf',
+    'idet',
+    '-frames:v',
+    String(frames),
+    '-an',
+    '-sn',
+    '-dn',
+    '-f',
+    'null',
+    '-',
+  ];
+  return new Promise<string>((resolve, reject) => {
+    execFile(
+      paths.ffmpegPath,
+      args,
+      {
+        cwd: dirname(file),
+        maxBuffer: 4 * 1024 * 1024,
+        timeout: PROBE_TIMEOUT_MS,
+        ...(signal ? { signal } : {}),
+      },
+      (error, _stdout, stderr) => {
+        if (signal?.aborted) reject(toInterrupted(signal, error));
+        else if (error)
+          reject(
+            new Error(`idet sample failed: ${stderr.trim().split('\n').at(-1) ?? error.message}`),
+          );
+        else resolve(stderr);
+      },
+    );
+  });
 }
 
 /** ffprobe's complaint, in words a person submitting a file understands. */

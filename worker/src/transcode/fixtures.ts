@@ -24,6 +24,7 @@ export function sourceInfo(over: Partial<SourceInfo['video']> = {}, audio = true
       ...over,
     },
     ...(audio ? { audio: { index: 1, codec: 'aac', channels: 2, sampleRate: 48_000 } } : {}),
+    subtitles: { tracks: [], leftOut: [] },
     ignoredStreams: [],
     notes: [],
   };

@@ -58,19 +58,59 @@ export interface Variant {
   readonly frameRate: number;
 }
 
-/** The master playlist: one EXT-X-STREAM-INF per rung, highest first. */
-export function buildMasterPlaylist(variants: readonly Variant[]): string {
+/** A subtitles rendition as the master playlist lists it (EXT-X-MEDIA TYPE=SUBTITLES). */
+export interface SubtitleRendition {
+  readonly uri: string;
+  readonly name: string;
+  readonly language?: string;
+  readonly default: boolean;
+  readonly forced: boolean;
+}
+
+export const SUBTITLE_GROUP = 'subs';
+
+/**
+ * The master playlist: the subtitle renditions (one group, names made unique, at most one
+ * DEFAULT), then one EXT-X-STREAM-INF per rung, highest first. CLOSED-CAPTIONS=NONE: captions
+ * are offered as WebVTT renditions, so players do not also show the CEA-608 bytes the encoder
+ * carried into the video.
+ */
+export function buildMasterPlaylist(
+  variants: readonly Variant[],
+  subtitles: readonly SubtitleRendition[] = [],
+): string {
   const sorted = [...variants].sort((a, b) => b.bandwidth - a.bandwidth);
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  const names = new Set<string>();
+  let defaultTaken = false;
+  for (const s of subtitles) {
+    let name = s.name;
+    for (let n = 2; names.has(name); n++) name = `${s.name} (${n})`;
+    names.add(name);
+    const isDefault: boolean = s.default && !defaultTaken;
+    defaultTaken ||= isDefault;
+    lines.push(
+      `#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="${SUBTITLE_GROUP}",NAME="${quoted(name)}"` +
+        (s.language ? `,LANGUAGE="${quoted(s.language)}"` : '') +
+        `,DEFAULT=${isDefault ? 'YES' : 'NO'},AUTOSELECT=YES,FORCED=${s.forced ? 'YES' : 'NO'}` +
+        `,URI="${quoted(s.uri)}"`,
+    );
+  }
+  const group = subtitles.length > 0 ? `,SUBTITLES="${SUBTITLE_GROUP}"` : '';
   for (const v of sorted) {
     lines.push(
       `#EXT-X-STREAM-INF:BANDWIDTH=${Math.round(v.bandwidth)},AVERAGE-BANDWIDTH=${Math.round(
         v.averageBandwidth,
-      )},RESOLUTION=${v.width}x${v.height},CODECS="${v.codecs}",FRAME-RATE=${v.frameRate.toFixed(3)},VIDEO-RANGE=SDR`,
+      )},RESOLUTION=${v.width}x${v.height},CODECS="${v.codecs}",FRAME-RATE=${v.frameRate.toFixed(3)},VIDEO-RANGE=SDR${group},CLOSED-CAPTIONS=NONE`,
       v.uri,
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** A quoted-string attribute value may not hold a double quote or a line break (RFC 8216 4.2). */
+function quoted(value: string): string {
+  return value.replace(/["\r\n]/g, "'");
 }
 
 /**

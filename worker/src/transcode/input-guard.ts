@@ -24,8 +24,8 @@ export const INPUT_GUARD = [
   ALLOWED_DEMUXERS.join(','),
 ] as const;
 
-/** Flags every ffmpeg run gets: quiet, no stdin, progress on stdout, the input guard. */
-export const SAFE_INPUT_OPTIONS = [
+/** Quiet, no stdin, progress on stdout. */
+export const RUN_OPTIONS = [
   '-hide_banner',
   '-nostdin',
   '-nostats',
@@ -33,5 +33,7 @@ export const SAFE_INPUT_OPTIONS = [
   'error',
   '-progress',
   'pipe:1',
-  ...INPUT_GUARD,
 ] as const;
+
+/** Flags every ffmpeg run that reads a source gets: the run options and the input guard. */
+export const SAFE_INPUT_OPTIONS = [...RUN_OPTIONS, ...INPUT_GUARD] as const;

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { decidePicture, preSplitFilters, scalerColour } from './picture.ts';
+import {
+  decidePicture,
+  deinterlaceFilters,
+  interlaceCheckNeeded,
+  parseIdet,
+  preSplitFilters,
+  scalerColour,
+  withDetectedInterlacing,
+} from './picture.ts';
 
 const hd = { index: 0, codec_type: 'video', width: 1920, height: 1080 };
 
@@ -54,5 +62,55 @@ describe('the filters', () => {
     expect(scalerColour({ matrix: 'smpte170m', range: 'pc' })).toBe(
       'in_color_matrix=smpte170m:out_color_matrix=bt709:in_range=full:out_range=limited',
     );
+  });
+});
+
+describe('interlacing the stream does not declare', () => {
+  const progressive = decidePicture({ ...hd, field_order: 'progressive' });
+
+  it('samples only interlaced formats (480/576/1080 at most 30 fps) not declared interlaced', () => {
+    const video = { codec: 'mpeg2video', height: 576, frameRate: 25, picture: progressive };
+    expect(interlaceCheckNeeded(video)).toBe(true);
+    expect(interlaceCheckNeeded({ ...video, codec: 'vp9' })).toBe(false);
+    expect(interlaceCheckNeeded({ ...video, height: 720 })).toBe(false);
+    expect(interlaceCheckNeeded({ ...video, frameRate: 50 })).toBe(false);
+    const declared = decidePicture({ ...hd, field_order: 'bb' });
+    expect(interlaceCheckNeeded({ ...video, picture: declared })).toBe(false);
+  });
+
+  it("reads idet's verdict and deinterlaces with the field order it found", () => {
+    const counts = parseIdet(
+      '[Parsed_idet_0 @ 0x1] Single frame detection: TFF:    70 BFF:     0 Progressive:     3 Undetermined:     2\n' +
+        '[Parsed_idet_0 @ 0x1] Multi frame detection: TFF:    74 BFF:     0 Progressive:     1 Undetermined:     0\n',
+    );
+    expect(counts).toEqual({ tff: 74, bff: 0, progressive: 1, undetermined: 0 });
+    const found = withDetectedInterlacing(progressive, counts!);
+    expect(found.deinterlace).toBe('tt');
+    expect(found.notes[0]).toMatch(/found by idet in 74 of 75 sampled frames/);
+    expect(deinterlaceFilters(found)).toEqual(['bwdif=mode=send_frame:parity=tff:deint=all']);
+    const bff = withDetectedInterlacing(progressive, {
+      tff: 2,
+      bff: 40,
+      progressive: 5,
+      undetermined: 0,
+    });
+    expect(deinterlaceFilters(bff)).toEqual(['bwdif=mode=send_frame:parity=bff:deint=all']);
+    // Declared by the stream: the frames' own flags decide, frame by frame.
+    expect(deinterlaceFilters(decidePicture({ ...hd, field_order: 'tt' }))).toEqual([
+      'bwdif=mode=send_frame:parity=auto:deint=all',
+    ]);
+  });
+
+  it('changes nothing on progressive, undecided or too small samples', () => {
+    for (const counts of [
+      { tff: 3, bff: 2, progressive: 190, undetermined: 5 },
+      { tff: 8, bff: 0, progressive: 2, undetermined: 190 },
+      { tff: 30, bff: 30, progressive: 60, undetermined: 0 },
+      // A progressive test pattern, as idet measured it: combing in both orders at once.
+      { tff: 38, bff: 25, progressive: 12, undetermined: 0 },
+    ]) {
+      expect(withDetectedInterlacing(progressive, counts)).toBe(progressive);
+    }
+    expect(parseIdet('no verdict')).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@ import { decideFrameRate } from './frame-rate.ts';
 import { decidePicture, type PicturePath } from './picture.ts';
 import type { IsoBmffSummary } from './iso-bmff.ts';
 import { chooseAudio, chooseVideo, codecLabel, type ProbeStream } from './stream-choice.ts';
+import { planSubtitles, type SubtitlePlan } from './subtitles.ts';
 
 export type { ProbeStream } from './stream-choice.ts';
 
@@ -54,7 +55,9 @@ export interface SourceInfo {
     readonly codec: string;
     readonly reason: string;
   };
-  /** Streams that are neither the video nor the audio we use (timecode, metadata, subtitles). */
+  /** The text subtitle tracks to convert, and the subtitle tracks that cannot be (subtitles.ts). */
+  readonly subtitles: SubtitlePlan;
+  /** Streams that are neither the video, the audio nor a subtitle track we use (timecode, data). */
   readonly ignoredStreams: readonly string[];
   /** Where the probe did not take the container's word, and why (for the job record). */
   readonly notes: readonly string[];
@@ -173,7 +176,8 @@ export function interpretProbe(json: ProbeJson, context: ProbeContext = {}): Sou
   }
   const picture = decidePicture(v);
   notes.push(...picture.notes);
-  const used = new Set([v.index, a?.index]);
+  const subtitles = planSubtitles(streams);
+  const used = new Set([v.index, a?.index, ...subtitles.tracks.map((t) => t.streamIndex)]);
   notes.push(...video.passedOver.map((p) => `video ${p}`));
   return {
     formatName,
@@ -208,6 +212,7 @@ export function interpretProbe(json: ProbeJson, context: ProbeContext = {}): Sou
         }
       : {}),
     ...(audio.undecodable ? { undecodableAudio: audio.undecodable } : {}),
+    subtitles,
     ignoredStreams: streams
       .filter((s) => !used.has(s.index))
       .map((s) => `#${s.index} ${s.codec_type ?? 'unknown'}/${codecLabel(s)}`),

@@ -83,7 +83,8 @@ export async function finishRendition(
     frameRate: source.video.frameRate,
     durationSeconds: Math.round(durationSeconds * 1000) / 1000,
     averageBitrateKbps: Math.round(averageBps / 1000),
-    peakBitrateKbps: Math.round(Math.max(peakBps, averageBps) / 1000),
+    // Rounded up: BANDWIDTH must be at least every segment's bit rate (RFC 8216 4.3.4.2).
+    peakBitrateKbps: Math.ceil(Math.max(peakBps, averageBps) / 1000),
     ...(mp4 ? { mp4 } : {}),
     ...(hls ? { hls } : {}),
   };

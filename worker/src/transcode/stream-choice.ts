@@ -29,7 +29,12 @@ export interface ProbeStream {
   nb_frames?: string;
   channels?: number;
   sample_rate?: string;
-  disposition?: { attached_pic?: number; default?: number; timed_thumbnails?: number };
+  disposition?: {
+    attached_pic?: number;
+    default?: number;
+    forced?: number;
+    timed_thumbnails?: number;
+  };
   tags?: Record<string, string>;
   side_data_list?: { side_data_type?: string; rotation?: number }[];
 }

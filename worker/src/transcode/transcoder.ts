@@ -1,7 +1,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidMediaError, MissingDecoderError } from '../base/errors.ts';
-import type { AudioPolicy, JobRequest } from '../contract/message.ts';
+import { InterruptedError, InvalidMediaError, MissingDecoderError } from '../base/errors.ts';
+import type { AudioPolicy, JobRequest, SubtitlePolicy } from '../contract/message.ts';
 import {
   buildLadderInvocation,
   buildPosterInvocation,
@@ -10,8 +10,15 @@ import {
   type EncoderSettings,
   type ThumbnailSpec,
 } from './ffmpeg-args.ts';
-import { runFfmpeg, runFfprobe, scanPackets, type FfmpegPaths } from './ffmpeg.ts';
-import { buildMasterPlaylist, type Variant } from './hls.ts';
+import {
+  runFfmpeg,
+  runFfprobe,
+  sampleInterlacing,
+  scanPackets,
+  type FfmpegPaths,
+} from './ffmpeg.ts';
+import { interlaceCheckNeeded, parseIdet, withDetectedInterlacing } from './picture.ts';
+import { buildMasterPlaylist, type SubtitleRendition, type Variant } from './hls.ts';
 import { planLadder } from './ladder.ts';
 import { layout } from './output-layout.ts';
 import { interpretProbe, packetScanNeeded, refuseEncrypted, type SourceInfo } from './probe.ts';
@@ -27,6 +34,7 @@ import {
   type OutputFile,
 } from './local-files.ts';
 import { finishRendition, type RenditionSummary } from './rendition.ts';
+import { makeSubtitles, type SubtitleOutcome } from './subtitle-outputs.ts';
 import {
   checkComplete,
   checkLimits,
@@ -49,6 +57,8 @@ export interface TranscodeInput {
   readonly request: Pick<JobRequest, 'ladder' | 'formats' | 'thumbnails'> & {
     /** Default `auto`. */
     readonly audio?: AudioPolicy;
+    /** Default `auto`. */
+    readonly subtitles?: SubtitlePolicy;
   };
   readonly signal: AbortSignal;
   readonly onProgress?: (progress: {
@@ -70,6 +80,8 @@ export interface TranscodeResult {
   readonly renditions: readonly RenditionSummary[];
   readonly files: readonly OutputFile[];
   readonly masterPlaylist?: string;
+  /** The subtitle and caption tracks published as WebVTT, and the ones left out with why. */
+  readonly subtitles: SubtitleOutcome;
   readonly poster: string;
   readonly thumbnails?: { readonly count: number; readonly index: string };
 }
@@ -80,6 +92,8 @@ const THUMBNAIL_GRID = { width: 160, columns: 5, rows: 5 } as const;
  * frame rate from, and the whole of a short file, at the cost of a few hundred demuxed packets.
  */
 const PROBE_PACKETS = 600;
+/** Frames idet looks at: 8 s of 25 fps, about a second of decoding at 1080i. */
+const IDET_SAMPLE_FRAMES = 200;
 /** Probe, plan, run the one ffmpeg, then describe and check what it wrote. */
 export class Transcoder {
   readonly #options: Required<TranscoderOptions>;
@@ -119,7 +133,45 @@ export class Transcoder {
       ...(scannedPackets ? { scannedPackets } : {}),
     });
     checkLimits(info, limits);
-    return info;
+    return this.#checkInterlacing(info, sourcePath, signal);
+  }
+
+  /**
+   * A source in an interlaced format whose stream does not say it is interlaced: idet on a
+   * sample from a third of the way in (past titles and black) decides (picture.ts).
+   */
+  async #checkInterlacing(
+    info: SourceInfo,
+    sourcePath: string,
+    signal?: AbortSignal,
+  ): Promise<SourceInfo> {
+    const picture = info.video.picture;
+    if (!picture || !interlaceCheckNeeded(info.video)) return info;
+    let log: string;
+    try {
+      log = await sampleInterlacing(
+        this.#options.paths,
+        sourcePath,
+        info.video.index,
+        info.video.durationSeconds > 30 ? info.video.durationSeconds / 3 : 0,
+        IDET_SAMPLE_FRAMES,
+        signal,
+      );
+    } catch (err) {
+      if (err instanceof InterruptedError || signal?.aborted) throw err;
+      return {
+        ...info,
+        notes: [...info.notes, `interlacing not checked (${(err as Error).message})`],
+      };
+    }
+    const counts = parseIdet(log);
+    const checked = counts ? withDetectedInterlacing(picture, counts) : picture;
+    if (checked === picture) return info;
+    return {
+      ...info,
+      video: { ...info.video, picture: checked },
+      notes: [...checked.notes.filter((n) => !picture.notes.includes(n)), ...info.notes],
+    };
   }
 
   async transcode(input: TranscodeInput): Promise<TranscodeResult> {
@@ -183,6 +235,32 @@ export class Transcoder {
     );
     checkComplete(source, renditions[0]!);
 
+    const subtitles: SubtitleOutcome =
+      input.request.subtitles === 'none'
+        ? { published: [], leftOut: [] }
+        : await makeSubtitles({
+            paths: this.#options.paths,
+            sourcePath: input.sourcePath,
+            outDir: input.outDir,
+            tracks: source.subtitles.tracks,
+            captionRung: rungs.at(-1)!.name,
+            formats,
+            durationSeconds: renditions[0]!.durationSeconds || source.durationSeconds,
+            signal: input.signal,
+          });
+    for (const left of input.request.subtitles === 'none' ? [] : source.subtitles.leftOut) {
+      warnings.push(
+        `subtitle track #${left.streamIndex} (${left.codec}) not converted: ${left.reason}`,
+      );
+    }
+    for (const left of subtitles.leftOut) {
+      warnings.push(
+        left.streamIndex === undefined
+          ? left.reason
+          : `subtitle track #${left.streamIndex} (${left.codec}) not converted: ${left.reason}`,
+      );
+    }
+
     let masterPlaylist: string | undefined;
     if (formats.includes('hls')) {
       const variants: Variant[] = renditions.map((r) => ({
@@ -194,7 +272,17 @@ export class Transcoder {
         codecs: r.codecs,
         frameRate: r.frameRate,
       }));
-      await writeFile(join(input.outDir, layout.hlsMaster), buildMasterPlaylist(variants));
+      const subtitleRenditions: SubtitleRendition[] = subtitles.published.map((t) => ({
+        uri: t.hlsPlaylist!.slice('hls/'.length),
+        name: t.name,
+        ...(t.language ? { language: t.language } : {}),
+        default: t.default,
+        forced: t.forced,
+      }));
+      await writeFile(
+        join(input.outDir, layout.hlsMaster),
+        buildMasterPlaylist(variants, subtitleRenditions),
+      );
       masterPlaylist = layout.hlsMaster;
     }
 
@@ -223,6 +311,7 @@ export class Transcoder {
       renditions,
       files: await listOutputFiles(input.outDir),
       ...(masterPlaylist ? { masterPlaylist } : {}),
+      subtitles,
       poster: layout.poster,
       ...(thumbnailIndex ? { thumbnails: thumbnailIndex } : {}),
     };
@@ -251,6 +340,7 @@ export class Transcoder {
       encoder,
       posterAtSeconds: posterTime(source),
       thumbnails,
+      keepCaptions: input.request.subtitles !== 'none',
       cwd: input.outDir,
     });
     const onProgress = input.onProgress;

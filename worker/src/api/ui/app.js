@@ -13,7 +13,14 @@
   let token = sessionStorage.getItem('kt-token');
   let hls;
   // What the page saw, for people and for the browser test.
-  const state = (window.ktPlayer = { jobId: null, levels: [], switches: [], errors: [] });
+  const state = (window.ktPlayer = {
+    jobId: null,
+    levels: [],
+    switches: [],
+    subtitles: [],
+    cues: [],
+    errors: [],
+  });
 
   const api = async (path, method = 'GET', body = undefined) => {
     const response = await fetch(path, {
@@ -113,7 +120,7 @@
 
   function play(jobId, path) {
     if (hls) hls.destroy();
-    Object.assign(state, { jobId, levels: [], switches: [], errors: [] });
+    Object.assign(state, { jobId, levels: [], switches: [], subtitles: [], cues: [], errors: [] });
     $('player').hidden = false;
     $('playing').textContent = jobId;
     $('switches').replaceChildren();
@@ -152,6 +159,20 @@
       item.textContent = `${video.currentTime.toFixed(1)} s → ${label}`;
       $('switches').append(item);
     });
+    hls.on(window.Hls.Events.SUBTITLE_TRACKS_UPDATED, (_event, data) => {
+      state.subtitles = data.subtitleTracks.map((t) => ({ name: t.name, lang: t.lang || null }));
+      const select = $('subtitles');
+      select.replaceChildren(select.options[0]);
+      data.subtitleTracks.forEach((t, i) => {
+        const option = document.createElement('option');
+        option.value = String(i);
+        option.textContent = t.lang ? `${t.name} (${t.lang})` : t.name;
+        select.append(option);
+      });
+    });
+    // The cues the shown subtitle track holds, as the browser has them.
+    video.textTracks.addEventListener('change', () => watchCues(video));
+    video.textTracks.addEventListener('addtrack', () => watchCues(video));
     hls.on(window.Hls.Events.ERROR, (_event, data) => {
       if (data.fatal) state.errors.push(`${data.type}: ${data.details}`);
     });
@@ -162,6 +183,27 @@
   $('levels').addEventListener('change', (event) => {
     if (hls) hls.currentLevel = Number(event.target.value);
   });
+  $('subtitles').addEventListener('change', (event) => {
+    if (!hls) return;
+    hls.subtitleDisplay = true;
+    hls.subtitleTrack = Number(event.target.value);
+  });
+
+  function watchCues(video) {
+    for (const track of Array.from(video.textTracks)) {
+      if (track.mode !== 'showing' || track.ktWatched) continue;
+      track.ktWatched = true;
+      const read = () => {
+        state.cues = Array.from(track.cues || []).map((c) => ({
+          start: c.startTime,
+          end: c.endTime,
+          text: c.text,
+        }));
+      };
+      track.addEventListener('cuechange', read);
+      setInterval(read, 250);
+    }
+  }
 
   // Uploads: a picked or dropped file goes straight to S3 (one presigned PUT, or the parts of a
   // multipart upload, four at a time, each tried three times), then becomes a job. A part that
