@@ -5,11 +5,12 @@
  *   npm run bench                 every section below
  *   npm run bench -- --smoke      a quick pass (CI, under a minute): short sources, few runs
  *   npm run bench -- --sweep      add the x264 preset / scaler / threads sweep
- *   --only ladder,job,cold,stats  some sections (cost needs ladder)
+ *   --only ladder,quality,job,cold,stats  some sections (cost needs ladder)
  *   --runs N  --seconds S         ladder repetitions (median reported) and source length
  *
  * Sections: the ladder (one ffmpeg per rung vs the single-decode ladder vs an encoder-only
- * floor), a full worker job against the local stack (the worker's overhead beside ffmpeg), cold
+ * floor), the quality of every rung (PSNR-Y, SSIM-Y against the source) beside the ladder's CPU
+ * on camera, screen, animation, 60 fps and HDR sources, a full worker job against the local stack (the worker's overhead beside ffmpeg), cold
  * start (to the first ReceiveMessage vs a bare `node -e 0`), the stats call with 10 jobs and with
  * 10,000, and the cost per source minute on Fargate beside MediaConvert. Prints tables and writes
  * the figures as JSON under bench-results/. Nothing here asserts a timing.
@@ -31,14 +32,16 @@ import {
   type PodSize,
 } from './bench/cost.ts';
 import { benchLadder, type LadderResult } from './bench/ladder.ts';
+import { benchQuality, type QualityResult } from './bench/quality.ts';
 import { benchSources } from './bench/sources.ts';
 import { benchStats, type StatsResult } from './bench/stats.ts';
 import { sweepPoint, type SweepPoint } from './bench/sweep.ts';
 import { benchWorkerJob, type WorkerJobResult } from './bench/worker-job.ts';
 import { startLocalStack, type LocalStack } from './local-stack/index.ts';
+import { DEFAULT_ENCODER } from '../worker/src/transcode/ffmpeg-args.ts';
 import { mark, pad, percent, round } from './bench/format.ts';
 
-const SECTIONS = ['ladder', 'job', 'cold', 'stats', 'cost'] as const;
+const SECTIONS = ['ladder', 'quality', 'job', 'cold', 'stats', 'cost'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -77,12 +80,13 @@ const report: {
   date: string;
   smoke: boolean;
   ladder: LadderResult[];
+  quality: QualityResult[];
   job?: WorkerJobResult;
   cold?: ColdStartResult;
   stats?: StatsResult;
   cost?: CostReport;
   sweep?: SweepPoint[];
-} = { machine, date: new Date().toISOString(), smoke, ladder: [] };
+} = { machine, date: new Date().toISOString(), smoke, ladder: [], quality: [] };
 
 console.log(
   `machine: ${machine.cpus} x ${machine.model}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.ffmpeg}`,
@@ -141,6 +145,42 @@ if (only.has('ladder')) {
         `${r.ratios.realtimeFactor.toFixed(2)}x`,
       ]),
     );
+  }
+}
+
+// ---- quality beside CPU ----
+if (only.has('quality')) {
+  const names = smoke
+    ? (['screen'] as const)
+    : (['camera', 'screen', 'animation', 'camera60', 'hdr'] as const);
+  const qualitySources = await benchSources(dir, seconds, names);
+  console.log(
+    `\nQuality: the standard ladder as the worker encodes it (x264 ${DEFAULT_ENCODER.preset}, CRF and caps), ${seconds} s 1080p sources;`,
+  );
+  console.log(
+    '  every rung against the source taken through the same picture path, thinned to the rung rate and',
+  );
+  console.log(
+    '  scaled to its size (45 dB and 0.99 are visually lossless; under 35 dB and 0.95 artefacts show)',
+  );
+  console.log(pad(['source', 'CPU-s', 'rung', 'fps', 'kbps', 'PSNR-Y', 'SSIM-Y']));
+  for (const source of qualitySources) {
+    const q = await benchQuality(source, { workDir: join(dir, 'work') });
+    report.quality.push(q);
+    for (const [i, r] of q.rungs.entries()) {
+      console.log(
+        pad([
+          i === 0 ? q.source : '',
+          i === 0 ? q.ladder.cpuSeconds.toFixed(1) : '',
+          r.name,
+          String(r.frameRate),
+          String(r.kbps),
+          r.psnrY?.toFixed(1) ?? '?',
+          r.ssimY?.toFixed(4) ?? '?',
+        ]),
+      );
+    }
+    if (q.picture.length > 0) console.log(`    ${q.source}: ${q.picture.join('; ')}`);
   }
 }
 

@@ -143,8 +143,15 @@ export async function qualityAgainstSource(
   /** The worker's picture path for the source: the reference is deinterlaced, tone-mapped and
    * converted to BT.709 the same way, so the score measures the encode, not the conversion. */
   picture?: PicturePath,
+  /** The output's frame rate when it keeps fewer frames than the source (a 30 fps rung of a
+   * 60 fps source): the reference is thinned the same way, so frames pair one to one. */
+  frameRate?: string,
 ): Promise<{ psnrY: number; ssimY: number } | undefined> {
-  const pre = [...deinterlaceFilters(picture), ...toneMapFilters(picture)];
+  const pre = [
+    ...deinterlaceFilters(picture),
+    ...(frameRate ? [`fps=${frameRate}`] : []),
+    ...toneMapFilters(picture),
+  ];
   const colour = picture ? `:${scalerColour(picture)}` : '';
   const graph =
     `[1:${sourceVideoIndex}]${[...pre, `scale=${size.width}:${size.height}:flags=bicubic${colour}`].join(',')},setsar=1,format=yuv420p[ref];` +

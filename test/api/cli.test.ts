@@ -47,6 +47,23 @@ describe('the keda-transcoder CLI', () => {
     expect((await run(['dlq', '--help'])).stdout).toMatch(/list[\s\S]*redrive/);
   });
 
+  it('probes an s3:// source with the environment the worker has, and says why one cannot be read', async () => {
+    const input = await env.putSource('uploads/probe-me.mp4', clip);
+    const ok = await run(['probe', input, '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      file: input,
+      accepted: true,
+      source: { width: 320, height: 180, audio: 'aac' },
+      rungs: [{ name: '144p' }],
+    });
+    const missing = await run(['probe', `s3://${env.resources.bucket}/uploads/nothing.mp4`]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toMatch(
+      /nothing\.mp4: refused \([A-Z_]+\): .*(not found|does not exist)/i,
+    );
+  });
+
   it('uploads a local file, enqueues it, and follows it to SUCCEEDED', async () => {
     const enqueued = await run([
       'enqueue',

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { JobRequest } from '../../worker/src/contract/message.ts';
 import { parseMediaPlaylist } from '../../worker/src/transcode/hls.ts';
@@ -9,6 +11,8 @@ import { makeClip, type ClipSpec } from '../support/clips.ts';
 import { strictHlsProblems } from '../support/hls-strict.ts';
 import { keyframeTimes, probeFile, topLevelBoxes } from '../support/media.ts';
 import { PRODUCT_PATHS, TEST_LIMITS } from '../support/media-tools.ts';
+
+const run = promisify(execFile);
 
 const transcoder = new Transcoder({ paths: PRODUCT_PATHS, limits: TEST_LIMITS });
 const request: Pick<JobRequest, 'ladder' | 'formats' | 'thumbnails'> = {
@@ -210,5 +214,40 @@ describe('sources that must work', () => {
     );
     const vtt = readFileSync(join(outDir, 'thumbnails/thumbnails.vtt'), 'utf8');
     expect(vtt.match(/-->/g)?.length).toBe(result.thumbnails!.count);
+  });
+});
+
+describe('a 60 fps source', () => {
+  it('keeps 60 fps in the 720p rung and every other frame below, keyframes on the same instants', async () => {
+    const sourcePath = await makeClip({ seconds: 8.5, width: 1280, height: 720, fps: 60 });
+    const outDir = mkdtempSync(join(tmpdir(), 'ladder-60-'));
+    const result = await transcoder.transcode({
+      sourcePath,
+      outDir,
+      request: { ...request, ladder: [{ height: 720 }, { height: 360 }, { height: 144 }] },
+      signal: new AbortController().signal,
+    });
+    expect(result.renditions.map((r) => [r.name, r.frameRate])).toEqual([
+      ['720p', 60],
+      ['360p', 30],
+      ['144p', 30],
+    ]);
+    const frames = async (file: string) => {
+      const { stdout } = await run('ffprobe', [
+        ...['-v', 'error', '-select_streams', 'v:0', '-count_frames'],
+        ...['-show_entries', 'stream=nb_read_frames,avg_frame_rate', '-of', 'csv=p=0', file],
+      ]);
+      return stdout.trim();
+    };
+    const mp4 = (r: number) => join(outDir, result.renditions[r]!.mp4!.key);
+    expect(await frames(mp4(0))).toBe('60/1,510');
+    expect(await frames(mp4(1))).toBe('30/1,255');
+    expect(await frames(mp4(2))).toBe('30/1,255');
+    // Switching between the rates is seamless: keyframes at 0, 4 and 8 s in every rung.
+    for (const r of [0, 1, 2]) expect(await keyframeTimes(mp4(r))).toEqual([0, 4, 8]);
+    const master = readFileSync(join(outDir, result.masterPlaylist!), 'utf8');
+    expect(master).toMatch(/RESOLUTION=1280x720,[^\n]*FRAME-RATE=60\.000/);
+    expect(master).toMatch(/RESOLUTION=640x360,[^\n]*FRAME-RATE=30\.000/);
+    expect(strictHlsProblems(join(outDir, result.masterPlaylist!))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
+import { S3Client } from '@aws-sdk/client-s3';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadEngineConfig } from '../config/config.ts';
 import { loadApiClientConfig, loadControlConfig } from '../config/control.ts';
@@ -8,7 +9,7 @@ import { ControlService } from '../control/service.ts';
 import { createAwsClients, createControlDeps, type AwsClients } from '../wiring/deps.ts';
 import { ConfigError, TranscoderError } from '../base/errors.ts';
 import { ApiError, DirectClient, HttpClient, type ControlClient } from './client.ts';
-import { formatProbeReport, probeSource, type ProbeReport } from './probe.ts';
+import { formatProbeReport, probeS3Source, probeSource, type ProbeReport } from './probe.ts';
 
 /**
  * `keda-transcoder`: the command line for the control plane. Talks to AWS with the SDK, using
@@ -293,9 +294,9 @@ schedule
 program
   .command('probe')
   .description(
-    'what the worker would do with a local file, without transcoding it: the ladder, the picture path (HDR tone mapping, deinterlacing, colours), the tracks, or why it would refuse the file',
+    'what the worker would do with a source, without transcoding it: the ladder, the picture path (HDR tone mapping, deinterlacing, colours), the tracks, or why it would refuse the file',
   )
-  .argument('<file...>', 'local video files')
+  .argument('<source...>', 'local video files or s3://bucket/key (downloaded to a temporary file)')
   .option('--ladder <preset>', 'standard, high or economy', 'standard')
   .action(async (files: string[], o: { ladder: string }) => {
     if (!(o.ladder in LADDER_PRESETS))
@@ -304,10 +305,18 @@ program
       );
     const engine = loadEngineConfig();
     const reports: ProbeReport[] = [];
+    let s3: S3Client | undefined;
     for (const file of files) {
+      if (file.startsWith('s3://')) {
+        // The SDK's own chain: AWS_REGION, credentials, AWS_ENDPOINT_URL_S3 for a local stack.
+        s3 ??= new S3Client({ forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true' });
+        reports.push(await probeS3Source(file, engine, o.ladder as LadderPresetName, s3));
+        continue;
+      }
       if (!existsSync(file)) throw new InvalidArgumentError(`no such file: ${file}`);
       reports.push(await probeSource(file, engine, o.ladder as LadderPresetName));
     }
+    s3?.destroy();
     print(reports.length === 1 ? reports[0] : reports, () =>
       reports.map(formatProbeReport).join('\n'),
     );

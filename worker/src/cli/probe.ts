@@ -1,8 +1,13 @@
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { describeError, TranscoderError } from '../base/errors.ts';
 import type { LadderPresetName } from '../contract/ladder-presets.ts';
 import type { EngineConfig } from '../config/config.ts';
+import { parseS3Uri } from '../contract/s3-uri.ts';
+import { sourceExtension } from '../job/work-dir.ts';
+import { S3Storage } from '../storage/s3-storage.ts';
 import { planLadder } from '../transcode/ladder.ts';
 import { Transcoder } from '../transcode/transcoder.ts';
 
@@ -101,6 +106,44 @@ export async function probeSource(
     if (!(err instanceof TranscoderError)) throw err;
     const { code, message } = describeError(err);
     return { file, accepted: false, code, reason: message };
+  }
+}
+
+/**
+ * An `s3://` source, probed as the worker would: its size checked against the limit from
+ * HeadObject, then the object downloaded to a temporary directory (the probe reads the whole
+ * file when the container's duration is doubtful), probed, and removed.
+ */
+export async function probeS3Source(
+  uri: string,
+  engine: EngineConfig,
+  ladder: LadderPresetName,
+  s3: S3Client,
+): Promise<ProbeReport> {
+  const parsed = parseS3Uri(uri, { prefix: false });
+  if (!parsed.ok)
+    return { file: uri, accepted: false, code: 'INVALID_INPUT', reason: parsed.error };
+  const storage = new S3Storage(s3, { partSizeBytes: 8 * 1024 * 1024, concurrency: 4 });
+  const dir = await mkdtemp(join(tmpdir(), 'kt-probe-'));
+  try {
+    const head = await storage.head(parsed.value);
+    if (head.size > engine.maxInputBytes) {
+      return {
+        file: uri,
+        accepted: false,
+        code: 'INVALID_MEDIA',
+        reason: `the source is ${head.size} bytes; the limit is ${engine.maxInputBytes} (MAX_INPUT_BYTES)`,
+      };
+    }
+    const path = join(dir, `source${sourceExtension(parsed.value.key)}`);
+    await storage.download(parsed.value, path, head);
+    return { ...(await probeSource(path, engine, ladder)), file: uri };
+  } catch (err) {
+    if (!(err instanceof TranscoderError)) throw err;
+    const { code, message } = describeError(err);
+    return { file: uri, accepted: false, code, reason: message };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

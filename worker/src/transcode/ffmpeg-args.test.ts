@@ -26,6 +26,18 @@ const spec: LadderSpec = {
 };
 
 describe('buildLadderInvocation', () => {
+  it('drops every other frame of a 60 fps source once, where a 30 fps rung leaves a 60 fps one', () => {
+    const hfr = sourceInfo({ width: 1920, height: 1080, frameRate: 60 });
+    const rungs = planLadder(hfr, 'standard');
+    const argv = toArgv(buildLadderInvocation({ ...spec, source: hfr, rungs }));
+    const graph = argv[argv.indexOf('-filter_complex') + 1]!;
+    // 1080p and 720p from the source at 60; 480p and 360p from 1080p/720p, reduced to 30 on
+    // the way; 240p and 144p from 480p/360p, already 30.
+    expect(graph.match(/fps=30,scale/g)).toHaveLength(2);
+    expect(graph).toMatch(/\[r\d+to2\]fps=30,scale=w=854:h=480/);
+    expect(graph).toMatch(/\[r\d+to4\]scale=w=426:h=240/);
+  });
+
   it('runs the picture path once before the split, converts colours where rungs leave the source, and tags every rung BT.709', () => {
     const hlgInterlaced = {
       ...source,

@@ -99,7 +99,11 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
       const fromParent = parents[i] !== undefined;
       const input = fromParent ? `[r${parents[i]}to${i}]` : `[s${fromSource.indexOf(i)}]`;
       const children = rungs.map((_, c) => c).filter((c) => parents[c] === i);
-      const chain = `${input}${scale(r.width, r.height, fromParent ? undefined : sourceColour)},format=yuv420p`;
+      // A small rung of a high-rate source keeps every n-th frame, dropped before it is scaled
+      // (once: a rung scaled from an already reduced parent inherits its rate).
+      const parentStep = fromParent ? rungs[parents[i]!]!.frameStep : 1;
+      const reduce = r.frameStep !== parentStep ? `fps=${fpsExpression(r.frameRate)},` : '';
+      const chain = `${input}${reduce}${scale(r.width, r.height, fromParent ? undefined : sourceColour)},format=yuv420p`;
       return children.length === 0
         ? `${chain}[v${i}]`
         : `${chain},split=${children.length + 1}[v${i}]${children.map((c) => `[r${i}to${c}]`).join('')}`;

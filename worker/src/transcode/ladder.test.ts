@@ -17,15 +17,40 @@ describe('planLadder', () => {
     ]);
   });
 
-  it('gives high-frame-rate sources half as many bits again (the cap; the CRF decides below it)', () => {
+  it('gives high-frame-rate rungs half as many bits again (the cap; the CRF decides below it)', () => {
     const at = (frameRate: number) =>
-      planLadder(sourceInfo({ frameRate }), 'standard').map((r) => [r.maxVideoKbps, r.bufferKbps]);
+      planLadder(sourceInfo({ frameRate }), 'standard').map((r) => [
+        r.name,
+        r.frameRate,
+        r.frameStep,
+        r.maxVideoKbps,
+        r.bufferKbps,
+      ]);
     const normal = at(30);
-    for (const rate of [23.976, 25, 29.97, 30]) expect(at(rate)).toEqual(normal);
-    for (const rate of [50, 59.94, 60, 120]) {
-      const raised = normal.map(([max]) => Math.round(max! * 1.5));
-      expect(at(rate)).toEqual(raised.map((max) => [max, max * 2]));
+    for (const rate of [23.976, 25, 29.97]) {
+      expect(at(rate)).toEqual(normal.map(([n, , , max, buf]) => [n, rate, 1, max, buf]));
     }
+    // 1080p and 720p keep 60 fps with 1.5x the cap; 480p and below keep every other frame.
+    expect(at(60)).toEqual(
+      normal.map(([n, , , max, buf]) =>
+        ['1080p', '720p'].includes(n as string)
+          ? [n, 60, 1, Math.round((max as number) * 1.5), Math.round((max as number) * 1.5) * 2]
+          : [n, 30, 2, max, buf],
+      ),
+    );
+    expect(at(59.94).map((r) => r[1])).toEqual([59.94, 59.94, 29.97, 29.97, 29.97, 29.97]);
+    expect(at(50).map((r) => r[1])).toEqual([50, 50, 25, 25, 25, 25]);
+    expect(at(120).map((r) => r[2])).toEqual([1, 1, 4, 4, 4, 4]);
+  });
+
+  it('keeps the top rung at the source rate, however small', () => {
+    const rungs = planLadder(sourceInfo({ width: 854, height: 480, frameRate: 60 }), 'standard');
+    expect(rungs.map((r) => [r.name, r.frameRate])).toEqual([
+      ['480p', 60],
+      ['360p', 30],
+      ['240p', 30],
+      ['144p', 30],
+    ]);
   });
 
   it('never upscales: a 720p source starts at 720p', () => {

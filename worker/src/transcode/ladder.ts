@@ -17,10 +17,21 @@ export interface PlannedRung {
   readonly bufferKbps: number;
   /** Undefined when the source has no audio. */
   readonly audioKbps?: number;
+  /** The rung's frame rate: the source's, or a whole fraction of it for small rungs. */
+  readonly frameRate: number;
+  /** 1, or every n-th frame of the source kept (a 60 fps source's small rungs: 2). */
+  readonly frameStep: number;
 }
 
 /** Above this (30000/1001, 30 and a rounding margin), a source counts as high frame rate. */
 const HIGH_FRAME_RATE = 31;
+/**
+ * Rungs with a short side below this keep at most 30 frames a second (the top rung aside): a
+ * 60 fps source's 480p and smaller rungs are 30 fps, as Apple's HLS authoring spec lists them, spending their few
+ * bits on sharper frames rather than more of them. Every other frame, so the frames kept are
+ * the source's own and every segment boundary still falls on one.
+ */
+const FULL_RATE_MIN_HEIGHT = 720;
 
 /**
  * Plans the ladder for a source: the requested rungs at or below the source's short side
@@ -37,21 +48,28 @@ export function planLadder(
   const short = Math.min(w, h);
   const long = Math.max(w, h);
   const hasAudio = source.audio !== undefined;
-  // More frames need more bits (Apple's HLS authoring spec gives 60 fps rungs about half as
-  // much again as 30 fps ones); the CRF decides, the cap only has to leave room.
-  const rateFactor = source.video.frameRate > HIGH_FRAME_RATE ? 1.5 : 1;
+  const sourceRate = source.video.frameRate;
 
   const fitting = templates.filter((t) => t.height <= short).sort((a, b) => b.height - a.height);
   const chosen: RungTemplate[] =
     fitting.length > 0 ? fitting : [sourceSizedTemplate(short, templates)];
 
-  return chosen.map((t) => {
+  return chosen.map((t, i) => {
     const shortSide = evenFloor(t.height);
     // Nearest even width keeps the aspect ratio closest, without ever exceeding the source.
     const longSide = Math.max(
       2,
       Math.min(evenFloor(long), Math.round((shortSide * long) / short / 2) * 2),
     );
+    // The top rung always keeps the source's rate: a 480p60 game capture stays 60 fps.
+    const frameStep =
+      i > 0 && shortSide < FULL_RATE_MIN_HEIGHT && sourceRate > HIGH_FRAME_RATE
+        ? Math.ceil(sourceRate / HIGH_FRAME_RATE)
+        : 1;
+    const frameRate = sourceRate / frameStep;
+    // More frames need more bits (Apple's HLS authoring spec gives 60 fps rungs about half as
+    // much again as 30 fps ones); the CRF decides, the cap only has to leave room.
+    const rateFactor = frameRate > HIGH_FRAME_RATE ? 1.5 : 1;
     return {
       name: `${shortSide}p`,
       width: portrait ? shortSide : longSide,
@@ -60,6 +78,8 @@ export function planLadder(
       maxVideoKbps: Math.round(t.maxVideoKbps * rateFactor),
       bufferKbps: Math.round(t.maxVideoKbps * rateFactor) * 2,
       ...(hasAudio ? { audioKbps: t.audioKbps } : {}),
+      frameRate,
+      frameStep,
     };
   });
 }

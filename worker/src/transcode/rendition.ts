@@ -9,7 +9,6 @@ import {
 } from './hls.ts';
 import type { PlannedRung } from './ladder.ts';
 import { layout } from './output-layout.ts';
-import type { SourceInfo } from './probe.ts';
 
 export interface RenditionSummary {
   readonly name: string;
@@ -32,7 +31,6 @@ export async function finishRendition(
   paths: FfmpegPaths,
   outDir: string,
   rung: PlannedRung,
-  source: SourceInfo,
   formats: readonly string[],
   signal: AbortSignal,
 ): Promise<RenditionSummary> {
@@ -80,7 +78,7 @@ export async function finishRendition(
     width: rung.width,
     height: rung.height,
     codecs,
-    frameRate: source.video.frameRate,
+    frameRate: rung.frameRate,
     durationSeconds: Math.round(durationSeconds * 1000) / 1000,
     averageBitrateKbps: Math.round(averageBps / 1000),
     // Rounded up: BANDWIDTH must be at least every segment's bit rate (RFC 8216 4.3.4.2).

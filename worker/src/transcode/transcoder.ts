@@ -230,7 +230,7 @@ export class Transcoder {
 
     const renditions = await Promise.all(
       rungs.map((r) =>
-        finishRendition(this.#options.paths, input.outDir, r, source, formats, input.signal),
+        finishRendition(this.#options.paths, input.outDir, r, formats, input.signal),
       ),
     );
     checkComplete(source, renditions[0]!);
@@ -243,7 +243,7 @@ export class Transcoder {
             sourcePath: input.sourcePath,
             outDir: input.outDir,
             tracks: source.subtitles.tracks,
-            captionRung: rungs.at(-1)!.name,
+            captionRung: rungs.filter((r) => r.frameStep === 1).at(-1)!.name,
             formats,
             durationSeconds: renditions[0]!.durationSeconds || source.durationSeconds,
             signal: input.signal,

@@ -1,0 +1,96 @@
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  buildLadderInvocation,
+  DEFAULT_ENCODER,
+  fpsExpression,
+  toArgv,
+  type EncoderSettings,
+} from '../../worker/src/transcode/ffmpeg-args.ts';
+import { runFfprobe } from '../../worker/src/transcode/ffmpeg.ts';
+import { planLadder } from '../../worker/src/transcode/ladder.ts';
+import { interpretProbe } from '../../worker/src/transcode/probe.ts';
+import { qualityAgainstSource } from '../corpus/measure.ts';
+import { measure, type Cost } from './measure.ts';
+import type { BenchSource } from './sources.ts';
+
+const PATHS = { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' };
+
+export interface RungQuality {
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+  readonly frameRate: number;
+  readonly kbps: number;
+  /** Against the source taken through the worker's own picture path, scaled to the rung. */
+  readonly psnrY?: number;
+  readonly ssimY?: number;
+}
+
+export interface QualityResult {
+  readonly source: string;
+  readonly seconds: number;
+  /** What the picture path does to this source (tone mapping, colours), from the probe. */
+  readonly picture: readonly string[];
+  readonly ladder: Cost;
+  readonly rungs: readonly RungQuality[];
+}
+
+/**
+ * The standard ladder of one source, as the worker encodes it (MP4 only, one run), and every
+ * rung's PSNR-Y and SSIM-Y against the source: decoded, put through the same deinterlacing,
+ * tone mapping and colour conversion as the worker's, thinned to the rung's frame rate and
+ * scaled to its size (bicubic). The scores measure the encode and the downscale; 45 dB and
+ * 0.99 are visually lossless, below 35 dB and 0.95 artefacts show.
+ */
+export async function benchQuality(
+  source: BenchSource,
+  options: { workDir: string; encoder?: EncoderSettings },
+): Promise<QualityResult> {
+  const info = interpretProbe(await runFfprobe(PATHS, source.path));
+  const rungs = planLadder(info, 'standard');
+  const out = join(options.workDir, 'quality', source.name);
+  rmSync(out, { recursive: true, force: true });
+  const inv = buildLadderInvocation({
+    sourcePath: source.path,
+    source: info,
+    rungs,
+    formats: ['mp4'],
+    segmentSeconds: 4,
+    encoder: options.encoder ?? DEFAULT_ENCODER,
+    posterAtSeconds: false,
+    thumbnails: false,
+    cwd: out,
+  });
+  for (const d of inv.directories) mkdirSync(join(out, d), { recursive: true });
+  const ladder = await measure('ffmpeg', toArgv(inv), { cwd: out });
+  const measured: RungQuality[] = [];
+  for (const r of rungs) {
+    const file = join(out, 'mp4', `${r.name}.mp4`);
+    const q = await qualityAgainstSource(
+      'ffmpeg',
+      file,
+      source.path,
+      info.video.index,
+      r,
+      info.video.picture,
+      r.frameStep > 1 ? fpsExpression(r.frameRate) : undefined,
+    );
+    measured.push({
+      name: r.name,
+      width: r.width,
+      height: r.height,
+      frameRate: Math.round(r.frameRate * 100) / 100,
+      kbps: Math.round((statSync(file).size * 8) / source.seconds / 1000),
+      ...(q ? { psnrY: q.psnrY, ssimY: q.ssimY } : {}),
+    });
+  }
+  rmSync(out, { recursive: true, force: true });
+  return {
+    source: source.name,
+    seconds: source.seconds,
+    picture: info.video.picture?.notes ?? [],
+    ladder,
+    rungs: measured,
+  };
+}
