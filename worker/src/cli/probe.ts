@@ -30,6 +30,7 @@ export type ProbeReport =
         name: string;
         width: number;
         height: number;
+        frameRate: number;
         maxVideoKbps: number;
       }[];
       /** Text tracks that become WebVTT; CEA-608 in the video is found only as the ladder runs. */
@@ -86,6 +87,7 @@ export async function probeSource(
         name: r.name,
         width: r.width,
         height: r.height,
+        frameRate: Math.round(r.frameRate * 1000) / 1000,
         maxVideoKbps: r.maxVideoKbps,
       })),
       subtitles: info.subtitles.tracks.map(
@@ -153,7 +155,7 @@ export function formatProbeReport(r: ProbeReport): string {
   return [
     `${r.file}: accepted`,
     `  source   ${s.container}, ${s.codec} ${s.width}x${s.height} at ${s.frameRate} fps, ${s.durationSeconds} s, audio ${s.audio ?? 'none'}`,
-    `  ladder   ${r.rungs.map((g) => `${g.name} ${g.width}x${g.height} (≤${g.maxVideoKbps} kbps)`).join(', ')}`,
+    `  ladder   ${r.rungs.map((g) => `${g.name} ${g.width}x${g.height}${g.frameRate === s.frameRate ? '' : ` at ${g.frameRate} fps`} (≤${g.maxVideoKbps} kbps)`).join(', ')}`,
     `  subtitles ${r.subtitles.length ? r.subtitles.join(', ') : 'no text tracks'}; CEA-608 captions in the video are read from the smallest rung after encoding`,
     ...r.notes.map((n) => `  note     ${n}`),
   ].join('\n');
