@@ -54,9 +54,15 @@ describe('device files through the worker', () => {
     expect(result?.renditions[0]?.codecs).toMatch(/^avc1\.[0-9a-f]{6}$/);
   });
 
-  it('records the subtitle and caption tracks it published, and uploads them', async () => {
+  it('records the subtitle tracks it published and the loudness it normalized to, and uploads them', async () => {
     const input = await env.putSource('in/subs.mkv', await matroskaWithSubtitles());
-    await env.send({ version: 1, jobId: 'subs', input, ladder: [{ height: 144 }] });
+    await env.send({
+      version: 1,
+      jobId: 'subs',
+      input,
+      ladder: [{ height: 144 }],
+      loudness: { targetLufs: -16 },
+    });
 
     expect(await env.runWorker()).toEqual({ kind: 'handled', outcome: 'succeeded' });
     const record = await env.record('subs');
@@ -75,6 +81,8 @@ describe('device files through the worker', () => {
         { id: 's1', language: 'fr', from: '#3 ass', cues: 1 },
       ],
       tracks: { video: '#0 h264 320x240', audio: '#1 aac, 1 ch' },
+      // The message's target, the default true-peak ceiling, and the source as measured.
+      loudness: { targetLufs: -16, truePeakDb: -1.5, sourceLufs: expect.any(Number) as number },
     });
     const vtt = await env.getObject('outputs/subs/subtitles/s0.vtt');
     expect(vtt.contentType).toBe('text/vtt');

@@ -81,6 +81,7 @@ function jobBody(
     output?: string;
     audio?: string;
     subtitles?: string;
+    loudness?: string;
     message?: string;
   },
 ) {
@@ -108,6 +109,7 @@ function jobBody(
     ...(o.formats ? { formats: o.formats.split(',').map((f) => f.trim()) } : {}),
     ...(o.audio ? { audio: o.audio } : {}),
     ...(o.subtitles ? { subtitles: o.subtitles } : {}),
+    ...(o.loudness ? { loudness: { targetLufs: Number(o.loudness) } } : {}),
     ...(o.thumbnails === true
       ? { thumbnails: true }
       : o.thumbnails
@@ -135,6 +137,10 @@ program
   .option(
     '--subtitles <policy>',
     'auto (default: text subtitle tracks and CEA-608 captions become WebVTT) | none',
+  )
+  .option(
+    '--loudness <lufs>',
+    'normalize the audio to this integrated loudness, e.g. -16 (two-pass EBU R128)',
   )
   .option('--idempotency-key <key>', 'a retried enqueue with the same key returns the same job')
   .option(

@@ -16,6 +16,8 @@ export interface JobRequest {
   readonly thumbnails: false | { readonly intervalSeconds: number };
   readonly audio: AudioPolicy;
   readonly subtitles: SubtitlePolicy;
+  /** Normalize the audio's loudness to this target (two-pass EBU R128); absent: as it is. */
+  readonly loudness?: { readonly targetLufs: number; readonly truePeakDb: number };
   /** An HTTPS URL that hears the job's end: a signed POST of its event (README "Job events"). */
   readonly webhook?: string;
 }
@@ -105,6 +107,12 @@ const MessageSchema = z.strictObject({
     .enum(['auto', 'required', 'none'], { error: 'must be "auto", "required" or "none"' })
     .default('auto'),
   subtitles: z.enum(['auto', 'none'], { error: 'must be "auto" or "none"' }).default('auto'),
+  loudness: z
+    .strictObject({
+      targetLufs: z.number().min(-70).max(-5),
+      truePeakDb: z.number().min(-9).max(0).default(-1.5),
+    })
+    .optional(),
   webhook: z
     .url({ protocol: /^https?$/, error: 'must be an https:// URL, at most 2048 characters' })
     .max(2048)

@@ -42,6 +42,14 @@ export interface JobResultSummary {
     readonly vtt: string;
     readonly hls?: string;
   }[];
+  /** The loudness the audio was normalized to (LUFS, dBTP), and the source's as measured. */
+  readonly loudness?: {
+    readonly targetLufs: number;
+    readonly truePeakDb: number;
+    readonly sourceLufs: number;
+    readonly sourceTruePeakDb: number;
+    readonly sourceRangeLu: number;
+  };
   /** Which of the source's tracks were used, and every one left out with why. */
   readonly tracks: {
     readonly video: string;
@@ -98,6 +106,17 @@ export function summarize(
             vtt: uri(t.vtt),
             ...(t.hlsPlaylist ? { hls: uri(t.hlsPlaylist) } : {}),
           })),
+        }
+      : {}),
+    ...(result.loudness
+      ? {
+          loudness: {
+            targetLufs: result.loudness.targetLufs,
+            truePeakDb: result.loudness.truePeakDb,
+            sourceLufs: result.loudness.measured.integratedLufs,
+            sourceTruePeakDb: result.loudness.measured.truePeakDb,
+            sourceRangeLu: result.loudness.measured.rangeLu,
+          },
         }
       : {}),
     tracks: describeTracks(result),

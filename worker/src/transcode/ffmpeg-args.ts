@@ -49,6 +49,8 @@ export interface LadderSpec {
   readonly thumbnails: false | ThumbnailSpec;
   /** Carry the CEA-608 captions of the source's video into every rung (libx264's a53cc). */
   readonly keepCaptions?: boolean;
+  /** The second loudnorm pass (loudness.ts), applied to the one audio decode. */
+  readonly loudnessFilter?: string;
   readonly cwd: string;
 }
 
@@ -183,9 +185,16 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
       ...videoOptions,
       ...audioOptions,
       ...(audioRates.length > 0 ? ['-ac', String(Math.min(2, source.audio!.channels))] : []),
-      // Timestamps that do not advance with the samples: time the audio by its sample count.
-      ...(audioRates.length > 0 && source.audio!.retime
-        ? ['-filter:a', 'asetpts=N/SR/TB+STARTPTS']
+      // Timestamps that do not advance with the samples: time the audio by its sample count;
+      // then the loudness pass, when the job asks for one.
+      ...(audioRates.length > 0 && (source.audio!.retime || spec.loudnessFilter)
+        ? [
+            '-filter:a',
+            [
+              ...(source.audio!.retime ? ['asetpts=N/SR/TB+STARTPTS'] : []),
+              ...(spec.loudnessFilter ? [spec.loudnessFilter] : []),
+            ].join(','),
+          ]
         : []),
       ...(spec.keepCaptions === false ? ['-a53cc:v', '0'] : []),
       // Every rung is SDR BT.709, and says so in the stream (VUI) and the container (colr).

@@ -11,12 +11,20 @@ import {
   type ThumbnailSpec,
 } from './ffmpeg-args.ts';
 import {
+  measureLoudness,
   runFfmpeg,
   runFfprobe,
   sampleInterlacing,
   scanPackets,
   type FfmpegPaths,
 } from './ffmpeg.ts';
+import {
+  loudnessAnalysisFilter,
+  loudnessFilter,
+  parseLoudnessReport,
+  type LoudnessMeasurement,
+  type LoudnessTarget,
+} from './loudness.ts';
 import { interlaceCheckNeeded, parseIdet, withDetectedInterlacing } from './picture.ts';
 import { buildMasterPlaylist, type SubtitleRendition, type Variant } from './hls.ts';
 import { planLadder } from './ladder.ts';
@@ -59,6 +67,7 @@ export interface TranscodeInput {
     readonly audio?: AudioPolicy;
     /** Default `auto`. */
     readonly subtitles?: SubtitlePolicy;
+    readonly loudness?: JobRequest['loudness'];
   };
   readonly signal: AbortSignal;
   readonly onProgress?: (progress: {
@@ -82,6 +91,8 @@ export interface TranscodeResult {
   readonly masterPlaylist?: string;
   /** The subtitle and caption tracks published as WebVTT, and the ones left out with why. */
   readonly subtitles: SubtitleOutcome;
+  /** The loudness target the audio was normalized to, and what the source measured. */
+  readonly loudness?: LoudnessTarget & { readonly measured: LoudnessMeasurement };
   readonly poster: string;
   readonly thumbnails?: { readonly count: number; readonly index: string };
 }
@@ -189,8 +200,9 @@ export class Transcoder {
       );
     }
     let source = audio === 'encoded' ? probed : withoutAudio(probed);
+    const loudness = await this.#measureLoudness(input, source, warnings);
     try {
-      await this.#runLadder(input, source);
+      await this.#runLadder(input, source, loudness?.filter);
     } catch (err) {
       // A decoder this ffmpeg lacks shows only when ffmpeg opens it, before any frame.
       if (!(err instanceof MissingDecoderError) || err.stream !== source.audio?.index) throw err;
@@ -202,6 +214,7 @@ export class Transcoder {
       await emptyDirectory(input.outDir);
       await this.#runLadder(input, source);
     }
+    const normalized = audio === 'encoded' ? loudness?.result : undefined;
     if (audio === 'undecodable') {
       warnings.push(
         `${probed.undecodableAudio?.reason ?? `the source's audio (${probed.audio?.codec}) cannot be decoded by this worker`}; the outputs have no audio`,
@@ -312,6 +325,7 @@ export class Transcoder {
       files: await listOutputFiles(input.outDir),
       ...(masterPlaylist ? { masterPlaylist } : {}),
       subtitles,
+      ...(normalized ? { loudness: normalized } : {}),
       poster: layout.poster,
       ...(thumbnailIndex ? { thumbnails: thumbnailIndex } : {}),
     };
@@ -327,8 +341,48 @@ export class Transcoder {
     return { rungs, thumbnails };
   }
 
+  /**
+   * The first loudness pass, when the job asks for a target and has audio: the ladder's filter
+   * and what the record says. A silent track, or one the pass cannot read, is left as it is.
+   */
+  async #measureLoudness(
+    input: TranscodeInput,
+    source: SourceInfo,
+    warnings: string[],
+  ): Promise<{ filter: string; result: NonNullable<TranscodeResult['loudness']> } | undefined> {
+    const target = input.request.loudness;
+    if (!target || !source.audio) return undefined;
+    let log: string;
+    try {
+      log = await measureLoudness(
+        this.#options.paths,
+        input.sourcePath,
+        source.audio.index,
+        loudnessAnalysisFilter(target),
+        input.signal,
+      );
+    } catch (err) {
+      if (err instanceof InterruptedError || input.signal.aborted) throw err;
+      warnings.push(`the audio's loudness could not be measured; it was not changed`);
+      return undefined;
+    }
+    const measured = parseLoudnessReport(log);
+    if (!measured) {
+      warnings.push('the audio is silent: its loudness was not changed');
+      return undefined;
+    }
+    return {
+      filter: loudnessFilter(target, measured, source.audio.sampleRate),
+      result: { ...target, measured },
+    };
+  }
+
   /** The one ffmpeg run that makes the ladder, the poster and the thumbnails. */
-  async #runLadder(input: TranscodeInput, source: SourceInfo): Promise<void> {
+  async #runLadder(
+    input: TranscodeInput,
+    source: SourceInfo,
+    loudnessFilter?: string,
+  ): Promise<void> {
     const { paths, encoder, segmentSeconds } = this.#options;
     const { rungs, thumbnails } = this.#plan(input, source);
     const inv = buildLadderInvocation({
@@ -341,6 +395,7 @@ export class Transcoder {
       posterAtSeconds: posterTime(source),
       thumbnails,
       keepCaptions: input.request.subtitles !== 'none',
+      ...(loudnessFilter ? { loudnessFilter } : {}),
       cwd: input.outDir,
     });
     const onProgress = input.onProgress;
