@@ -125,6 +125,35 @@ export function matroskaWithSubtitles(): Promise<string> {
   });
 }
 
+/**
+ * 30 s of video and audio in Matroska with a SubRip track whose last cue ends at 38 s, as a
+ * subtitle file made for a longer cut leaves it: the file lasts 38 s, the video 30. Long enough
+ * that the probe's packet sample does not reach the end (the container's figures decide).
+ */
+export function matroskaSubtitlesPastTheEnd(): Promise<string> {
+  return cached('subs-past-end-v2.mkv', async (tmp) => {
+    const dir = `${tmp}.d`;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'late.srt'),
+      srt([
+        { start: 1, end: 2, text: 'Within the video' },
+        { start: 37, end: 38, text: 'After the video ends' },
+      ]),
+    );
+    const video = join(dir, 'base.mp4');
+    await ffmpeg([
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25:duration=30'],
+      ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=30'],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-y', video],
+    ]);
+    await ffmpeg([
+      ...['-i', video, '-i', join(dir, 'late.srt'), '-map', '0', '-map', '1', '-c', 'copy'],
+      ...['-y', tmp],
+    ]);
+  });
+}
+
 /** 6 s of video with a mov_text (3GPP timed text) track in Spanish, as phone editors write. */
 export function mp4WithMovText(): Promise<string> {
   return cached('subs-mov-text-v1.mp4', async (tmp) => {

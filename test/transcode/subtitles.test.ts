@@ -10,6 +10,7 @@ import { Transcoder, type TranscodeInput } from '../../worker/src/transcode/tran
 import {
   CAPTION_CUES,
   cea608Captions,
+  matroskaSubtitlesPastTheEnd,
   matroskaWithSubtitles,
   mp4WithMovText,
   SUBTITLE_CUES,
@@ -100,6 +101,18 @@ describe('subtitles and captions', () => {
     // No captions in this video: nothing made of them, nothing said about them.
     expect(existsSync(join(outDir, 'subtitles/cc1.vtt'))).toBe(false);
     expect(result.warnings).toEqual([]);
+  });
+
+  it('transcodes a Matroska file whose subtitle track runs past its video (not "truncated")', async () => {
+    const source = await matroskaSubtitlesPastTheEnd();
+    const { result, outDir } = await transcode(source);
+    expect(result.source.video.durationSeconds).toBeCloseTo(30, 1);
+    expect(result.renditions[0]!.durationSeconds).toBeCloseTo(30, 0);
+    expect(cues(outDir, 'subtitles/s0.vtt').map((c) => c.text)).toEqual([
+      'Within the video',
+      'After the video ends',
+    ]);
+    expect(strictHlsProblems(join(outDir, 'hls/master.m3u8'))).toEqual([]);
   });
 
   it('reads mov_text from an MP4', async () => {

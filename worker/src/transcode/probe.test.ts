@@ -201,6 +201,20 @@ describe('interpretProbe: what the container claims, checked against the packets
     expect(info.video.durationSeconds).toBe(1800);
   });
 
+  it("measures a Matroska video by its track's DURATION tag, not by a subtitle track that runs on", () => {
+    const json: ProbeJson = {
+      streams: [
+        video({ tags: { DURATION: '00:01:10.223000000' } }),
+        { ...audio, tags: { DURATION: '00:01:10.101000000' } },
+        { index: 2, codec_type: 'subtitle', codec_name: 'subrip', duration: '74.523' },
+      ] as ProbeJson['streams'],
+      format: { format_name: 'matroska,webm', duration: '74.523', size: '249033101' },
+    };
+    expect(packetScanNeeded(json, { maxDurationSeconds: 14_400 })).toBeUndefined();
+    const info = interpretProbe(json, { maxDurationSeconds: 14_400 });
+    expect(info.video.durationSeconds).toBeCloseTo(70.223, 3);
+  });
+
   it("believes a plain file's header without a scan", () => {
     const json = {
       ...probe([video({ duration: '10.5' }), audio]),

@@ -250,7 +250,7 @@ function analyse(json: ProbeJson, context: ProbeContext) {
       ? ({ kind: 'trusted', videoSeconds: 0, fileSeconds: 0 } as const)
       : decideDuration({
           formatSeconds: Number(format.duration) || 0,
-          streamSeconds: Number(video.stream.duration) || 0,
+          streamSeconds: streamSeconds(video.stream),
           sizeBytes: Number(format.size ?? 0),
           ...(sawWholeFile ? { wholeFilePackets: spanOf(packetsOf(video.stream.index)) } : {}),
           ...(context.maxDurationSeconds !== undefined
@@ -315,7 +315,20 @@ function median(values: readonly number[]): number {
 }
 
 function declaredVideoSeconds(v: ProbeStream, format: NonNullable<ProbeJson['format']>): number {
-  return Number(v.duration) || Number(format.duration) || 0;
+  return streamSeconds(v) || Number(format.duration) || 0;
+}
+
+/**
+ * A stream's own duration: ffprobe's, else Matroska's per-track DURATION tag (`00:01:10.223…`,
+ * what ffmpeg and mkvmerge write; ffprobe reports no stream duration for Matroska). Without it
+ * a Matroska video would be measured by the file's duration, which a subtitle track that runs
+ * past the video lengthens. 0 when unknown.
+ */
+export function streamSeconds(s: ProbeStream): number {
+  const own = Number(s.duration);
+  if (own > 0) return own;
+  const tag = /^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(s.tags?.DURATION ?? s.tags?.duration ?? '');
+  return tag ? Number(tag[1]) * 3600 + Number(tag[2]) * 60 + Number(tag[3]) : 0;
 }
 
 function readRotation(s: ProbeStream): number {
