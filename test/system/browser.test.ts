@@ -160,13 +160,18 @@ describe('the HLS output in headless Chromium', () => {
       { name: 'French', lang: 'fr' },
     ]);
     await page.selectOption('#subtitles', '0');
-    await page.waitForFunction(
-      () => (globalThis as unknown as Page).ktPlayer.cues.length === 2,
-      undefined,
-      { timeout: 20_000 },
-    );
+    // Read in the same step as the wait: the cues the page saw once both had arrived.
+    const cues = (await (
+      await page.waitForFunction(
+        () => {
+          const seen = (globalThis as unknown as Page).ktPlayer.cues;
+          return seen.length === 2 ? seen : false;
+        },
+        undefined,
+        { timeout: 20_000 },
+      )
+    ).jsonValue()) as PlayerState['cues'];
     // hls.js places the cues on the video's timeline: where the source had them.
-    const cues = (await state()).cues;
     expect(cues.map((c) => c.text)).toEqual(SUBTITLE_CUES.english.map((c) => c.text));
     for (const [i, c] of cues.entries()) {
       expect(Math.abs(c.start - SUBTITLE_CUES.english[i]!.start)).toBeLessThan(0.1);

@@ -170,9 +170,7 @@
         select.append(option);
       });
     });
-    // The cues the shown subtitle track holds, as the browser has them.
-    video.textTracks.addEventListener('change', () => watchCues(video));
-    video.textTracks.addEventListener('addtrack', () => watchCues(video));
+    watchCues(video);
     hls.on(window.Hls.Events.ERROR, (_event, data) => {
       if (data.fatal) state.errors.push(`${data.type}: ${data.details}`);
     });
@@ -189,20 +187,18 @@
     hls.subtitleTrack = Number(event.target.value);
   });
 
+  // The cues of the track on screen, as the browser has them (one reader, whatever the track).
   function watchCues(video) {
-    for (const track of Array.from(video.textTracks)) {
-      if (track.mode !== 'showing' || track.ktWatched) continue;
-      track.ktWatched = true;
-      const read = () => {
-        state.cues = Array.from(track.cues || []).map((c) => ({
-          start: c.startTime,
-          end: c.endTime,
-          text: c.text,
-        }));
-      };
-      track.addEventListener('cuechange', read);
-      setInterval(read, 250);
-    }
+    if (video.ktWatching) return;
+    video.ktWatching = setInterval(() => {
+      const shown = Array.from(video.textTracks).find((t) => t.mode === 'showing');
+      if (!shown || !shown.cues || shown.cues.length === 0) return;
+      state.cues = Array.from(shown.cues).map((c) => ({
+        start: c.startTime,
+        end: c.endTime,
+        text: c.text,
+      }));
+    }, 250);
   }
 
   // Uploads: a picked or dropped file goes straight to S3 (one presigned PUT, or the parts of a
