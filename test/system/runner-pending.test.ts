@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateQueueCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { readScaledJob } from '../../scripts/local-keda/manifests.ts';
 import { LocalScaledJobRunner, type PollEvent } from '../../scripts/local-keda/runner.ts';
 import { localClients } from '../../scripts/local-stack/index.ts';
@@ -107,10 +107,18 @@ describe('the local runner counts pending Jobs as KEDA does', () => {
 
   it('accurate: once the pods run they are no longer pending, and KEDA assumes the queue excludes their messages', async () => {
     const { runner, polls } = await run({ strategy: 'accurate' }, 400);
-    await new Promise((r) => setTimeout(r, 1200));
-    const started = polls.find((p) => p.running === 3 && p.pending === 0);
-    expect(started?.decision.create).toBe(3);
-    expect(runner.records.length).toBeGreaterThan(3);
+    // Until a poll sees the three pods running (their processes started: on a loaded machine
+    // that takes longer than the 400 ms "node" wait), or 20 s.
+    const started = await vi.waitFor(
+      () => {
+        const seen = polls.find((p) => p.running === 3 && p.pending === 0);
+        if (!seen) throw new Error('no poll has seen the three pods running yet');
+        return seen;
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    expect(started.decision.create).toBe(3);
+    await vi.waitFor(() => expect(runner.records.length).toBeGreaterThan(3), { timeout: 5_000 });
   });
 
   it('pendingPodConditions: a pod counts as pending until it has every listed condition', async () => {
