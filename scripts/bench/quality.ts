@@ -8,8 +8,8 @@ import {
   type EncoderSettings,
 } from '../../worker/src/transcode/ffmpeg-args.ts';
 import { runFfprobe } from '../../worker/src/transcode/ffmpeg.ts';
-import { planLadder } from '../../worker/src/transcode/ladder.ts';
-import { interpretProbe } from '../../worker/src/transcode/probe.ts';
+import { planLadder, type PlannedRung } from '../../worker/src/transcode/ladder.ts';
+import { interpretProbe, type SourceInfo } from '../../worker/src/transcode/probe.ts';
 import { qualityAgainstSource } from '../corpus/measure.ts';
 import { measure, type Cost } from './measure.ts';
 import type { BenchSource } from './sources.ts';
@@ -47,23 +47,12 @@ export async function benchQuality(
   source: BenchSource,
   options: { workDir: string; encoder?: EncoderSettings },
 ): Promise<QualityResult> {
-  const info = interpretProbe(await runFfprobe(PATHS, source.path));
-  const rungs = planLadder(info, 'standard');
   const out = join(options.workDir, 'quality', source.name);
-  rmSync(out, { recursive: true, force: true });
-  const inv = buildLadderInvocation({
-    sourcePath: source.path,
-    source: info,
-    rungs,
-    formats: ['mp4'],
-    segmentSeconds: 4,
-    encoder: options.encoder ?? DEFAULT_ENCODER,
-    posterAtSeconds: false,
-    thumbnails: false,
-    cwd: out,
-  });
-  for (const d of inv.directories) mkdirSync(join(out, d), { recursive: true });
-  const ladder = await measure('ffmpeg', toArgv(inv), { cwd: out });
+  const { info, rungs, ladder } = await encodeMp4Ladder(
+    source,
+    options.encoder ?? DEFAULT_ENCODER,
+    out,
+  );
   const measured: RungQuality[] = [];
   for (const r of rungs) {
     const file = join(out, 'mp4', `${r.name}.mp4`);
@@ -93,4 +82,32 @@ export async function benchQuality(
     ladder,
     rungs: measured,
   };
+}
+
+/**
+ * The standard ladder of a source as the worker encodes it, MP4 only, into a fresh `out`
+ * directory, with the run's cost: what the quality section and the x264 sweep both measure.
+ */
+export async function encodeMp4Ladder(
+  source: BenchSource,
+  encoder: EncoderSettings,
+  out: string,
+): Promise<{ info: SourceInfo; rungs: PlannedRung[]; ladder: Cost }> {
+  const info = interpretProbe(await runFfprobe(PATHS, source.path));
+  const rungs = planLadder(info, 'standard');
+  rmSync(out, { recursive: true, force: true });
+  const inv = buildLadderInvocation({
+    sourcePath: source.path,
+    source: info,
+    rungs,
+    formats: ['mp4'],
+    segmentSeconds: 4,
+    encoder,
+    posterAtSeconds: false,
+    thumbnails: false,
+    cwd: out,
+  });
+  for (const d of inv.directories) mkdirSync(join(out, d), { recursive: true });
+  const ladder = await measure('ffmpeg', toArgv(inv), { cwd: out });
+  return { info, rungs, ladder };
 }

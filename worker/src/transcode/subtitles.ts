@@ -10,6 +10,7 @@
  * DVB) would need OCR; they are recorded as not converted.
  */
 import { codecLabel, type ProbeStream } from './stream-choice.ts';
+import { vttTimestamp } from './thumbnails.ts';
 
 /** Subtitle codecs ffmpeg decodes to text, which its WebVTT encoder writes. */
 const TEXT_CODECS = new Set([
@@ -204,22 +205,13 @@ export function tidyCues(cues: readonly WebVttCue[]): WebVttCue[] {
 }
 
 export function formatWebVtt(cues: readonly WebVttCue[]): string {
-  const blocks = cues.map((c) => `${vttTime(c.start)} --> ${vttTime(c.end)}\n${c.text}`);
+  const blocks = cues.map((c) => `${vttTimestamp(c.start)} --> ${vttTimestamp(c.end)}\n${c.text}`);
   return `WEBVTT\n\n${blocks.join('\n\n')}${blocks.length ? '\n' : ''}`;
 }
 
 function vttSeconds(t: string): number {
   const parts = t.split(':').map(Number);
   return parts.reduce((acc, p) => acc * 60 + p, 0);
-}
-
-function vttTime(seconds: number): string {
-  const ms = Math.round(seconds * 1000);
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = Math.floor((ms % 60_000) / 1000);
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${pad(h)}:${pad(m)}:${pad(s)}.${pad(ms % 1000, 3)}`;
 }
 
 /** `eng` -> `en`, `pt-BR` stays; `und`, `qaa` and nonsense are undefined. */

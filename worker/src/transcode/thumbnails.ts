@@ -25,7 +25,7 @@ export function buildThumbnailVtt(options: {
     const x = (cell % columns) * width;
     const y = Math.floor(cell / columns) * height;
     cues.push(
-      `${timestamp(start)} --> ${timestamp(end)}`,
+      `${vttTimestamp(start)} --> ${vttTimestamp(end)}`,
       `${layout.sprite(Math.floor(i / perSheet))}#xywh=${x},${y},${width},${height}`,
       '',
     );
@@ -33,7 +33,8 @@ export function buildThumbnailVtt(options: {
   return cues.join('\n');
 }
 
-function timestamp(seconds: number): string {
+/** A WebVTT cue time, `hh:mm:ss.mmm`. */
+export function vttTimestamp(seconds: number): string {
   const ms = Math.round(seconds * 1000);
   const h = Math.floor(ms / 3_600_000);
   const m = Math.floor((ms % 3_600_000) / 60_000);
