@@ -166,6 +166,7 @@ async function main(): Promise<number> {
       | {
           output: string;
           master?: string;
+          dash?: string;
           renditions: {
             name: string;
             width: number;
@@ -184,6 +185,7 @@ async function main(): Promise<number> {
           ),
         );
       say(`      output ${result.output}${result.master ? `  (HLS: ${result.master})` : ''}`);
+      if (result.dash) say(`      DASH   ${result.dash}`);
     }
     if (v.error) say(`      ${v.error.code}: ${v.error.message}`);
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -181,6 +182,233 @@ describe('the HLS output in headless Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 });
+
+/** What the DASH test page records (below). */
+interface DashState {
+  videos: { id: string; height: number }[];
+  audio: number;
+  text: { lang: string | null }[];
+  rendered: { type: string; height: number | null }[];
+  errors: string[];
+}
+
+/**
+ * A page of the API's origin that plays a manifest with dash.js (the package's own browser
+ * build): requests to the outputs carry the token; what the player reports lands in ktDash.
+ */
+async function dashPage(browser: Browser, apiUrl: string, manifest: string) {
+  const page = await browser.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  // The package's "require" export is its UMD browser build.
+  const dashJs = createRequire(import.meta.url).resolve('dashjs');
+  await page.route(`${apiUrl}/dash-test/dash.js`, (route) =>
+    route.fulfill({ contentType: 'text/javascript', body: readFileSync(dashJs, 'utf8') }),
+  );
+  await page.route(`${apiUrl}/dash-test/`, (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<!doctype html><video id="video" muted autoplay></video>
+<script src="/dash-test/dash.js"></script>
+<script>
+  const state = (window.ktDash = { videos: [], audio: 0, text: [], rendered: [], errors: [] });
+  const player = dashjs.MediaPlayer().create();
+  const E = dashjs.MediaPlayer.events;
+  player.on(E.STREAM_INITIALIZED, () => {
+    state.videos = player.getRepresentationsByType('video').map((r) => ({ id: r.id, height: r.height }));
+    state.audio = player.getTracksFor('audio').length;
+  });
+  player.on(E.TEXT_TRACKS_ADDED, (e) => { state.text = e.tracks.map((t) => ({ lang: t.lang || null })); });
+  player.on(E.QUALITY_CHANGE_RENDERED, (e) =>
+    state.rendered.push({ type: e.mediaType, height: e.newRepresentation ? e.newRepresentation.height : null }));
+  player.on(E.ERROR, (e) => state.errors.push(JSON.stringify(e.error && (e.error.message || e.error.code))));
+  player.initialize(document.getElementById('video'), ${JSON.stringify(manifest)}, true);
+  window.ktDashPlayer = player;
+</script>`,
+    }),
+  );
+  // The outputs route wants the token, as the page's own player sends it.
+  await page.route(`${apiUrl}/jobs/**`, (route) =>
+    route.continue({
+      headers: { ...route.request().headers(), authorization: `Bearer ${TOKEN}` },
+    }),
+  );
+  await page.goto(`${apiUrl}/dash-test/`);
+  return { page, pageErrors };
+}
+
+describe('the DASH manifest in headless Chromium (dash.js)', () => {
+  let env: TestEnv;
+  let api: Awaited<ReturnType<typeof startApi>>;
+  let browser: Browser;
+  let jobId: string;
+  let subtitledJobId: string;
+
+  beforeAll(async () => {
+    env = await createTestEnv('browser-dash');
+    api = await startApi(env);
+    const created = await api.call('POST', '/jobs', {
+      version: 1,
+      input: await env.putSource(
+        'uploads/dash.mp4',
+        await makeClip({ seconds: 12, width: 640, height: 360 }),
+      ),
+      ladder: [{ height: 360 }, { height: 240 }, { height: 144 }],
+      formats: ['hls'],
+    });
+    jobId = (created.body as { jobId: string }).jobId;
+    expect(await env.runWorker()).toEqual({ kind: 'handled', outcome: 'succeeded' });
+    const subtitled = await api.call('POST', '/jobs', {
+      version: 1,
+      input: await env.putSource('uploads/dash-subtitled.mkv', await matroskaWithSubtitles()),
+      ladder: [{ height: 240 }],
+      formats: ['hls'],
+    });
+    subtitledJobId = (subtitled.body as { jobId: string }).jobId;
+    expect(await env.runWorker()).toEqual({ kind: 'handled', outcome: 'succeeded' });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await api?.stop();
+    env?.destroy();
+  });
+
+  it('plays the same segments as HLS: every rung listed, audio decoded, a switch to the smallest rung rendered', async () => {
+    const { page, pageErrors } = await dashPage(
+      browser,
+      api.url,
+      `/jobs/${jobId}/outputs/hls/manifest.mpd`,
+    );
+    const state = () =>
+      page.evaluate(() => (globalThis as unknown as { ktDash: DashState }).ktDash);
+    await page.waitForFunction(
+      () => (globalThis as unknown as { ktDash: DashState }).ktDash.videos.length > 0,
+      undefined,
+      { timeout: 15_000 },
+    );
+    expect((await state()).videos.map((v) => v.height).sort((a, b) => a - b)).toEqual([
+      144, 240, 360,
+    ]);
+    expect((await state()).audio).toBe(1);
+    await page.waitForFunction(
+      () =>
+        (
+          globalThis as unknown as {
+            document: { getElementById(id: string): { currentTime: number } };
+          }
+        ).document.getElementById('video').currentTime > 1.5,
+      undefined,
+      { timeout: 20_000 },
+    );
+    // Ask for the smallest rung: dash.js renders it, and playback goes on past a boundary.
+    await page.evaluate(() => {
+      const player = (globalThis as unknown as { ktDashPlayer: DashPlayer }).ktDashPlayer;
+      player.updateSettings({ streaming: { abr: { autoSwitchBitrate: { video: false } } } });
+      const reps = player.getRepresentationsByType('video');
+      const smallest = reps.reduce((a, b) => (b.height < a.height ? b : a));
+      player.setRepresentationForTypeById('video', smallest.id, true);
+    });
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { ktDash: DashState }).ktDash.rendered.some(
+          (r) => r.type === 'video' && r.height === 144,
+        ),
+      undefined,
+      { timeout: 20_000 },
+    );
+    await page.waitForFunction(
+      () =>
+        (
+          globalThis as unknown as {
+            document: { getElementById(id: string): { currentTime: number } };
+          }
+        ).document.getElementById('video').currentTime > 8.5,
+      undefined,
+      { timeout: 30_000 },
+    );
+    // The separate audio track was fetched and decoded, not just listed.
+    const audioBytes = await page.evaluate(
+      () =>
+        (
+          globalThis as unknown as {
+            document: { getElementById(id: string): { webkitAudioDecodedByteCount: number } };
+          }
+        ).document.getElementById('video').webkitAudioDecodedByteCount,
+    );
+    expect(audioBytes).toBeGreaterThan(0);
+    expect((await state()).errors).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('offers the WebVTT sidecars as text tracks, and shows the English cues at their times', async () => {
+    const { page, pageErrors } = await dashPage(
+      browser,
+      api.url,
+      `/jobs/${subtitledJobId}/outputs/hls/manifest.mpd`,
+    );
+    await page.waitForFunction(
+      () => (globalThis as unknown as { ktDash: DashState }).ktDash.text.length === 2,
+      undefined,
+      { timeout: 15_000 },
+    );
+    const langs = (
+      await page.evaluate(() => (globalThis as unknown as { ktDash: DashState }).ktDash)
+    ).text.map((t) => t.lang);
+    expect(langs).toEqual(['en', 'fr']);
+    // Choose English; dash.js loads the sidecar into the video's text track.
+    const cues = (await (
+      await page.waitForFunction(
+        () => {
+          const g = globalThis as unknown as {
+            ktDashPlayer: DashPlayer;
+            document: {
+              getElementById(id: string): {
+                textTracks: ArrayLike<{
+                  language: string;
+                  mode: string;
+                  cues: ArrayLike<{ startTime: number; endTime: number; text: string }> | null;
+                }>;
+              };
+            };
+          };
+          g.ktDashPlayer.setTextTrack(0);
+          const tracks = Array.from(g.document.getElementById('video').textTracks);
+          const en = tracks.find((t) => t.language === 'en' && t.cues && t.cues.length === 2);
+          return en
+            ? Array.from(en.cues!).map((c) => ({
+                start: c.startTime,
+                end: c.endTime,
+                text: c.text,
+              }))
+            : false;
+        },
+        undefined,
+        { timeout: 20_000, polling: 250 },
+      )
+    ).jsonValue()) as { start: number; end: number; text: string }[];
+    expect(cues.map((c) => c.text)).toEqual(SUBTITLE_CUES.english.map((c) => c.text));
+    for (const [i, c] of cues.entries()) {
+      expect(Math.abs(c.start - SUBTITLE_CUES.english[i]!.start)).toBeLessThan(0.1);
+      expect(Math.abs(c.end - SUBTITLE_CUES.english[i]!.end)).toBeLessThan(0.1);
+    }
+    expect(
+      (await page.evaluate(() => (globalThis as unknown as { ktDash: DashState }).ktDash)).errors,
+    ).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+/** The parts of dash.js's MediaPlayer the tests call in the page. */
+interface DashPlayer {
+  updateSettings(settings: object): void;
+  getRepresentationsByType(type: string): { id: string; height: number }[];
+  setRepresentationForTypeById(type: string, id: string, force: boolean): void;
+  setTextTrack(index: number): void;
+}
 
 /**
  * The whole product from a browser: a person picks a video of over 50 MB on the page, it goes

@@ -8,6 +8,7 @@ import type { JobRequest } from '../../worker/src/contract/message.ts';
 import { parseMediaPlaylist } from '../../worker/src/transcode/hls.ts';
 import { Transcoder } from '../../worker/src/transcode/transcoder.ts';
 import { makeClip, type ClipSpec } from '../support/clips.ts';
+import { readDash } from '../support/dash-check.ts';
 import { strictHlsProblems } from '../support/hls-strict.ts';
 import { keyframeTimes, probeFile, topLevelBoxes } from '../support/media.ts';
 import { PRODUCT_PATHS, TEST_LIMITS } from '../support/media-tools.ts';
@@ -179,6 +180,32 @@ describe('sources that must work', () => {
 
     // The master playlist lists every rung with the attributes players use to choose.
     expect(strictHlsProblems(join(outDir, result.masterPlaylist!))).toEqual([]);
+
+    // The same segments as DASH: every file the manifest lists exists and none is unlisted,
+    // every track covers the duration, and the video timeline is the HLS playlist's, exactly.
+    const dash = readDash(join(outDir, result.dashManifest!));
+    expect(dash.problems).toEqual([]);
+    const dashVideo = dash.tracks.filter((t) => t.contentType === 'video');
+    expect(dashVideo.map((t) => t.id).sort()).toEqual(result.renditions.map((r) => r.name).sort());
+    const topTimeline = dashVideo.find((t) => t.id === result.renditions[0]!.name)!.segments;
+    expect(topTimeline[0]!.start).toBe(0);
+    expect(topTimeline).toHaveLength(media.segments.length);
+    for (const [i, t] of topTimeline.entries())
+      expect(t.duration).toBeCloseTo(media.segments[i]!.durationSeconds, 3);
+    const dashAudio = dash.tracks.filter((t) => t.contentType === 'audio');
+    if (clip.audio === false) {
+      expect(dashAudio).toEqual([]);
+      expect(result.audioRenditions).toEqual([]);
+    } else {
+      // Audio once per bitrate, a rendition of its own, starting with the video.
+      expect(dashAudio.map((t) => t.id).sort()).toEqual(
+        result.audioRenditions.map((a) => a.name).sort(),
+      );
+      for (const a of dashAudio) expect(a.segments[0]!.start).toBe(0);
+      expect(new Set(result.renditions.map((r) => r.audio)).size).toBe(
+        result.audioRenditions.length,
+      );
+    }
     const master = readFileSync(join(outDir, result.masterPlaylist!), 'utf8');
     const entries = [...master.matchAll(/#EXT-X-STREAM-INF:([^\n]+)\n([^\n]+)/g)].map((m) => ({
       attrs: Object.fromEntries(

@@ -189,6 +189,7 @@ program
         | {
             output?: string;
             master?: string;
+            dash?: string;
             renditions?: {
               name: string;
               width: number;
@@ -200,6 +201,7 @@ program
         | undefined;
       if (result?.output) lines.push(`  output  ${result.output}`);
       if (result?.master) lines.push(`  master  ${result.master}`);
+      if (result?.dash) lines.push(`  dash    ${result.dash}`);
       for (const r of result?.renditions ?? [])
         lines.push(`  ${r.name.padEnd(6)} ${r.width}x${r.height} ${r.averageBitrateKbps} kbps`);
       for (const w of result?.warnings ?? []) lines.push(`  warning ${w}`);

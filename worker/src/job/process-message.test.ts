@@ -121,6 +121,7 @@ class Steps implements StoragePort, TranscoderPort {
       audio: 'encoded',
       warnings: [],
       subtitles: { published: [], leftOut: [] },
+      audioRenditions: [],
       renditions: [
         {
           name: '360p',

@@ -8,14 +8,18 @@ export type PublishedRendition = Pick<
   'name' | 'width' | 'height' | 'codecs' | 'averageBitrateKbps' | 'peakBitrateKbps'
 > & {
   readonly mp4?: { readonly uri: string; readonly bytes: number };
-  /** `playlist` is the playlist's S3 URI. */
-  readonly hls?: RenditionSummary['hls'];
+  /** The rung's video as HLS and DASH serve it; `playlist` is the playlist's S3 URI. */
+  readonly hls?: { readonly playlist: string; readonly segments: number; readonly bytes: number };
+  /** The audio rendition it plays with (`audio_128k`), listed under `audio`. */
+  readonly audio?: string;
 };
 
 /** What a finished job records: where everything went, how big, how long it took. */
 export interface JobResultSummary {
   readonly output: string;
   readonly master?: string;
+  /** The DASH manifest over the same segments as the master playlist. */
+  readonly dash?: string;
   readonly poster: string;
   readonly durationSeconds: number;
   readonly source: {
@@ -59,6 +63,14 @@ export interface JobResultSummary {
   /** What the person who sent the job should know about the outputs (audio left out, ...). */
   readonly warnings?: readonly string[];
   readonly renditions: readonly PublishedRendition[];
+  /** With HLS: the audio renditions the rungs share, once per bitrate. */
+  readonly audio?: readonly {
+    readonly name: string;
+    readonly bitrateKbps: number;
+    readonly channels: number;
+    readonly sampleRate: number;
+    readonly hls: { readonly playlist: string; readonly segments: number; readonly bytes: number };
+  }[];
   readonly files: number;
   readonly bytes: number;
   readonly timings: {
@@ -79,6 +91,7 @@ export function summarize(
   return {
     output: formatS3Uri(output),
     ...(result.masterPlaylist ? { master: uri(result.masterPlaylist) } : {}),
+    ...(result.dashManifest ? { dash: uri(result.dashManifest) } : {}),
     poster: uri(result.poster),
     durationSeconds: result.source.durationSeconds,
     source: {
@@ -132,7 +145,19 @@ export function summarize(
       ...(r.hls
         ? { hls: { playlist: uri(r.hls.playlist), segments: r.hls.segments, bytes: r.hls.bytes } }
         : {}),
+      ...(r.audio ? { audio: r.audio } : {}),
     })),
+    ...(result.audioRenditions.length > 0
+      ? {
+          audio: result.audioRenditions.map((a) => ({
+            name: a.name,
+            bitrateKbps: a.hls.averageKbps,
+            channels: a.channels,
+            sampleRate: a.sampleRate,
+            hls: { playlist: uri(a.hls.playlist), segments: a.hls.segments, bytes: a.hls.bytes },
+          })),
+        }
+      : {}),
     files: result.files.length,
     bytes: result.files.reduce((sum, f) => sum + f.size, 0),
     timings,

@@ -65,7 +65,8 @@ export interface ThumbnailSpec {
 /**
  * The single-decode ladder: the source is decoded once, split, scaled per rung (small rungs from
  * a larger rung, see scalingParents) and encoded once per rung; a tee muxer writes each encoded rung to both HLS (fMP4 segments) and MP4 without a
- * second encode. Audio is encoded once per distinct audio bitrate and shared by the rungs.
+ * second encode. Audio is encoded once per distinct audio bitrate and shared by the rungs (in HLS
+ * and DASH as audio renditions of their own; muxed into each MP4).
  * Keyframes are forced at every segment boundary in every rung (same timestamps, same frames),
  * so a player can switch renditions at any segment.
  */
@@ -150,22 +151,26 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
     `${kbps}k`,
   ]);
 
+  // HLS (and DASH over the same segments): each rung's video alone, and each audio encode once
+  // as its own rendition (CMAF: one track per file, which DASH players require and which stores
+  // the audio once rather than in every rung). MP4: each rung with its audio, for download.
+  const hls = (selector: string, dir: string) =>
+    `[f=hls:select=\\'${selector}\\':hls_time=${spec.segmentSeconds}:hls_playlist_type=vod:hls_segment_type=fmp4` +
+    `:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4` +
+    `:hls_segment_filename=${layout.hlsSegmentPattern(dir)}]${layout.hlsPlaylist(dir)}`;
   const slaves = rungs.flatMap((r, i) => {
     const a = audioIndexOf(r);
-    const select = `select=\\'v:${i}${a === undefined ? '' : `,a:${a}`}\\'`;
     const out: string[] = [];
-    if (spec.formats.includes('hls')) {
-      out.push(
-        `[f=hls:${select}:hls_time=${spec.segmentSeconds}:hls_playlist_type=vod:hls_segment_type=fmp4` +
-          `:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4` +
-          `:hls_segment_filename=${layout.hlsSegmentPattern(r.name)}]${layout.hlsPlaylist(r.name)}`,
-      );
-    }
+    if (spec.formats.includes('hls')) out.push(hls(`v:${i}`, r.name));
     if (spec.formats.includes('mp4')) {
+      const select = `select=\\'v:${i}${a === undefined ? '' : `,a:${a}`}\\'`;
       out.push(`[f=mp4:${select}:movflags=+faststart]${layout.mp4(r.name)}`);
     }
     return out;
   });
+  if (spec.formats.includes('hls')) {
+    slaves.push(...audioRates.map((kbps, j) => hls(`a:${j}`, layout.audioRendition(kbps))));
+  }
 
   const ladderOutput = {
     target: slaves.join('|'),
@@ -224,7 +229,12 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
   }
 
   const directories = [
-    ...(spec.formats.includes('hls') ? rungs.map((r) => layout.hlsDir(r.name)) : []),
+    ...(spec.formats.includes('hls')
+      ? [
+          ...rungs.map((r) => layout.hlsDir(r.name)),
+          ...audioRates.map((kbps) => layout.hlsDir(layout.audioRendition(kbps))),
+        ]
+      : []),
     ...(spec.formats.includes('mp4') ? ['mp4'] : []),
     ...(spec.thumbnails ? ['thumbnails'] : []),
   ];

@@ -32,34 +32,52 @@ describe('HLS playlists', () => {
   });
 
   it('writes a master playlist, highest bandwidth first, with every attribute players need', () => {
-    const text = buildMasterPlaylist([
-      {
-        uri: '360p/playlist.m3u8',
-        bandwidth: 900_000,
-        averageBandwidth: 700_000,
-        width: 640,
-        height: 360,
-        codecs: 'avc1.64001e,mp4a.40.2',
-        frameRate: 29.97,
-      },
-      {
-        uri: '720p/playlist.m3u8',
-        bandwidth: 3_100_000.4,
-        averageBandwidth: 2_500_000,
-        width: 1280,
-        height: 720,
-        codecs: 'avc1.64001f,mp4a.40.2',
-        frameRate: 29.97,
-      },
-    ]);
+    const text = buildMasterPlaylist(
+      [
+        {
+          uri: '360p/playlist.m3u8',
+          bandwidth: 900_000,
+          averageBandwidth: 700_000,
+          width: 640,
+          height: 360,
+          codecs: 'avc1.64001e,mp4a.40.2',
+          frameRate: 29.97,
+          audioGroup: 'audio_96k',
+        },
+        {
+          uri: '720p/playlist.m3u8',
+          bandwidth: 3_100_000.4,
+          averageBandwidth: 2_500_000,
+          width: 1280,
+          height: 720,
+          codecs: 'avc1.64001f,mp4a.40.2',
+          frameRate: 29.97,
+          audioGroup: 'audio_128k',
+        },
+      ],
+      [],
+      [
+        {
+          groupId: 'audio_128k',
+          uri: 'audio_128k/playlist.m3u8',
+          name: 'English',
+          language: 'en',
+          channels: 2,
+        },
+        { groupId: 'audio_96k', uri: 'audio_96k/playlist.m3u8', name: 'English', channels: 1 },
+      ],
+    );
     expect(text).toBe(
       [
         '#EXTM3U',
         '#EXT-X-VERSION:7',
         '#EXT-X-INDEPENDENT-SEGMENTS',
-        '#EXT-X-STREAM-INF:BANDWIDTH=3100000,AVERAGE-BANDWIDTH=2500000,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2",FRAME-RATE=29.970,VIDEO-RANGE=SDR,CLOSED-CAPTIONS=NONE',
+        // One group per audio encode, each with its one rendition, default and auto-selected.
+        '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio_128k",NAME="English",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio_128k/playlist.m3u8"',
+        '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio_96k",NAME="English",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="1",URI="audio_96k/playlist.m3u8"',
+        '#EXT-X-STREAM-INF:BANDWIDTH=3100000,AVERAGE-BANDWIDTH=2500000,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2",FRAME-RATE=29.970,VIDEO-RANGE=SDR,AUDIO="audio_128k",CLOSED-CAPTIONS=NONE',
         '720p/playlist.m3u8',
-        '#EXT-X-STREAM-INF:BANDWIDTH=900000,AVERAGE-BANDWIDTH=700000,RESOLUTION=640x360,CODECS="avc1.64001e,mp4a.40.2",FRAME-RATE=29.970,VIDEO-RANGE=SDR,CLOSED-CAPTIONS=NONE',
+        '#EXT-X-STREAM-INF:BANDWIDTH=900000,AVERAGE-BANDWIDTH=700000,RESOLUTION=640x360,CODECS="avc1.64001e,mp4a.40.2",FRAME-RATE=29.970,VIDEO-RANGE=SDR,AUDIO="audio_96k",CLOSED-CAPTIONS=NONE',
         '360p/playlist.m3u8',
         '',
       ].join('\n'),

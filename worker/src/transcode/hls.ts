@@ -56,6 +56,18 @@ export interface Variant {
   readonly height: number;
   readonly codecs: string;
   readonly frameRate: number;
+  /** The GROUP-ID of the audio rendition this variant plays with. */
+  readonly audioGroup?: string;
+}
+
+/** An audio rendition as the master playlist lists it (EXT-X-MEDIA TYPE=AUDIO). */
+export interface AudioRendition {
+  /** One group per audio encode: a variant names the bitrate it plays with. */
+  readonly groupId: string;
+  readonly uri: string;
+  readonly name: string;
+  readonly language?: string;
+  readonly channels: number;
 }
 
 /** A subtitles rendition as the master playlist lists it (EXT-X-MEDIA TYPE=SUBTITLES). */
@@ -70,17 +82,26 @@ export interface SubtitleRendition {
 export const SUBTITLE_GROUP = 'subs';
 
 /**
- * The master playlist: the subtitle renditions (one group, names made unique, at most one
- * DEFAULT), then one EXT-X-STREAM-INF per rung, highest first. CLOSED-CAPTIONS=NONE: captions
+ * The master playlist: the audio renditions (one group per audio bitrate, each with its one
+ * rendition), the subtitle renditions (one group, names made unique, at most one DEFAULT), then
+ * one EXT-X-STREAM-INF per rung, highest first, naming its audio group. CLOSED-CAPTIONS=NONE: captions
  * are offered as WebVTT renditions, so players do not also show the CEA-608 bytes the encoder
  * carried into the video.
  */
 export function buildMasterPlaylist(
   variants: readonly Variant[],
   subtitles: readonly SubtitleRendition[] = [],
+  audio: readonly AudioRendition[] = [],
 ): string {
   const sorted = [...variants].sort((a, b) => b.bandwidth - a.bandwidth);
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  for (const a of audio) {
+    lines.push(
+      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${quoted(a.groupId)}",NAME="${quoted(a.name)}"` +
+        (a.language ? `,LANGUAGE="${quoted(a.language)}"` : '') +
+        `,DEFAULT=YES,AUTOSELECT=YES,CHANNELS="${a.channels}",URI="${quoted(a.uri)}"`,
+    );
+  }
   const names = new Set<string>();
   let defaultTaken = false;
   for (const s of subtitles) {
@@ -101,7 +122,9 @@ export function buildMasterPlaylist(
     lines.push(
       `#EXT-X-STREAM-INF:BANDWIDTH=${Math.round(v.bandwidth)},AVERAGE-BANDWIDTH=${Math.round(
         v.averageBandwidth,
-      )},RESOLUTION=${v.width}x${v.height},CODECS="${v.codecs}",FRAME-RATE=${v.frameRate.toFixed(3)},VIDEO-RANGE=SDR${group},CLOSED-CAPTIONS=NONE`,
+      )},RESOLUTION=${v.width}x${v.height},CODECS="${v.codecs}",FRAME-RATE=${v.frameRate.toFixed(3)},VIDEO-RANGE=SDR${
+        v.audioGroup ? `,AUDIO="${quoted(v.audioGroup)}"` : ''
+      }${group},CLOSED-CAPTIONS=NONE`,
       v.uri,
     );
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inspectIsoBmff, type BoxReader } from './iso-bmff.ts';
+import { initTimescale, inspectIsoBmff, readFragmentTiming, type BoxReader } from './iso-bmff.ts';
 
 /** An ISO-BMFF box: 32-bit size, four-character type, payload. */
 function box(type: string, ...payload: Uint8Array[]): Uint8Array {
@@ -114,5 +114,72 @@ describe('inspectIsoBmff', () => {
       topLevel: ['ftyp'],
       fragmented: false,
     });
+  });
+});
+
+describe('CMAF segment timing', () => {
+  const u32 = (...values: number[]) => {
+    const b = Buffer.alloc(values.length * 4);
+    values.forEach((v, i) => b.writeUInt32BE(v, i * 4));
+    return b;
+  };
+  const fullBox = (type: string, version: number, flags: number, ...payload: Uint8Array[]) =>
+    box(type, u32((version << 24) | flags), ...payload);
+
+  it('reads the timescale of an init segment (mdhd version 0 and 1)', () => {
+    const v0 = box('moov', box('trak', box('mdia', fullBox('mdhd', 0, 0, u32(0, 0, 15360, 0)))));
+    const v1 = box(
+      'moov',
+      box('trak', box('mdia', fullBox('mdhd', 1, 0, u32(0, 0, 0, 0, 48000, 0, 0)))),
+    );
+    expect(initTimescale(Buffer.concat([box('ftyp', text('iso6')), v0]))).toBe(15360);
+    expect(initTimescale(v1)).toBe(48000);
+    expect(initTimescale(box('ftyp', text('iso6')))).toBeUndefined();
+  });
+
+  it('adds the samples of every run and fragment: per-sample durations, or the tfhd default', async () => {
+    // trun flags 0x301: data offset, then duration and size per sample.
+    const perSample = fullBox('trun', 0, 0x301, u32(3, 0), u32(1001, 10, 1001, 10, 2002, 10));
+    const first = box(
+      'moof',
+      box('mfhd', u32(0, 1)),
+      box(
+        'traf',
+        fullBox('tfhd', 0, 0x20000, u32(1)),
+        fullBox('tfdt', 1, 0, u32(0, 90090)),
+        perSample,
+      ),
+    );
+    // tfhd flag 0x08: a default duration; trun flag 0x200: sizes only.
+    const second = box(
+      'moof',
+      box(
+        'traf',
+        fullBox('tfhd', 0, 0x08, u32(1, 1024)),
+        fullBox('tfdt', 0, 0, u32(94094)),
+        fullBox('trun', 0, 0x200, u32(2, 10, 10)),
+      ),
+    );
+    const segment = Buffer.concat([
+      box('styp', text('msdh')),
+      first,
+      box('mdat', bytes(40)),
+      second,
+      box('mdat', bytes(20)),
+    ]);
+    expect(await readFragmentTiming(reader(segment))).toEqual({
+      start: 90090,
+      duration: 1001 + 1001 + 2002 + 2 * 1024,
+      samples: 5,
+    });
+  });
+
+  it('has no timing for a file without fragments or a fragment without a decode time', async () => {
+    expect(await readFragmentTiming(reader(box('ftyp', text('isom'))))).toBeUndefined();
+    const noTfdt = box(
+      'moof',
+      box('traf', fullBox('tfhd', 0, 0, u32(1)), fullBox('trun', 0, 0, u32(0))),
+    );
+    expect(await readFragmentTiming(reader(noTfdt))).toBeUndefined();
   });
 });

@@ -171,3 +171,98 @@ function fourcc(bytes: Uint8Array, at: number): string {
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
 }
+
+/** The media timescale (ticks per second) of the first track of an init segment's `moov`. */
+export function initTimescale(init: Uint8Array): number | undefined {
+  let timescale: number | undefined;
+  walk(init, '', (type, payload) => {
+    if (type !== 'mdhd' || timescale !== undefined) return;
+    // version 1: 64-bit creation and modification times; version 0: 32-bit.
+    const at = payload[0] === 1 ? 20 : 12;
+    if (payload.length < at + 4) return;
+    timescale = new DataView(payload.buffer, payload.byteOffset, payload.length).getUint32(at);
+  });
+  return timescale && timescale > 0 ? timescale : undefined;
+}
+
+/** Where a media segment starts and how long it lasts, in its track's timescale. */
+export interface FragmentTiming {
+  /** The first `tfdt`'s baseMediaDecodeTime. */
+  readonly start: number;
+  /** The sum of every sample's duration over the segment's fragments. */
+  readonly duration: number;
+  readonly samples: number;
+}
+
+/**
+ * Reads a CMAF/fMP4 media segment's timing from its `moof` boxes alone (the media data is
+ * skipped): `tfdt` for the start and the sample durations of each `trun` (or the `tfhd`
+ * default). Undefined when the segment has no fragment or one without a decode time.
+ */
+export async function readFragmentTiming(reader: BoxReader): Promise<FragmentTiming | undefined> {
+  let start: number | undefined;
+  let duration = 0;
+  let samples = 0;
+  let complete = true;
+  for (let offset = 0, count = 0; offset < reader.size && count < MAX_TOP_LEVEL_BOXES; count++) {
+    const box = await readHeader(reader, offset);
+    if (!box) break;
+    if (box.type === 'moof') {
+      if (box.size - box.headerSize > MAX_MOOF_BYTES) return undefined;
+      const body = await reader.read(offset + box.headerSize, box.size - box.headerSize);
+      walk(body, 'moof', (type, payload) => {
+        if (type !== 'traf') return;
+        const traf = trackFragmentTiming(payload);
+        if (traf.decodeTime === undefined) complete = false;
+        else start ??= traf.decodeTime;
+        duration += traf.duration;
+        samples += traf.samples;
+      });
+    }
+    if (box.size === 0) break;
+    offset += box.size;
+  }
+  if (start === undefined || !complete) return undefined;
+  return { start, duration, samples };
+}
+
+function trackFragmentTiming(traf: Uint8Array): {
+  decodeTime?: number;
+  duration: number;
+  samples: number;
+} {
+  let defaultDuration = 0;
+  let decodeTime: number | undefined;
+  const runs: Uint8Array[] = [];
+  walk(traf, 'traf', (type, body) => {
+    const view = new DataView(body.buffer, body.byteOffset, body.length);
+    if (type === 'tfhd' && body.length >= 8) {
+      const flags = view.getUint32(0) & 0xffffff;
+      let at = 8; // version/flags, track_ID
+      if (flags & 0x01) at += 8; // base_data_offset
+      if (flags & 0x02) at += 4; // sample_description_index
+      if (flags & 0x08 && body.length >= at + 4) defaultDuration = view.getUint32(at);
+    } else if (type === 'tfdt' && body.length >= 8) {
+      decodeTime =
+        body[0] === 1 && body.length >= 12 ? Number(view.getBigUint64(4)) : view.getUint32(4);
+    } else if (type === 'trun') {
+      runs.push(body);
+    }
+  });
+  let duration = 0;
+  let samples = 0;
+  for (const run of runs) {
+    if (run.length < 8) continue;
+    const view = new DataView(run.buffer, run.byteOffset, run.length);
+    const flags = view.getUint32(0) & 0xffffff;
+    const count = view.getUint32(4);
+    let at = 8 + (flags & 0x001 ? 4 : 0) + (flags & 0x004 ? 4 : 0);
+    // Per sample: duration, size, flags, composition offset, each present by its flag.
+    const stride = [0x100, 0x200, 0x400, 0x800].filter((f) => flags & f).length * 4;
+    for (let i = 0; i < count && at + stride <= run.length; i++, at += stride) {
+      duration += flags & 0x100 ? view.getUint32(at) : defaultDuration;
+      samples++;
+    }
+  }
+  return { ...(decodeTime === undefined ? {} : { decodeTime }), duration, samples };
+}

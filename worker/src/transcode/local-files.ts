@@ -1,6 +1,13 @@
-import { open, readdir, rm, stat } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { inspectIsoBmff, type IsoBmffSummary } from './iso-bmff.ts';
+import {
+  initTimescale,
+  inspectIsoBmff,
+  readFragmentTiming,
+  type BoxReader,
+  type FragmentTiming,
+  type IsoBmffSummary,
+} from './iso-bmff.ts';
 import { outputFileKind } from './output-layout.ts';
 
 /** One file the transcode wrote, with what S3 should serve it as. */
@@ -25,11 +32,25 @@ export async function emptyDirectory(dir: string): Promise<void> {
 }
 
 /** The ISO-BMFF structure of a local file (undefined for other containers). */
-export async function inspectFile(path: string): Promise<IsoBmffSummary | undefined> {
+export function inspectFile(path: string): Promise<IsoBmffSummary | undefined> {
+  return withBoxReader(path, inspectIsoBmff);
+}
+
+/** A CMAF media segment's start and duration, from its `moof` boxes (iso-bmff.ts). */
+export function segmentTiming(path: string): Promise<FragmentTiming | undefined> {
+  return withBoxReader(path, readFragmentTiming);
+}
+
+/** The media timescale of an init segment's track. */
+export async function initSegmentTimescale(path: string): Promise<number | undefined> {
+  return initTimescale(await readFile(path));
+}
+
+async function withBoxReader<T>(path: string, use: (reader: BoxReader) => Promise<T>): Promise<T> {
   const file = await open(path, 'r');
   try {
     const { size } = await file.stat();
-    return await inspectIsoBmff({
+    return await use({
       size,
       read: async (offset, length) => {
         const buffer = Buffer.alloc(length);

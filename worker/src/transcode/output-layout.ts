@@ -4,6 +4,10 @@ export const layout = {
   hlsPlaylist: (rung: string) => `hls/${rung}/playlist.m3u8`,
   hlsSegmentPattern: (rung: string) => `hls/${rung}/seg_%05d.m4s`,
   hlsMaster: 'hls/master.m3u8',
+  /** The DASH manifest over the HLS tree's CMAF segments (same files, second index). */
+  dashManifest: 'hls/manifest.mpd',
+  /** An audio rendition's directory name under hls/, by its bitrate. */
+  audioRendition: (kbps: number) => `audio_${kbps}k`,
   mp4: (rung: string) => `mp4/${rung}.mp4`,
   poster: 'poster.jpg',
   thumbnailPattern: 'thumbnails/thumb_%05d.jpg',
@@ -37,6 +41,8 @@ export function outputFileKind(relativeKey: string): OutputFileKind {
       return { contentType: 'image/jpeg', cacheControl: LONG };
     case 'vtt':
       return { contentType: 'text/vtt', cacheControl: SHORT };
+    case 'mpd':
+      return { contentType: 'application/dash+xml', cacheControl: SHORT };
     case 'json':
       return { contentType: 'application/json', cacheControl: SHORT };
     default:

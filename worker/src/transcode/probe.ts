@@ -5,7 +5,7 @@ import { decideFrameRate } from './frame-rate.ts';
 import { decidePicture, type PicturePath } from './picture.ts';
 import type { IsoBmffSummary } from './iso-bmff.ts';
 import { chooseAudio, chooseVideo, codecLabel, type ProbeStream } from './stream-choice.ts';
-import { planSubtitles, type SubtitlePlan } from './subtitles.ts';
+import { bcp47, planSubtitles, type SubtitlePlan } from './subtitles.ts';
 
 export type { ProbeStream } from './stream-choice.ts';
 
@@ -43,6 +43,8 @@ export interface SourceInfo {
     readonly codec: string;
     readonly channels: number;
     readonly sampleRate: number;
+    /** BCP 47, when the track says (`eng` -> `en`). */
+    readonly language?: string;
     /**
      * The track's timestamps do not advance with its samples (a broken AVI header): the
      * outputs time the audio by its sample count from its first timestamp instead.
@@ -207,6 +209,7 @@ export function interpretProbe(json: ProbeJson, context: ProbeContext = {}): Sou
             codec: a.codec_name ?? 'unknown',
             channels: a.channels ?? 2,
             sampleRate: Number(a.sample_rate ?? 48_000),
+            ...(bcp47(a.tags?.language) ? { language: bcp47(a.tags?.language)! } : {}),
             ...(retime ? { retime } : {}),
           },
         }

@@ -8,24 +8,104 @@ import {
   withStrictTargetDuration,
 } from './hls.ts';
 import type { PlannedRung } from './ladder.ts';
+import type { Timeline } from './dash.ts';
+import { initSegmentTimescale, segmentTiming } from './local-files.ts';
 import { layout } from './output-layout.ts';
 
 export interface RenditionSummary {
   readonly name: string;
   readonly width: number;
   readonly height: number;
+  /** What a player of this rung decodes: its video, and its audio when it has some. */
   readonly codecs: string;
   readonly frameRate: number;
   readonly durationSeconds: number;
+  /** What a viewer of this rung downloads: its video and its audio rendition together. */
   readonly averageBitrateKbps: number;
   readonly peakBitrateKbps: number;
   readonly mp4?: { readonly key: string; readonly size: number };
-  readonly hls?: { readonly playlist: string; readonly segments: number; readonly bytes: number };
+  /** The rung's video alone, as HLS (and DASH) serve it; its audio is a rendition of its own. */
+  readonly hls?: HlsTrack & { readonly playlist: string };
+  /** The audio rendition (AudioRenditionSummary.name) this rung plays with. */
+  readonly audio?: string;
+}
+
+/** One audio encode, served beside the video rungs in HLS and DASH. */
+export interface AudioRenditionSummary {
+  readonly name: string;
+  readonly kbps: number;
+  readonly channels: number;
+  readonly sampleRate: number;
+  readonly hls: HlsTrack & { readonly playlist: string };
+}
+
+/** A media playlist's segments as written and measured. */
+export interface HlsTrack {
+  readonly segments: number;
+  readonly bytes: number;
+  readonly durationSeconds: number;
+  readonly averageKbps: number;
+  /** The highest bit rate of any one segment, rounded up. */
+  readonly peakKbps: number;
+  /** From the segments' boxes, for the DASH manifest; undefined if a segment could not be read. */
+  readonly timeline?: Timeline;
 }
 
 /**
- * Finishes one rendition as ffmpeg wrote it: its media playlist gets the target duration strict
- * players require (hls.ts), then its sizes, duration, measured bitrates and codec string are read.
+ * Finishes one media playlist as ffmpeg wrote it: the target duration strict players require
+ * (hls.ts), then its size, duration, bit rates, and the exact timeline of its segments.
+ */
+async function finishHlsTrack(outDir: string, name: string): Promise<HlsTrack> {
+  const dir = join(outDir, layout.hlsDir(name));
+  const playlistPath = join(outDir, layout.hlsPlaylist(name));
+  const text = withStrictTargetDuration(await readFile(playlistPath, 'utf8'));
+  await writeFile(playlistPath, text);
+  const playlist = parseMediaPlaylist(text);
+  let bytes = playlist.initUri ? (await stat(join(dir, playlist.initUri))).size : 0;
+  let peakBps = 0;
+  let durationSeconds = 0;
+  const timescale = playlist.initUri
+    ? await initSegmentTimescale(join(dir, playlist.initUri))
+    : undefined;
+  const timings: Timeline['segments'][number][] = [];
+  let timed = timescale !== undefined;
+  for (const segment of playlist.segments) {
+    const path = join(dir, segment.uri);
+    const size = (await stat(path)).size;
+    bytes += size;
+    durationSeconds += segment.durationSeconds;
+    if (segment.durationSeconds > 0) {
+      peakBps = Math.max(peakBps, (size * 8) / segment.durationSeconds);
+    }
+    const timing = timed ? await segmentTiming(path) : undefined;
+    if (timing) timings.push({ start: timing.start, duration: timing.duration });
+    else timed = false;
+  }
+  const averageBps = durationSeconds > 0 ? (bytes * 8) / durationSeconds : 0;
+  return {
+    segments: playlist.segments.length,
+    bytes,
+    durationSeconds,
+    averageKbps: Math.round(averageBps / 1000),
+    // Rounded up: BANDWIDTH must be at least every segment's bit rate (RFC 8216 4.3.4.2).
+    peakKbps: Math.ceil(Math.max(peakBps, averageBps) / 1000),
+    ...(timed && timescale ? { timeline: { timescale, segments: timings } } : {}),
+  };
+}
+
+/** Finishes one audio rendition (its playlist, measures, timeline). */
+export async function finishAudioRendition(
+  outDir: string,
+  audio: { readonly kbps: number; readonly channels: number; readonly sampleRate: number },
+): Promise<AudioRenditionSummary> {
+  const name = layout.audioRendition(audio.kbps);
+  const hls = await finishHlsTrack(outDir, name);
+  return { name, ...audio, hls: { ...hls, playlist: layout.hlsPlaylist(name) } };
+}
+
+/**
+ * Finishes one rung as ffmpeg wrote it: its HLS video track (finishHlsTrack), its MP4, and the
+ * codec string its video has. With HLS, the rung's bit rates add its audio rendition's.
  */
 export async function finishRendition(
   paths: FfmpegPaths,
@@ -33,46 +113,46 @@ export async function finishRendition(
   rung: PlannedRung,
   formats: readonly string[],
   signal: AbortSignal,
+  audio?: AudioRenditionSummary,
 ): Promise<RenditionSummary> {
   let hls: RenditionSummary['hls'];
   let mp4: RenditionSummary['mp4'];
-  let peakBps = 0;
-  let bytes = 0;
-  let durationSeconds = 0;
   let probeTarget = join(outDir, layout.mp4(rung.name));
   if (formats.includes('hls')) {
-    const dir = join(outDir, layout.hlsDir(rung.name));
-    const playlistPath = join(outDir, layout.hlsPlaylist(rung.name));
-    const text = withStrictTargetDuration(await readFile(playlistPath, 'utf8'));
-    await writeFile(playlistPath, text);
-    const playlist = parseMediaPlaylist(text);
-    bytes = playlist.initUri ? (await stat(join(dir, playlist.initUri))).size : 0;
-    for (const segment of playlist.segments) {
-      const size = (await stat(join(dir, segment.uri))).size;
-      bytes += size;
-      durationSeconds += segment.durationSeconds;
-      if (segment.durationSeconds > 0) {
-        peakBps = Math.max(peakBps, (size * 8) / segment.durationSeconds);
-      }
-    }
-    hls = { playlist: layout.hlsPlaylist(rung.name), segments: playlist.segments.length, bytes };
-    probeTarget = join(dir, playlist.initUri ?? playlist.segments[0]?.uri ?? 'playlist.m3u8');
+    const track = await finishHlsTrack(outDir, rung.name);
+    hls = { ...track, playlist: layout.hlsPlaylist(rung.name) };
+    const playlist = parseMediaPlaylist(
+      await readFile(join(outDir, layout.hlsPlaylist(rung.name)), 'utf8'),
+    );
+    probeTarget = join(
+      outDir,
+      layout.hlsDir(rung.name),
+      playlist.initUri ?? playlist.segments[0]?.uri ?? 'playlist.m3u8',
+    );
   }
   if (formats.includes('mp4')) {
     const size = (await stat(join(outDir, layout.mp4(rung.name)))).size;
     mp4 = { key: layout.mp4(rung.name), size };
   }
   const probe = await runFfprobe(paths, probeTarget, signal);
-  if (!hls) {
-    bytes = mp4!.size;
-    durationSeconds = Number(probe.format?.duration ?? 0);
-  }
   const video = probe.streams?.find((s) => s.codec_type === 'video');
   const codecs = [
     avcCodecString(video?.profile, video?.level),
     ...(rung.audioKbps ? [AAC_LC_CODEC] : []),
   ].join(',');
-  const averageBps = durationSeconds > 0 ? (bytes * 8) / durationSeconds : 0;
+  let averageKbps: number;
+  let peakKbps: number;
+  let durationSeconds: number;
+  if (hls) {
+    averageKbps = hls.averageKbps + (audio?.hls.averageKbps ?? 0);
+    peakKbps = hls.peakKbps + (audio?.hls.peakKbps ?? 0);
+    durationSeconds = hls.durationSeconds;
+  } else {
+    durationSeconds = Number(probe.format?.duration ?? 0);
+    const bps = durationSeconds > 0 ? (mp4!.size * 8) / durationSeconds : 0;
+    averageKbps = Math.round(bps / 1000);
+    peakKbps = Math.ceil(bps / 1000);
+  }
   return {
     name: rung.name,
     width: rung.width,
@@ -80,10 +160,10 @@ export async function finishRendition(
     codecs,
     frameRate: rung.frameRate,
     durationSeconds: Math.round(durationSeconds * 1000) / 1000,
-    averageBitrateKbps: Math.round(averageBps / 1000),
-    // Rounded up: BANDWIDTH must be at least every segment's bit rate (RFC 8216 4.3.4.2).
-    peakBitrateKbps: Math.ceil(Math.max(peakBps, averageBps) / 1000),
+    averageBitrateKbps: averageKbps,
+    peakBitrateKbps: peakKbps,
     ...(mp4 ? { mp4 } : {}),
     ...(hls ? { hls } : {}),
+    ...(audio ? { audio: audio.name } : {}),
   };
 }

@@ -226,7 +226,7 @@ export function bcp47(tag: string | undefined): string | undefined {
   }
 }
 
-function languageName(language: string): string {
+export function languageName(language: string): string {
   const name = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' }).of(language);
   return name ?? language;
 }

@@ -26,7 +26,7 @@ import {
   type LoudnessTarget,
 } from './loudness.ts';
 import { interlaceCheckNeeded, parseIdet, withDetectedInterlacing } from './picture.ts';
-import { buildMasterPlaylist, type SubtitleRendition, type Variant } from './hls.ts';
+import { AAC_LC_CODEC, buildMasterPlaylist, type SubtitleRendition, type Variant } from './hls.ts';
 import { planLadder } from './ladder.ts';
 import { layout } from './output-layout.ts';
 import { interpretProbe, packetScanNeeded, refuseEncrypted, type SourceInfo } from './probe.ts';
@@ -41,8 +41,16 @@ import {
   readHead,
   type OutputFile,
 } from './local-files.ts';
-import { finishRendition, type RenditionSummary } from './rendition.ts';
+import {
+  finishAudioRendition,
+  finishRendition,
+  type AudioRenditionSummary,
+  type RenditionSummary,
+} from './rendition.ts';
 import { makeSubtitles, type SubtitleOutcome } from './subtitle-outputs.ts';
+import { languageName } from './subtitles.ts';
+import { buildDashManifest, type DashPresentation } from './dash.ts';
+import { fpsExpression } from './ffmpeg-args.ts';
 import {
   checkComplete,
   checkLimits,
@@ -89,6 +97,10 @@ export interface TranscodeResult {
   readonly renditions: readonly RenditionSummary[];
   readonly files: readonly OutputFile[];
   readonly masterPlaylist?: string;
+  /** The DASH manifest over the same CMAF segments (beside the master playlist). */
+  readonly dashManifest?: string;
+  /** With HLS: the audio, once per bitrate, as renditions the rungs share. */
+  readonly audioRenditions: readonly AudioRenditionSummary[];
   /** The subtitle and caption tracks published as WebVTT, and the ones left out with why. */
   readonly subtitles: SubtitleOutcome;
   /** The loudness target the audio was normalized to, and what the source measured. */
@@ -241,9 +253,29 @@ export class Transcoder {
       }
     }
 
+    // With HLS, each audio encode is a rendition of its own; the rungs name theirs.
+    const audioRenditions =
+      formats.includes('hls') && source.audio
+        ? await Promise.all(
+            [...new Set(rungs.map((r) => r.audioKbps).filter((k) => k !== undefined))].map((kbps) =>
+              finishAudioRendition(input.outDir, {
+                kbps,
+                channels: Math.min(2, source.audio!.channels),
+                sampleRate: source.audio!.sampleRate,
+              }),
+            ),
+          )
+        : [];
     const renditions = await Promise.all(
       rungs.map((r) =>
-        finishRendition(this.#options.paths, input.outDir, r, formats, input.signal),
+        finishRendition(
+          this.#options.paths,
+          input.outDir,
+          r,
+          formats,
+          input.signal,
+          audioRenditions.find((a) => a.kbps === r.audioKbps),
+        ),
       ),
     );
     checkComplete(source, renditions[0]!);
@@ -271,7 +303,10 @@ export class Transcoder {
     }
 
     let masterPlaylist: string | undefined;
+    let dashManifest: string | undefined;
     if (formats.includes('hls')) {
+      const audioLanguage = source.audio?.language;
+      const audioName = audioLanguage ? languageName(audioLanguage) : 'Audio';
       const variants: Variant[] = renditions.map((r) => ({
         uri: `${r.name}/playlist.m3u8`,
         bandwidth: r.peakBitrateKbps * 1000,
@@ -280,6 +315,7 @@ export class Transcoder {
         height: r.height,
         codecs: r.codecs,
         frameRate: r.frameRate,
+        ...(r.audio ? { audioGroup: r.audio } : {}),
       }));
       const subtitleRenditions: SubtitleRendition[] = subtitles.published.map((t) => ({
         uri: t.hlsPlaylist!.slice('hls/'.length),
@@ -290,9 +326,32 @@ export class Transcoder {
       }));
       await writeFile(
         join(input.outDir, layout.hlsMaster),
-        buildMasterPlaylist(variants, subtitleRenditions),
+        buildMasterPlaylist(
+          variants,
+          subtitleRenditions,
+          audioRenditions.map((a) => ({
+            groupId: a.name,
+            uri: `${a.name}/playlist.m3u8`,
+            name: audioName,
+            ...(audioLanguage ? { language: audioLanguage } : {}),
+            channels: a.channels,
+          })),
+        ),
       );
       masterPlaylist = layout.hlsMaster;
+      const manifest = dashPresentation({
+        renditions,
+        audio: audioRenditions,
+        subtitles: subtitles.published,
+        segmentSeconds: this.#options.segmentSeconds,
+        ...(audioLanguage ? { audioLanguage } : {}),
+      });
+      if (manifest) {
+        await writeFile(join(input.outDir, layout.dashManifest), buildDashManifest(manifest));
+        dashManifest = layout.dashManifest;
+      } else {
+        warnings.push('no DASH manifest: a segment’s timing could not be read');
+      }
     }
 
     let thumbnailIndex: TranscodeResult['thumbnails'];
@@ -320,6 +379,8 @@ export class Transcoder {
       renditions,
       files: await listOutputFiles(input.outDir),
       ...(masterPlaylist ? { masterPlaylist } : {}),
+      ...(dashManifest ? { dashManifest } : {}),
+      audioRenditions,
       subtitles,
       ...(normalized ? { loudness: normalized } : {}),
       poster: layout.poster,
@@ -411,4 +472,58 @@ export class Transcoder {
         : {}),
     });
   }
+}
+
+/**
+ * The DASH view of the HLS tree: every rung's video and every audio rendition with the
+ * timelines read from their segments, the WebVTT sidecars as text tracks. Undefined when a
+ * track's timeline could not be read (the HLS outputs stand alone then).
+ */
+function dashPresentation(p: {
+  readonly renditions: readonly RenditionSummary[];
+  readonly audio: readonly AudioRenditionSummary[];
+  readonly subtitles: SubtitleOutcome['published'];
+  readonly segmentSeconds: number;
+  readonly audioLanguage?: string;
+}): DashPresentation | undefined {
+  const video: DashPresentation['video'][number][] = [];
+  for (const r of p.renditions) {
+    if (!r.hls?.timeline) return undefined;
+    video.push({
+      id: r.name,
+      bandwidth: r.hls.peakKbps * 1000,
+      codecs: r.codecs.split(',')[0]!,
+      timeline: r.hls.timeline,
+      width: r.width,
+      height: r.height,
+      frameRate: fpsExpression(r.frameRate),
+    });
+  }
+  const audio: DashPresentation['audio'][number][] = [];
+  for (const a of p.audio) {
+    if (!a.hls.timeline) return undefined;
+    audio.push({
+      id: a.name,
+      bandwidth: a.hls.peakKbps * 1000,
+      codecs: AAC_LC_CODEC,
+      timeline: a.hls.timeline,
+      sampleRate: a.sampleRate,
+      channels: a.channels,
+    });
+  }
+  return {
+    durationSeconds: p.renditions[0]!.hls!.durationSeconds,
+    segmentSeconds: p.segmentSeconds,
+    video,
+    audio,
+    text: p.subtitles.map((t) => ({
+      id: t.id,
+      uri: `../${t.vtt}`,
+      label: t.name,
+      ...(t.language ? { language: t.language } : {}),
+      kind: t.kind,
+      default: t.default,
+    })),
+    ...(p.audioLanguage ? { audioLanguage: p.audioLanguage } : {}),
+  };
 }
