@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { planChunks } from './chunks.ts';
 import {
+  buildAudioInvocation,
   buildLadderInvocation,
+  buildStitchInvocation,
   DEFAULT_ENCODER,
   fpsExpression,
   scalingParents,
@@ -175,7 +178,9 @@ describe('buildLadderInvocation', () => {
         '[s1]scale=w=240:h=426:flags=bicubic,setsar=1,format=yuv420p[v1];' +
         '[r0to2]scale=w=144:h=256:flags=bicubic,setsar=1,format=yuv420p[v2];' +
         '[s2]trim=start=1.2,scale=w=360:h=640:flags=bicubic,setsar=1[poster];' +
-        '[s3]fps=1/5,scale=w=160:h=284:flags=bicubic,setsar=1,split=2[thumbs][tiles];' +
+        // A thumbnail every 5 s: the frame nearest each multiple (half a 30 fps frame either
+        // side), and the first frame whatever its time.
+        '[s3]select=gt(floor((t+0.016666667)/5)\\,floor((t-0.016666667)/5))+eq(n\\,0),scale=w=160:h=284:flags=bicubic,setsar=1,split=2[thumbs][tiles];' +
         '[tiles]tile=5x5[sprites]',
     );
     expect(argv).not.toContain('-c:a:0');
@@ -187,9 +192,9 @@ describe('buildLadderInvocation', () => {
       "[f=hls:select=\\'v:2\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/144p/seg_%05d.m4s]hls/144p/playlist.m3u8",
     ]);
     // prettier-ignore
-    expect(argv.slice(-18)).toEqual([
-      '-map', '[thumbs]', '-q:v', '5', '-f', 'image2', '-start_number', '0', 'thumbnails/thumb_%05d.jpg',
-      '-map', '[sprites]', '-q:v', '5', '-f', 'image2', '-start_number', '0', 'thumbnails/sprite_%03d.jpg',
+    expect(argv.slice(-22)).toEqual([
+      '-map', '[thumbs]', '-fps_mode:v', 'passthrough', '-q:v', '5', '-f', 'image2', '-start_number', '0', 'thumbnails/thumb_%05d.jpg',
+      '-map', '[sprites]', '-fps_mode:v', 'passthrough', '-q:v', '5', '-f', 'image2', '-start_number', '0', 'thumbnails/sprite_%03d.jpg',
     ]);
     expect(inv.directories).toEqual(['hls/360p', 'hls/240p', 'hls/144p', 'thumbnails']);
   });
@@ -247,5 +252,105 @@ describe('scalingParents', () => {
     expect(scalingParents(ladder)).toEqual([undefined, undefined, 0, 1, 2, 3]);
     const portrait = planLadder(sourceInfo({ width: 720, height: 1280 }), 'standard'); // 720p .. 144p
     expect(scalingParents(portrait)).toEqual([undefined, undefined, 0, 1, 2]);
+  });
+});
+
+describe('a long source in chunks', () => {
+  const long = sourceInfo({
+    width: 1280,
+    height: 720,
+    frameRate: 30000 / 1001,
+    durationSeconds: 130,
+  });
+  const rungs = planLadder(long, [{ height: 720 }, { height: 360 }]);
+  const plan = planChunks({
+    durationSeconds: 130,
+    frameRate: '30000/1001',
+    frameStep: 1,
+    segmentSeconds: 4,
+    settings: { thresholdSeconds: 60, chunkSeconds: 60 },
+  })!;
+
+  it('encodes one chunk: only its frames, video only, keyframes on the whole source’s grid, one MP4 per rung', () => {
+    const window = plan.chunks[1]!;
+    const inv = buildLadderInvocation({
+      ...spec,
+      source: long,
+      rungs,
+      posterAtSeconds: false,
+      thumbnails: { intervalSeconds: 10, width: 160, columns: 5, rows: 5 },
+      window,
+    });
+    const argv = toArgv(inv);
+    // Frame 1799 (60.027 s) is the first at or after 60 s: the seek lands a quarter frame
+    // before it, the read ends a quarter frame before the next chunk's first frame (3597,
+    // 120.020 s), 1798 frames later.
+    expect(argv.slice(argv.indexOf('-ss'), argv.indexOf('-i'))).toEqual([
+      '-ss',
+      '60.018292',
+      '-t',
+      '59.993267',
+    ]);
+    expect(argv).toContain('expr:gte(t,n_forced*4-0.026633)');
+    expect(argv).toContain('vbv-init=0.5');
+    expect(argv).not.toContain('-c:a:0');
+    expect(argv[argv.indexOf('tee') + 1]).toBe(
+      "[f=mp4:select=\\'v:0\\']chunk/720p.mp4|[f=mp4:select=\\'v:1\\']chunk/360p.mp4",
+    );
+    // Thumbnails on the source's timeline, numbered from the first one this chunk owns (70 s).
+    expect(inv.complexFilter).toContain('setpts=PTS-STARTPTS+round(60.026633/TB),select=');
+    expect(argv.slice(argv.indexOf('[thumbs]') - 1)).toEqual([
+      ...['-map', '[thumbs]', '-fps_mode:v', 'passthrough', '-q:v', '5', '-f', 'image2'],
+      ...['-start_number', '7', 'thumbnails/thumb_%05d.jpg'],
+    ]);
+    expect(inv.directories).toEqual(['chunk', 'thumbnails']);
+  });
+
+  it('encodes the audio once, whole: HLS renditions and the M4As the stitch muxes in', () => {
+    const argv = toArgv(
+      buildAudioInvocation({
+        sourcePath: '/work/job/source.mp4',
+        source: long,
+        rates: [128, 96],
+        formats: ['hls', 'mp4'],
+        segmentSeconds: 4,
+        cwd: '/work/job/audio',
+      }),
+    );
+    expect(argv.filter((a) => a === '0:1')).toHaveLength(2);
+    expect(argv[argv.indexOf('tee') + 1]!.split('|')).toEqual([
+      "[f=hls:select=\\'a:0\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/audio_128k/seg_%05d.m4s]hls/audio_128k/playlist.m3u8",
+      "[f=mp4:select=\\'a:0\\']chunk/audio_128k.m4a",
+      "[f=hls:select=\\'a:1\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/audio_96k/seg_%05d.m4s]hls/audio_96k/playlist.m3u8",
+      "[f=mp4:select=\\'a:1\\']chunk/audio_96k.m4a",
+    ]);
+    expect(argv).not.toContain('libx264');
+  });
+
+  it('stitches a rung by stream copy: concat of its chunks, the audio muxed into the MP4 only', () => {
+    const inv = buildStitchInvocation({
+      list: 'chunk/360p.txt',
+      rung: { name: '360p' },
+      audio: '/work/job/audio/chunk/audio_96k.m4a',
+      formats: ['hls', 'mp4'],
+      segmentSeconds: 4,
+      cwd: '/work/job/out',
+    });
+    const argv = toArgv(inv);
+    expect(argv.slice(argv.indexOf('-f'), argv.indexOf('-i') + 2)).toEqual([
+      ...['-f', 'concat', '-safe', '0', '-i', 'chunk/360p.txt'],
+    ]);
+    expect(argv).toContain('/work/job/audio/chunk/audio_96k.m4a');
+    expect(argv.slice(argv.indexOf('-map'), argv.indexOf('tee') + 1)).toEqual([
+      ...['-map', '0:v:0', '-map', '1:a:0', '-c', 'copy', '-map_metadata', '-1', '-f', 'tee'],
+    ]);
+    expect(argv.at(-1)!.split('|')).toEqual([
+      "[f=hls:select=\\'v:0\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/360p/seg_%05d.m4s]hls/360p/playlist.m3u8",
+      "[f=mp4:select=\\'v:0,a:0\\':movflags=+faststart]mp4/360p.mp4",
+    ]);
+    // Only our own files: the concat list and MP4s.
+    expect(
+      argv.slice(argv.indexOf('-format_whitelist'), argv.indexOf('-format_whitelist') + 2),
+    ).toEqual(['-format_whitelist', 'concat,mov']);
   });
 });

@@ -37,6 +37,8 @@ export function fluentCommand(paths: FfmpegPaths, inv: FfmpegInvocation): Ffmpeg
     .setFfmpegPath(paths.ffmpegPath)
     .input(inv.input)
     .inputOptions([...inv.inputOptions]);
+  for (const more of inv.moreInputs ?? [])
+    command.input(more.input).inputOptions([...more.options]);
   if (inv.complexFilter) command.complexFilter(inv.complexFilter);
   for (const output of inv.outputs) {
     command.output(output.target).outputOptions([...output.options]);

@@ -14,6 +14,10 @@ export const layout = {
   spritePattern: 'thumbnails/sprite_%03d.jpg',
   sprite: (n: number) => `sprite_${String(n).padStart(3, '0')}.jpg`,
   thumbnailIndex: 'thumbnails/thumbnails.vtt',
+  /** A chunk's work, before the stitch (never published). */
+  chunkDir: 'chunk',
+  chunkVideo: (rung: string) => `chunk/${rung}.mp4`,
+  chunkAudio: (kbps: number) => `chunk/audio_${kbps}k.m4a`,
 } as const;
 
 /** Content-Type and Cache-Control for every file the ladder writes, by its name. */

@@ -1,10 +1,14 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InterruptedError, InvalidMediaError, MissingDecoderError } from '../base/errors.ts';
 import type { AudioPolicy, JobRequest, SubtitlePolicy } from '../contract/message.ts';
 import {
+  buildAudioInvocation,
   buildLadderInvocation,
   buildPosterInvocation,
+  buildSpriteInvocation,
+  buildStitchInvocation,
+  ladderAudioRates,
   DEFAULT_ENCODER,
   thumbnailHeight,
   type EncoderSettings,
@@ -51,6 +55,13 @@ import { makeSubtitles, type SubtitleOutcome } from './subtitle-outputs.ts';
 import { languageName } from './subtitles.ts';
 import { buildDashManifest, type DashPresentation } from './dash.ts';
 import { fpsExpression } from './ffmpeg-args.ts';
+import {
+  DEFAULT_CHUNKING,
+  planChunks,
+  type ChunkPlan,
+  type ChunkSettings,
+  type ChunkWindow,
+} from './chunks.ts';
 import {
   checkComplete,
   checkLimits,
@@ -201,17 +212,7 @@ export class Transcoder {
     const probed = await this.probe(input.sourcePath, input.signal);
     const policy = input.request.audio ?? 'auto';
     const warnings: string[] = [];
-    let audio: TranscodeResult['audio'] = probed.audio ? 'encoded' : 'none';
-    if (policy === 'none' && probed.audio) audio = 'omitted';
-    if (!probed.audio && probed.undecodableAudio) audio = 'undecodable';
-    if (policy === 'required' && audio !== 'encoded') {
-      throw new InvalidMediaError(
-        probed.undecodableAudio
-          ? `${probed.undecodableAudio.reason}, and the job requires audio`
-          : 'the source has no audio track, and the job requires audio',
-      );
-    }
-    let source = audio === 'encoded' ? probed : withoutAudio(probed);
+    let { audio, source } = audioDecision(probed, policy);
     const loudness = await this.#measureLoudness(input, source, warnings);
     try {
       await this.#runLadder(input, source, loudness?.filter);
@@ -227,6 +228,25 @@ export class Transcoder {
       await this.#runLadder(input, source);
     }
     const normalized = audio === 'encoded' ? loudness?.result : undefined;
+    return this.#finish(input, { probed, source, audio, warnings, normalized });
+  }
+
+  /**
+   * Describes and completes what the ladder wrote: the poster (a fallback run if its frame was
+   * missing), each rendition measured and checked, the subtitles, the master playlist, the DASH
+   * manifest and the thumbnail index.
+   */
+  async #finish(
+    input: TranscodeInput,
+    ctx: {
+      readonly probed: SourceInfo;
+      readonly source: SourceInfo;
+      readonly audio: TranscodeResult['audio'];
+      readonly warnings: string[];
+      readonly normalized?: TranscodeResult['loudness'];
+    },
+  ): Promise<TranscodeResult> {
+    const { probed, source, audio, warnings, normalized } = ctx;
     if (audio === 'undecodable') {
       warnings.push(
         `${probed.undecodableAudio?.reason ?? `the source's audio (${probed.audio?.codec}) cannot be decoded by this worker`}; the outputs have no audio`,
@@ -388,6 +408,166 @@ export class Transcoder {
     };
   }
 
+  /**
+   * The chunks a long source is cut into (chunks.ts), or undefined when one run should do it.
+   * Every chunk boundary is a segment boundary of every rung.
+   */
+  planChunks(
+    source: SourceInfo,
+    request: TranscodeInput['request'],
+    settings: ChunkSettings = DEFAULT_CHUNKING,
+  ): ChunkPlan | undefined {
+    const rungs = planLadder(source, request.ladder);
+    return planChunks({
+      durationSeconds: source.video.durationSeconds,
+      frameRate: fpsExpression(source.video.frameRate),
+      frameStep: Math.max(...rungs.map((r) => r.frameStep)),
+      segmentSeconds: this.#options.segmentSeconds,
+      settings,
+    });
+  }
+
+  /**
+   * One chunk of a long source, as one Job does it: only the chunk's frames are read, every
+   * rung's video encoded in one ffmpeg (as a single run does it, keyframes on the source's
+   * segment grid) to `chunk/<rung>.mp4` in `outDir`, with the chunk's thumbnails and, if its
+   * frame lies in the chunk, the poster.
+   */
+  async encodeChunk(
+    input: TranscodeInput & { readonly source: SourceInfo; readonly window: ChunkWindow },
+  ): Promise<void> {
+    const source = withoutAudio(input.source);
+    const { rungs, thumbnails } = this.#plan(input, source);
+    const { window } = input;
+    const poster = posterTime(source) - source.video.startSeconds;
+    const inWindow =
+      poster >= window.startSeconds &&
+      (window.endSeconds === undefined || poster < window.endSeconds);
+    await runFfmpeg(
+      this.#options.paths,
+      buildLadderInvocation({
+        sourcePath: input.sourcePath,
+        source,
+        rungs,
+        formats: input.request.formats,
+        segmentSeconds: this.#options.segmentSeconds,
+        encoder: this.#options.encoder,
+        posterAtSeconds: inWindow ? Math.max(0, poster - window.seekSeconds) : false,
+        thumbnails,
+        keepCaptions: input.request.subtitles !== 'none',
+        window,
+        cwd: input.outDir,
+      }),
+      { signal: input.signal },
+    );
+  }
+
+  /**
+   * The audio of a chunked source, once for its whole duration (no AAC priming gap at a chunk
+   * boundary), loudness-normalized when asked: the HLS audio renditions and the M4As the
+   * stitch muxes into the MP4s, in `outDir`. Says what became of the audio.
+   */
+  async encodeAudio(
+    input: TranscodeInput & { readonly probed: SourceInfo },
+  ): Promise<AudioOutcome> {
+    const policy = input.request.audio ?? 'auto';
+    const warnings: string[] = [];
+    const decision = audioDecision(input.probed, policy);
+    if (decision.audio !== 'encoded') return { audio: decision.audio, warnings };
+    const { rungs } = this.#plan(input, decision.source);
+    const loudness = await this.#measureLoudness(input, decision.source, warnings);
+    try {
+      await runFfmpeg(
+        this.#options.paths,
+        buildAudioInvocation({
+          sourcePath: input.sourcePath,
+          source: decision.source,
+          rates: ladderAudioRates(rungs, decision.source),
+          formats: input.request.formats,
+          segmentSeconds: this.#options.segmentSeconds,
+          ...(loudness ? { loudnessFilter: loudness.filter } : {}),
+          cwd: input.outDir,
+        }),
+        { signal: input.signal },
+      );
+    } catch (err) {
+      if (!(err instanceof MissingDecoderError)) throw err;
+      if (policy === 'required') {
+        throw new InvalidMediaError(`${err.message}, and the job requires audio`, { cause: err });
+      }
+      await emptyDirectory(input.outDir);
+      return { audio: 'undecodable', warnings };
+    }
+    return { audio: 'encoded', warnings, ...(loudness ? { loudness: loudness.result } : {}) };
+  }
+
+  /**
+   * Joins a chunked source's parts into the outputs a single run writes, in `outDir`: each
+   * rung's chunks by stream copy (the concat demuxer: no re-encode), the audio muxed into the
+   * MP4s and its HLS renditions beside the video, the thumbnails' sprites tiled; then described
+   * and checked as transcode() does. `chunkDirs` in chunk order.
+   */
+  async assemble(
+    input: TranscodeInput & {
+      readonly probed: SourceInfo;
+      readonly chunkDirs: readonly string[];
+      readonly audioDir?: string;
+      readonly audio: AudioOutcome;
+    },
+  ): Promise<TranscodeResult> {
+    const { paths, segmentSeconds } = this.#options;
+    const source = input.audio.audio === 'encoded' ? input.probed : withoutAudio(input.probed);
+    const { rungs, thumbnails } = this.#plan(input, source);
+    const { formats } = input.request;
+    const out = input.outDir;
+    await mkdir(join(out, layout.chunkDir), { recursive: true });
+    for (const dir of input.chunkDirs) {
+      if (thumbnails) await copyTree(join(dir, 'thumbnails'), join(out, 'thumbnails'));
+      if (await fileSize(join(dir, layout.poster))) {
+        await copyFile(join(dir, layout.poster), join(out, layout.poster));
+      }
+    }
+    if (input.audioDir && formats.includes('hls')) {
+      await copyTree(join(input.audioDir, 'hls'), join(out, 'hls'));
+    }
+    for (const rung of rungs) {
+      const list = `${layout.chunkDir}/${rung.name}.txt`;
+      await writeFile(
+        join(out, list),
+        input.chunkDirs.map((d) => concatLine(join(d, layout.chunkVideo(rung.name)))).join(''),
+      );
+      const m4a =
+        input.audioDir && source.audio && rung.audioKbps !== undefined
+          ? join(input.audioDir, layout.chunkAudio(rung.audioKbps))
+          : undefined;
+      await runFfmpeg(
+        paths,
+        buildStitchInvocation({
+          list,
+          rung,
+          ...(m4a ? { audio: m4a } : {}),
+          formats,
+          segmentSeconds,
+          cwd: out,
+        }),
+        { signal: input.signal },
+      );
+    }
+    if (thumbnails) {
+      await runFfmpeg(paths, buildSpriteInvocation({ thumbnails, cwd: out }), {
+        signal: input.signal,
+      });
+    }
+    await rm(join(out, layout.chunkDir), { recursive: true, force: true });
+    return this.#finish(input, {
+      probed: input.probed,
+      source,
+      audio: input.audio.audio,
+      warnings: [...input.audio.warnings],
+      ...(input.audio.loudness ? { normalized: input.audio.loudness } : {}),
+    });
+  }
+
   /** The rungs and thumbnail grid for a source (pure; the same for a run and its retry). */
   #plan(input: TranscodeInput, source: SourceInfo) {
     const rungs = planLadder(source, input.request.ladder);
@@ -526,4 +706,43 @@ function dashPresentation(p: {
     })),
     ...(p.audioLanguage ? { audioLanguage: p.audioLanguage } : {}),
   };
+}
+
+/** What became of a chunked source's audio (Transcoder.encodeAudio). */
+export interface AudioOutcome {
+  readonly audio: TranscodeResult['audio'];
+  readonly warnings: readonly string[];
+  readonly loudness?: TranscodeResult['loudness'];
+}
+
+/** Whether the outputs carry the source's audio, by the job's policy; refuses what it must. */
+function audioDecision(
+  probed: SourceInfo,
+  policy: AudioPolicy,
+): { audio: TranscodeResult['audio']; source: SourceInfo } {
+  let audio: TranscodeResult['audio'] = probed.audio ? 'encoded' : 'none';
+  if (policy === 'none' && probed.audio) audio = 'omitted';
+  if (!probed.audio && probed.undecodableAudio) audio = 'undecodable';
+  if (policy === 'required' && audio !== 'encoded') {
+    throw new InvalidMediaError(
+      probed.undecodableAudio
+        ? `${probed.undecodableAudio.reason}, and the job requires audio`
+        : 'the source has no audio track, and the job requires audio',
+    );
+  }
+  return { audio, source: audio === 'encoded' ? probed : withoutAudio(probed) };
+}
+
+/** A concat demuxer line for a local file (single quotes escaped as the format wants). */
+function concatLine(path: string): string {
+  return `file '${path.replace(/'/g, "'\\''")}'\n`;
+}
+
+/** Copies a directory's files into another, merging; a missing directory copies nothing. */
+async function copyTree(from: string, to: string): Promise<void> {
+  try {
+    await cp(from, to, { recursive: true, force: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }

@@ -1,0 +1,170 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { qualityAgainstSource } from '../../scripts/corpus/measure.ts';
+import type { JobRequest } from '../../worker/src/contract/message.ts';
+import { fpsExpression } from '../../worker/src/transcode/ffmpeg-args.ts';
+import { parseMediaPlaylist } from '../../worker/src/transcode/hls.ts';
+import { Transcoder, type TranscodeResult } from '../../worker/src/transcode/transcoder.ts';
+import { makeClip } from '../support/clips.ts';
+import { readDash } from '../support/dash-check.ts';
+import { strictHlsProblems } from '../support/hls-strict.ts';
+import { keyframeTimes } from '../support/media.ts';
+import { PRODUCT_FFMPEG, PRODUCT_PATHS, TEST_LIMITS } from '../support/media-tools.ts';
+
+const run = promisify(execFile);
+const transcoder = new Transcoder({ paths: PRODUCT_PATHS, limits: TEST_LIMITS });
+const signal = new AbortController().signal;
+
+/** Frames in a file's first video stream, counted from its packets. */
+async function frameCount(file: string): Promise<number> {
+  const { stdout } = await run('ffprobe', [
+    ...['-v', 'error', '-select_streams', 'v:0', '-count_packets'],
+    ...['-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file],
+  ]);
+  return Number(stdout.trim());
+}
+
+/** The MD5 of a file's audio packets: the same bytes, or not. */
+async function audioDigest(file: string): Promise<string> {
+  const { stdout } = await run('ffmpeg', [
+    ...['-v', 'error', '-i', file, '-map', '0:a:0', '-c', 'copy', '-f', 'md5', '-'],
+  ]);
+  return stdout.trim();
+}
+
+/**
+ * A long source split across Jobs must publish what one Job publishes. Each part runs as its
+ * own Job would, in its own directory (chunks one after another here, as pods would run them at
+ * once), and the stitched outputs are compared with a single run's, rung by rung.
+ */
+describe.each([
+  { name: '29.97 fps camera-like footage', fps: 30000 / 1001, seconds: 41 },
+  { name: '60 fps (small rungs keep every other frame)', fps: 60, seconds: 26 },
+])('a source cut into chunks: $name', ({ fps, seconds }) => {
+  const request: Pick<JobRequest, 'ladder' | 'formats' | 'thumbnails'> = {
+    ladder: [{ height: 720 }, { height: 360 }, { height: 144 }],
+    formats: ['hls', 'mp4'],
+    thumbnails: { intervalSeconds: 3 },
+  };
+  let source: string;
+  let single: TranscodeResult;
+  let singleDir: string;
+  let chunked: TranscodeResult;
+  let chunkedDir: string;
+  let chunkCount = 0;
+
+  beforeAll(async () => {
+    source = await makeClip({
+      seconds,
+      width: 1280,
+      height: 720,
+      fps,
+      // Noise on a moving pattern: every frame differs, as camera footage does.
+      video: `testsrc2=size=1280x720:rate=${fpsExpression(fps)}:duration=${seconds},noise=alls=10:allf=t+u[out0]`,
+    });
+    singleDir = mkdtempSync(join(tmpdir(), 'single-'));
+    single = await transcoder.transcode({ sourcePath: source, outDir: singleDir, request, signal });
+
+    const probed = await transcoder.probe(source, signal);
+    const plan = transcoder.planChunks(probed, request, { thresholdSeconds: 10, chunkSeconds: 8 });
+    expect(plan).toBeDefined();
+    chunkCount = plan!.chunks.length;
+    const chunkDirs: string[] = [];
+    for (const window of plan!.chunks) {
+      const dir = mkdtempSync(join(tmpdir(), `chunk${window.index}-`));
+      await transcoder.encodeChunk({
+        sourcePath: source,
+        outDir: dir,
+        request,
+        signal,
+        source: probed,
+        window,
+      });
+      chunkDirs.push(dir);
+    }
+    const audioDir = mkdtempSync(join(tmpdir(), 'audio-'));
+    const audio = await transcoder.encodeAudio({
+      sourcePath: source,
+      outDir: audioDir,
+      request,
+      signal,
+      probed,
+    });
+    chunkedDir = mkdtempSync(join(tmpdir(), 'stitched-'));
+    chunked = await transcoder.assemble({
+      sourcePath: source,
+      outDir: chunkedDir,
+      request,
+      signal,
+      probed,
+      chunkDirs,
+      audioDir,
+      audio,
+    });
+  }, 600_000);
+
+  it('plans chunks of whole segments', () => {
+    expect(chunkCount).toBe(Math.floor(seconds / 8) + (seconds % 8 >= 4 ? 1 : 0));
+  });
+
+  it('has every rung, frame for frame, with keyframes and HLS segments where a single run puts them', async () => {
+    expect(chunked.renditions.map((r) => r.name)).toEqual(single.renditions.map((r) => r.name));
+    for (const [i, r] of chunked.renditions.entries()) {
+      const one = single.renditions[i]!;
+      const [a, b] = [join(singleDir, one.mp4!.key), join(chunkedDir, r.mp4!.key)];
+      expect(await frameCount(b), `${r.name} frames`).toBe(await frameCount(a));
+      expect(Math.abs(r.durationSeconds - one.durationSeconds)).toBeLessThanOrEqual(
+        1 / fps + 0.001,
+      );
+      expect(await keyframeTimes(b), `${r.name} keyframes`).toEqual(await keyframeTimes(a));
+      const segments = (dir: string, rendition: typeof r) =>
+        parseMediaPlaylist(readFileSync(join(dir, rendition.hls!.playlist), 'utf8')).segments.map(
+          (s) => s.durationSeconds,
+        );
+      expect(segments(chunkedDir, r)).toEqual(segments(singleDir, one));
+    }
+  });
+
+  it('looks as good as a single run: PSNR of every rung within 0.3 dB of the single run’s', async () => {
+    for (const [i, r] of chunked.renditions.entries()) {
+      const one = single.renditions[i]!;
+      const rate = r.frameRate < fps - 0.01 ? fpsExpression(r.frameRate) : undefined;
+      const score = (file: string) =>
+        qualityAgainstSource(PRODUCT_FFMPEG, file, source, 0, r, undefined, rate);
+      const [a, b] = await Promise.all([
+        score(join(singleDir, one.mp4!.key)),
+        score(join(chunkedDir, r.mp4!.key)),
+      ]);
+      expect(
+        Math.abs(b!.psnrY - a!.psnrY),
+        `${r.name}: ${b!.psnrY} vs ${a!.psnrY} dB`,
+      ).toBeLessThan(0.3);
+    }
+  });
+
+  it('carries the same audio, byte for byte, in sync: encoded once for the whole source', async () => {
+    for (const [i, r] of chunked.renditions.entries()) {
+      const one = single.renditions[i]!;
+      expect(await audioDigest(join(chunkedDir, r.mp4!.key))).toBe(
+        await audioDigest(join(singleDir, one.mp4!.key)),
+      );
+    }
+    expect(chunked.audioRenditions.map((a) => [a.name, a.hls.segments])).toEqual(
+      single.audioRenditions.map((a) => [a.name, a.hls.segments]),
+    );
+  });
+
+  it('publishes the same tree: strict HLS, a DASH manifest over it, the same thumbnails and poster', () => {
+    expect(strictHlsProblems(join(chunkedDir, chunked.masterPlaylist!))).toEqual([]);
+    expect(readDash(join(chunkedDir, chunked.dashManifest!)).problems).toEqual([]);
+    const keys = (r: TranscodeResult) => r.files.map((f) => f.relativeKey).sort();
+    expect(keys(chunked)).toEqual(keys(single));
+    expect(readFileSync(join(chunkedDir, 'thumbnails/thumbnails.vtt'), 'utf8')).toBe(
+      readFileSync(join(singleDir, 'thumbnails/thumbnails.vtt'), 'utf8'),
+    );
+  });
+});

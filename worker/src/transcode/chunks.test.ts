@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { parseRate, planChunks } from './chunks.ts';
+
+const base = {
+  frameRate: '25',
+  frameStep: 1,
+  segmentSeconds: 4,
+  settings: { thresholdSeconds: 300, chunkSeconds: 60 },
+};
+
+describe('planChunks', () => {
+  it('leaves a source up to the threshold to one Job', () => {
+    expect(planChunks({ ...base, durationSeconds: 300 })).toBeUndefined();
+    expect(planChunks({ ...base, durationSeconds: 301 })).toBeDefined();
+  });
+
+  it('cuts whole segments: a chunk length rounded to the segment, a short tail joined to the chunk before', () => {
+    const plan = planChunks({
+      ...base,
+      durationSeconds: 3601,
+      settings: { thresholdSeconds: 300, chunkSeconds: 62 },
+    })!;
+    expect(plan.chunkSeconds).toBe(64);
+    // 56 x 64 s = 3584 s, then a 17 s tail: a chunk of its own (longer than a segment).
+    expect(plan.chunks).toHaveLength(57);
+    expect(plan.chunks.at(-1)).toMatchObject({ startSeconds: 3584 });
+    expect(plan.chunks.at(-1)!.endSeconds).toBeUndefined();
+    const tail = planChunks({ ...base, durationSeconds: 362 })!; // 2 s past 360: joins chunk 5
+    expect(tail.chunks.map((c) => [c.startSeconds, c.endSeconds])).toEqual([
+      [0, 60],
+      [60, 120],
+      [120, 180],
+      [180, 240],
+      [240, 300],
+      [300, undefined],
+    ]);
+  });
+
+  it('reads from a quarter frame before each chunk’s first frame to a quarter frame before the next one’s', () => {
+    const [first, second, last] = planChunks({
+      ...base,
+      durationSeconds: 150,
+      settings: { thresholdSeconds: 100, chunkSeconds: 60 },
+    })!.chunks;
+    // 25 fps: boundaries fall on frames.
+    expect(first).toEqual({
+      index: 0,
+      startSeconds: 0,
+      endSeconds: 60,
+      seekSeconds: 0,
+      readSeconds: 59.99,
+      keyOffsetSeconds: 0,
+    });
+    expect(second).toEqual({
+      index: 1,
+      startSeconds: 60,
+      endSeconds: 120,
+      seekSeconds: 59.99,
+      readSeconds: 60,
+      keyOffsetSeconds: 0,
+    });
+    expect(last).toEqual({ index: 2, startSeconds: 120, seekSeconds: 119.99, keyOffsetSeconds: 0 });
+  });
+
+  it('starts a chunk on a frame every rung keeps: NTSC rates and thinned rungs', () => {
+    // 59.94 fps with a rung keeping every other frame: the first frame at or after 60 s is
+    // 3597 (odd), so the chunk starts at 3598, 0.0267 s past its boundary.
+    const [, second] = planChunks({
+      ...base,
+      durationSeconds: 400,
+      frameRate: '60000/1001',
+      frameStep: 2,
+    })!.chunks;
+    expect(second!.keyOffsetSeconds).toBeCloseTo(3598 / (60000 / 1001) - 60, 6);
+    expect(second!.seekSeconds).toBeCloseTo(3597.75 / (60000 / 1001), 6);
+  });
+
+  it('reads frame rates as ffmpeg writes them', () => {
+    expect(parseRate('30000/1001')).toBeCloseTo(29.97, 3);
+    expect(parseRate('25')).toBe(25);
+    expect(() => parseRate('0/0')).toThrow(/frame rate/);
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * Splitting a long source across many Jobs (pure). A source longer than the threshold is cut
+ * into chunks of whole HLS segments, so every chunk boundary is a segment boundary and a forced
+ * keyframe in every rung. Each chunk is read from a frame-exact point: it starts at the first
+ * frame at or after its boundary (rounded up to a frame every rung keeps, so a rung that keeps
+ * every other frame keeps the same ones as a single pass), and ends where the next one starts.
+ */
+
+export interface ChunkSettings {
+  /** Sources up to this long are transcoded by one Job. */
+  readonly thresholdSeconds: number;
+  /** Wanted chunk length; rounded to whole segments. */
+  readonly chunkSeconds: number;
+}
+
+export const DEFAULT_CHUNKING: ChunkSettings = { thresholdSeconds: 300, chunkSeconds: 60 };
+
+export interface ChunkWindow {
+  readonly index: number;
+  /** The chunk's part of the outputs' timeline: [start, end); the last one ends with the source. */
+  readonly startSeconds: number;
+  readonly endSeconds?: number;
+  /** Where ffmpeg seeks (input -ss): a quarter frame before the chunk's first frame. */
+  readonly seekSeconds: number;
+  /** How much ffmpeg reads from there (input -t), to a quarter frame before the next chunk's first frame. */
+  readonly readSeconds?: number;
+  /**
+   * The chunk's first frame lies this far past its boundary (under a frame, or under the largest
+   * frame step): keyframes forced relative to that frame are moved back by it.
+   */
+  readonly keyOffsetSeconds: number;
+}
+
+export interface ChunkPlan {
+  readonly chunkSeconds: number;
+  readonly chunks: readonly ChunkWindow[];
+}
+
+/**
+ * The chunks of a source, or undefined when one Job should do it all. `frameRate` is the rate
+ * the outputs have (ffmpeg's `fps=` expression: `30000/1001`, `25`); `frameStep` the largest
+ * thinning of any rung (2 when a rung keeps every other frame).
+ */
+export function planChunks(p: {
+  readonly durationSeconds: number;
+  readonly frameRate: string;
+  readonly frameStep: number;
+  readonly segmentSeconds: number;
+  readonly settings: ChunkSettings;
+}): ChunkPlan | undefined {
+  const { durationSeconds, segmentSeconds, settings } = p;
+  if (!(durationSeconds > settings.thresholdSeconds)) return undefined;
+  const length = Math.max(
+    segmentSeconds,
+    Math.round(settings.chunkSeconds / segmentSeconds) * segmentSeconds,
+  );
+  const starts: number[] = [];
+  for (let s = 0; s < durationSeconds; s += length) starts.push(s);
+  // A tail shorter than a segment joins the chunk before it.
+  if (starts.length > 1 && durationSeconds - starts.at(-1)! < segmentSeconds) starts.pop();
+  if (starts.length < 2) return undefined;
+  const fps = parseRate(p.frameRate);
+  const step = Math.max(1, Math.round(p.frameStep));
+  // The first frame at or after t that every rung keeps.
+  const firstFrame = (t: number) => Math.ceil(Math.ceil(t * fps - 1e-6) / step) * step;
+  const chunks = starts.map((start, index): ChunkWindow => {
+    const last = index === starts.length - 1;
+    const first = firstFrame(start);
+    const seek = index === 0 ? 0 : (first - 0.25) / fps;
+    const end = last ? undefined : starts[index + 1]!;
+    return {
+      index,
+      startSeconds: start,
+      ...(end === undefined ? {} : { endSeconds: end }),
+      seekSeconds: round6(seek),
+      ...(end === undefined ? {} : { readSeconds: round6((firstFrame(end) - 0.25) / fps - seek) }),
+      keyOffsetSeconds: round6(first / fps - start),
+    };
+  });
+  return { chunkSeconds: length, chunks };
+}
+
+/** `30000/1001` or `25` -> frames per second. */
+export function parseRate(expression: string): number {
+  const [num, den] = expression.split('/');
+  const value = Number(num) / Number(den ?? 1);
+  if (!(value > 0)) throw new Error(`not a frame rate: ${expression}`);
+  return value;
+}
+
+function round6(value: number): number {
+  return Math.round(value * 1e6) / 1e6 || 0; // never -0
+}
