@@ -11,7 +11,9 @@ src=$1
 prefix=$2
 cd "$src"
 
-demuxers=mov,matroska,avi,mpegts,mpegps,flv,asf,mxf,ogg,dv
+# concat and image2 read only the worker's own files (a long source's chunks, the thumbnails for
+# the sprites); every source is held to the container demuxers by -format_whitelist.
+demuxers=mov,matroska,avi,mpegts,mpegps,flv,asf,mxf,ogg,dv,concat,image2
 video_decoders=h264,hevc,vp8,vp9,mpeg4,msmpeg4v2,msmpeg4v3,mpeg1video,mpeg2video,mjpeg,prores,dnxhd,h263,wmv1,wmv2,wmv3,vc1,theora,flv,qtrle,png,rawvideo,v210,dvvideo,cfhd,hap,utvideo,ffv1
 audio_decoders=aac,aac_latm,mp3,mp3float,mp2,ac3,eac3,opus,vorbis,flac,alac,dca,truehd,wmav2,wmapro,amrnb,amrwb,adpcm_ima_qt,pcm_s16le,pcm_s16be,pcm_s24le,pcm_s24be,pcm_s32le,pcm_s32be,pcm_f32le,pcm_f32be,pcm_u8,pcm_mulaw,pcm_alaw
 parsers=h264,hevc,mpeg4video,mpegvideo,vp8,vp9,av1,aac,aac_latm,mpegaudio,ac3,opus,vorbis,flac,mjpeg,png,dca,dvd_nav,dnxhd,h263

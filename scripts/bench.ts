@@ -5,12 +5,13 @@
  *   npm run bench                 every section below
  *   npm run bench -- --smoke      a quick pass (CI, under a minute): short sources, few runs
  *   npm run bench -- --sweep      add the x264 preset / scaler / threads sweep
- *   --only ladder,quality,job,cold,stats  some sections (cost needs ladder)
+ *   --only ladder,quality,publish,job,cold,stats  some sections (cost needs ladder)
  *   --runs N  --seconds S         ladder repetitions (median reported) and source length
  *
  * Sections: the ladder (one ffmpeg per rung vs the single-decode ladder vs an encoder-only
  * floor), the quality of every rung (PSNR-Y, SSIM-Y against the source) beside the ladder's CPU
- * on camera, screen, animation, 60 fps and HDR sources, a full worker job against the local stack (the worker's overhead beside ffmpeg), cold
+ * on camera, screen, animation, 60 fps and HDR sources, time to publish a 5-minute source by one
+ * Job against the chunked plan (split, encode in parallel, stitch) for 4, 16 and 64 pods, a full worker job against the local stack (the worker's overhead beside ffmpeg), cold
  * start (to the first ReceiveMessage vs a bare `node -e 0`), the stats call with 10 jobs and with
  * 10,000, and the cost per source minute on Fargate beside MediaConvert. Prints tables and writes
  * the figures as JSON under bench-results/. Nothing here asserts a timing.
@@ -32,6 +33,7 @@ import {
   type PodSize,
 } from './bench/cost.ts';
 import { benchLadder, type LadderResult } from './bench/ladder.ts';
+import { benchPublish, type PublishResult } from './bench/publish.ts';
 import { benchQuality, type QualityResult } from './bench/quality.ts';
 import { benchSources } from './bench/sources.ts';
 import { benchStats, type StatsResult } from './bench/stats.ts';
@@ -41,7 +43,7 @@ import { startLocalStack, type LocalStack } from './local-stack/index.ts';
 import { DEFAULT_ENCODER } from '../worker/src/transcode/ffmpeg-args.ts';
 import { mark, pad, percent, round } from './bench/format.ts';
 
-const SECTIONS = ['ladder', 'quality', 'job', 'cold', 'stats', 'cost'] as const;
+const SECTIONS = ['ladder', 'quality', 'publish', 'job', 'cold', 'stats', 'cost'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -81,6 +83,9 @@ const report: {
   smoke: boolean;
   ladder: LadderResult[];
   quality: QualityResult[];
+  publish?: PublishResult & {
+    readonly hour: { single: number; pods64: number; speedup: number };
+  };
   job?: WorkerJobResult;
   cold?: ColdStartResult;
   stats?: StatsResult;
@@ -182,6 +187,60 @@ if (only.has('quality')) {
     }
     if (q.picture.length > 0) console.log(`    ${q.source}: ${q.picture.join('; ')}`);
   }
+}
+
+// ---- time to publish: one Job vs. the chunked plan ----
+if (only.has('publish')) {
+  const publishSeconds = smoke ? 24 : 300;
+  const chunkSeconds = smoke ? 8 : 60;
+  const [source] = await benchSources(dir, publishSeconds, ['camera'], smoke ? 720 : 1080);
+  console.log(
+    `\nTime to publish: ${source!.name} ${publishSeconds} s ${smoke ? '720p' : '1080p'}30, the standard ladder (HLS + MP4, audio, poster, thumbnails):`,
+  );
+  console.log(
+    `  one Job against ${chunkSeconds} s chunks, each part measured here; N pods simulated from the measured parts`,
+  );
+  console.log(
+    '  (probe + the busiest pod + the stitch); target: total CPU <= 1.05x the single Job',
+  );
+  const r = await benchPublish(source!, {
+    workDir: join(dir, 'work'),
+    chunkSeconds,
+    pods: [4, 16, 64],
+  });
+  const walls = r.chunks.map((c) => c.wallSeconds);
+  console.log(pad(['', 'wall s', 'CPU s']));
+  console.log(pad(['one Job', r.single.wallSeconds.toFixed(1), r.single.cpuSeconds.toFixed(1)]));
+  console.log(pad(['probe', r.probe.wallSeconds.toFixed(2), r.probe.cpuSeconds.toFixed(2)]));
+  console.log(
+    pad([
+      `${r.chunks.length} chunks`,
+      `${Math.min(...walls).toFixed(1)}-${Math.max(...walls).toFixed(1)} each`,
+      r.chunks.reduce((t, c) => t + c.cpuSeconds, 0).toFixed(1),
+    ]),
+  );
+  console.log(pad(['audio', r.audio.wallSeconds.toFixed(1), r.audio.cpuSeconds.toFixed(1)]));
+  console.log(pad(['stitch', r.stitch.wallSeconds.toFixed(1), r.stitch.cpuSeconds.toFixed(1)]));
+  console.log(`  chunked CPU / one Job: ${mark(r.cpuRatio, 1.05, (x) => `${x.toFixed(3)}x`)}`);
+  console.log(pad(['pods', 'to publish s', 'sooner']));
+  for (const p of r.pods) {
+    console.log(pad([String(p.n), p.wallSeconds.toFixed(1), `${p.speedup.toFixed(1)}x`]));
+  }
+  // A 60-minute source of the same kind: 60 one-minute chunks on 64 pods, each as long as the
+  // slowest measured; the audio and the stitch grow with the duration.
+  const scale = 3600 / publishSeconds;
+  const hourSingle = r.single.wallSeconds * scale;
+  const hourPods =
+    r.probe.wallSeconds +
+    Math.max(Math.max(...walls) * (60 / r.chunkSeconds), r.audio.wallSeconds * scale) +
+    r.stitch.wallSeconds * scale;
+  report.publish = {
+    ...r,
+    hour: { single: hourSingle, pods64: hourPods, speedup: hourSingle / hourPods },
+  };
+  console.log(
+    `  60 min of this source, extrapolated: one Job ${(hourSingle / 60).toFixed(1)} min; 64 pods ${(hourPods / 60).toFixed(1)} min: ${(hourSingle / hourPods).toFixed(1)}x sooner ${hourSingle / hourPods >= 15 ? 'ok' : 'MISS'} (goal >= 15x)`,
+  );
 }
 
 // ---- sections against the local stack ----

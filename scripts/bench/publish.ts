@@ -1,0 +1,204 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { planChunks, type ChunkWindow } from '../../worker/src/transcode/chunks.ts';
+import {
+  buildAudioInvocation,
+  buildLadderInvocation,
+  buildSpriteInvocation,
+  buildStitchInvocation,
+  DEFAULT_ENCODER,
+  fpsExpression,
+  ladderAudioRates,
+  toArgv,
+  type FfmpegInvocation,
+} from '../../worker/src/transcode/ffmpeg-args.ts';
+import { runFfprobe } from '../../worker/src/transcode/ffmpeg.ts';
+import { planLadder } from '../../worker/src/transcode/ladder.ts';
+import { layout } from '../../worker/src/transcode/output-layout.ts';
+import { interpretProbe } from '../../worker/src/transcode/probe.ts';
+import { posterTime } from '../../worker/src/transcode/source-checks.ts';
+import { measure, type Cost } from './measure.ts';
+import type { BenchSource } from './sources.ts';
+
+const PATHS = { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' };
+const SEGMENT_SECONDS = 4;
+const THUMBNAILS = { intervalSeconds: 10, width: 160, columns: 5, rows: 5 };
+
+export interface PublishResult {
+  readonly source: string;
+  readonly seconds: number;
+  readonly chunkSeconds: number;
+  /** One Job: the single-decode ladder (HLS + MP4, audio, poster, thumbnails) in one ffmpeg. */
+  readonly single: Cost;
+  /** The chunked plan's parts, each as one Job would run it. */
+  readonly probe: Cost;
+  readonly chunks: readonly Cost[];
+  readonly audio: Cost;
+  /** Every rung's stream-copy join and the sprite sheets, one after another. */
+  readonly stitch: Cost;
+  /** All parts' CPU over the single Job's. */
+  readonly cpuRatio: number;
+  /** N pods: the probe, then the chunks and the audio spread over them, then the stitch. */
+  readonly pods: readonly {
+    readonly n: number;
+    readonly wallSeconds: number;
+    readonly speedup: number;
+  }[];
+}
+
+/**
+ * Time to publish one long source: one Job against the chunked plan, both measured on this
+ * machine. The chunks run one after another here; N pods are simulated by spreading the
+ * measured chunk (and audio) times over N workers, longest first, so the critical path is the
+ * probe + the busiest pod + the stitch, each a measured figure. What it leaves out (pod start,
+ * image pull, S3 transfers) the README states.
+ */
+export async function benchPublish(
+  source: BenchSource,
+  options: { workDir: string; chunkSeconds: number; pods: readonly number[] },
+): Promise<PublishResult> {
+  const work = join(options.workDir, 'publish', source.name);
+  rmSync(work, { recursive: true, force: true });
+  const probe = await measure('ffprobe', [
+    '-v',
+    'error',
+    '-show_format',
+    '-show_streams',
+    source.path,
+  ]);
+  const info = interpretProbe(await runFfprobe(PATHS, source.path));
+  const rungs = planLadder(info, 'standard');
+  const base = {
+    sourcePath: source.path,
+    rungs,
+    formats: ['hls', 'mp4'] as const,
+    segmentSeconds: SEGMENT_SECONDS,
+    encoder: DEFAULT_ENCODER,
+  };
+  const run = async (inv: FfmpegInvocation) => {
+    for (const d of inv.directories) mkdirSync(join(inv.cwd, d), { recursive: true });
+    return measure('ffmpeg', toArgv(inv), { cwd: inv.cwd });
+  };
+
+  const single = await run(
+    buildLadderInvocation({
+      ...base,
+      source: info,
+      posterAtSeconds: posterTime(info),
+      thumbnails: THUMBNAILS,
+      cwd: join(work, 'single'),
+    }),
+  );
+  rmSync(join(work, 'single'), { recursive: true, force: true });
+
+  const plan = planChunks({
+    durationSeconds: info.video.durationSeconds,
+    frameRate: fpsExpression(info.video.frameRate),
+    frameStep: Math.max(...rungs.map((r) => r.frameStep)),
+    segmentSeconds: SEGMENT_SECONDS,
+    settings: { thresholdSeconds: 0, chunkSeconds: options.chunkSeconds },
+  });
+  if (!plan) throw new Error(`${source.name}: too short to cut into chunks`);
+  const { audio: _audio, ...silent } = info;
+  const chunkDirs: string[] = [];
+  const chunks: Cost[] = [];
+  for (const window of plan.chunks) {
+    const cwd = join(work, `chunk-${window.index}`);
+    chunkDirs.push(cwd);
+    chunks.push(
+      await run(
+        buildLadderInvocation({
+          ...base,
+          source: silent,
+          posterAtSeconds: posterIn(window, posterTime(info)),
+          thumbnails: THUMBNAILS,
+          window,
+          cwd,
+        }),
+      ),
+    );
+  }
+  const audioDir = join(work, 'audio');
+  const rates = ladderAudioRates(rungs, info);
+  const audio = await run(buildAudioInvocation({ ...base, source: info, rates, cwd: audioDir }));
+
+  const out = join(work, 'out');
+  mkdirSync(join(out, layout.chunkDir), { recursive: true });
+  let stitch: Cost = { wallSeconds: 0, cpuSeconds: 0 };
+  const add = (a: Cost, b: Cost): Cost => ({
+    wallSeconds: a.wallSeconds + b.wallSeconds,
+    cpuSeconds: a.cpuSeconds + b.cpuSeconds,
+  });
+  for (const rung of rungs) {
+    const list = `${layout.chunkDir}/${rung.name}.txt`;
+    writeFileSync(
+      join(out, list),
+      chunkDirs.map((d) => `file '${join(d, layout.chunkVideo(rung.name))}'\n`).join(''),
+    );
+    stitch = add(
+      stitch,
+      await run(
+        buildStitchInvocation({
+          list,
+          rung,
+          audio: join(audioDir, layout.chunkAudio(rung.audioKbps!)),
+          formats: base.formats,
+          segmentSeconds: SEGMENT_SECONDS,
+          cwd: out,
+        }),
+      ),
+    );
+  }
+  mkdirSync(join(out, 'thumbnails'), { recursive: true });
+  for (const d of chunkDirs) {
+    await measure('bash', [
+      '-c',
+      `cp ${join(d, 'thumbnails')}/*.jpg ${join(out, 'thumbnails')}/ 2>/dev/null || true`,
+    ]);
+  }
+  stitch = add(stitch, await run(buildSpriteInvocation({ thumbnails: THUMBNAILS, cwd: out })));
+  rmSync(work, { recursive: true, force: true });
+
+  const cpu = [probe, ...chunks, audio, stitch].reduce((sum, c) => sum + c.cpuSeconds, 0);
+  return {
+    source: source.name,
+    seconds: source.seconds,
+    chunkSeconds: plan.chunkSeconds,
+    single,
+    probe,
+    chunks,
+    audio,
+    stitch,
+    cpuRatio: cpu / single.cpuSeconds,
+    pods: options.pods.map((n) => {
+      const wallSeconds =
+        probe.wallSeconds +
+        busiestPod(
+          [...chunks, audio].map((c) => c.wallSeconds),
+          n,
+        ) +
+        stitch.wallSeconds;
+      return { n, wallSeconds, speedup: single.wallSeconds / wallSeconds };
+    }),
+  };
+}
+
+/** The poster on the chunk's own timeline, if its frame lies in the chunk. */
+function posterIn(window: ChunkWindow, at: number): number | false {
+  const inside =
+    at >= window.startSeconds && (window.endSeconds === undefined || at < window.endSeconds);
+  return inside ? Math.max(0, at - window.seekSeconds) : false;
+}
+
+/**
+ * The longest a pod is busy when tasks of these durations go to n pods, longest first, each to
+ * the pod free soonest (how KEDA's Jobs drain a queue when there are more chunks than pods).
+ */
+export function busiestPod(durations: readonly number[], n: number): number {
+  const pods = Array.from({ length: Math.max(1, n) }, () => 0);
+  for (const d of [...durations].sort((a, b) => b - a)) {
+    const i = pods.indexOf(Math.min(...pods));
+    pods[i]! += d;
+  }
+  return Math.max(...pods);
+}
