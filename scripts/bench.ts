@@ -191,11 +191,12 @@ if (only.has('quality')) {
 
 // ---- time to publish: one Job vs. the chunked plan ----
 if (only.has('publish')) {
-  const publishSeconds = smoke ? 24 : 300;
-  const chunkSeconds = smoke ? 8 : 60;
-  const [source] = await benchSources(dir, publishSeconds, ['camera'], smoke ? 720 : 1080);
+  const publishSeconds = smoke ? 12 : 300;
+  const chunkSeconds = smoke ? 4 : 60;
+  const height = smoke ? 360 : 1080;
+  const [source] = await benchSources(dir, publishSeconds, ['camera'], height);
   console.log(
-    `\nTime to publish: ${source!.name} ${publishSeconds} s ${smoke ? '720p' : '1080p'}30, the standard ladder (HLS + MP4, audio, poster, thumbnails):`,
+    `\nTime to publish: ${source!.name} ${publishSeconds} s ${height}p30, the standard ladder (HLS + MP4, audio, poster, thumbnails):`,
   );
   console.log(
     `  one Job against ${chunkSeconds} s chunks, each part measured here; N pods simulated from the measured parts`,
