@@ -1,11 +1,12 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { planChunks, type ChunkWindow } from '../../worker/src/transcode/chunks.ts';
+import { planChunks, posterInChunk } from '../../worker/src/transcode/chunks.ts';
 import {
   buildAudioInvocation,
   buildLadderInvocation,
   buildSpriteInvocation,
   buildStitchInvocation,
+  concatList,
   DEFAULT_ENCODER,
   fpsExpression,
   ladderAudioRates,
@@ -110,7 +111,7 @@ export async function benchPublish(
         buildLadderInvocation({
           ...base,
           source: silent,
-          posterAtSeconds: posterIn(window, posterTime(info)),
+          posterAtSeconds: posterInChunk(window, posterTime(info) - info.video.startSeconds),
           thumbnails: THUMBNAILS,
           window,
           cwd,
@@ -133,7 +134,7 @@ export async function benchPublish(
     const list = `${layout.chunkDir}/${rung.name}.txt`;
     writeFileSync(
       join(out, list),
-      chunkDirs.map((d) => `file '${join(d, layout.chunkVideo(rung.name))}'\n`).join(''),
+      concatList(chunkDirs.map((d) => join(d, layout.chunkVideo(rung.name)))),
     );
     stitch = add(
       stitch,
@@ -149,13 +150,9 @@ export async function benchPublish(
       ),
     );
   }
-  mkdirSync(join(out, 'thumbnails'), { recursive: true });
-  for (const d of chunkDirs) {
-    await measure('bash', [
-      '-c',
-      `cp ${join(d, 'thumbnails')}/*.jpg ${join(out, 'thumbnails')}/ 2>/dev/null || true`,
-    ]);
-  }
+  // The chunks' thumbnails, gathered as the assembler gathers them (not timed: a file copy).
+  for (const d of chunkDirs)
+    cpSync(join(d, 'thumbnails'), join(out, 'thumbnails'), { recursive: true });
   stitch = add(stitch, await run(buildSpriteInvocation({ thumbnails: THUMBNAILS, cwd: out })));
   rmSync(work, { recursive: true, force: true });
 
@@ -181,13 +178,6 @@ export async function benchPublish(
       return { n, wallSeconds, speedup: single.wallSeconds / wallSeconds };
     }),
   };
-}
-
-/** The poster on the chunk's own timeline, if its frame lies in the chunk. */
-function posterIn(window: ChunkWindow, at: number): number | false {
-  const inside =
-    at >= window.startSeconds && (window.endSeconds === undefined || at < window.endSeconds);
-  return inside ? Math.max(0, at - window.seekSeconds) : false;
 }
 
 /**

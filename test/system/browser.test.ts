@@ -38,8 +38,73 @@ interface PlayerState {
   errors: string[];
 }
 
-/** The page the API serves, in a real browser: the HLS ladder plays, and switches renditions. */
-describe('the HLS output in headless Chromium', () => {
+/** What the DASH test page (dashPage) records. */
+interface DashState {
+  videos: { id: string; height: number }[];
+  audio: number;
+  text: { lang: string | null }[];
+  rendered: { type: string; height: number | null }[];
+  errors: string[];
+}
+
+/**
+ * A page of the API's origin that plays a manifest with dash.js (the package's own browser
+ * build): requests to the outputs carry the token; what the player reports lands in ktDash.
+ */
+async function dashPage(browser: Browser, apiUrl: string, manifest: string) {
+  const page = await browser.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  // The package's "require" export is its UMD browser build.
+  const dashJs = createRequire(import.meta.url).resolve('dashjs');
+  await page.route(`${apiUrl}/dash-test/dash.js`, (route) =>
+    route.fulfill({ contentType: 'text/javascript', body: readFileSync(dashJs, 'utf8') }),
+  );
+  await page.route(`${apiUrl}/dash-test/`, (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<!doctype html><video id="video" muted autoplay></video>
+<script src="/dash-test/dash.js"></script>
+<script>
+  const state = (window.ktDash = { videos: [], audio: 0, text: [], rendered: [], errors: [] });
+  const player = dashjs.MediaPlayer().create();
+  const E = dashjs.MediaPlayer.events;
+  player.on(E.STREAM_INITIALIZED, () => {
+    state.videos = player.getRepresentationsByType('video').map((r) => ({ id: r.id, height: r.height }));
+    state.audio = player.getTracksFor('audio').length;
+  });
+  player.on(E.TEXT_TRACKS_ADDED, (e) => { state.text = e.tracks.map((t) => ({ lang: t.lang || null })); });
+  player.on(E.QUALITY_CHANGE_RENDERED, (e) =>
+    state.rendered.push({ type: e.mediaType, height: e.newRepresentation ? e.newRepresentation.height : null }));
+  player.on(E.ERROR, (e) => state.errors.push(JSON.stringify(e.error && (e.error.message || e.error.code))));
+  player.initialize(document.getElementById('video'), ${JSON.stringify(manifest)}, true);
+  window.ktDashPlayer = player;
+</script>`,
+    }),
+  );
+  // The outputs route wants the token, as the page's own player sends it.
+  await page.route(`${apiUrl}/jobs/**`, (route) =>
+    route.continue({
+      headers: { ...route.request().headers(), authorization: `Bearer ${TOKEN}` },
+    }),
+  );
+  await page.goto(`${apiUrl}/dash-test/`);
+  return { page, pageErrors };
+}
+
+/** The parts of dash.js's MediaPlayer the tests call in the page. */
+interface DashPlayer {
+  updateSettings(settings: object): void;
+  getRepresentationsByType(type: string): { id: string; height: number }[];
+  setRepresentationForTypeById(type: string, id: string, force: boolean): void;
+  setTextTrack(index: number): void;
+}
+
+/**
+ * The page the API serves, in a real browser: the HLS ladder plays, and switches renditions;
+ * the same jobs' DASH manifests play in dash.js.
+ */
+describe('the HLS and DASH outputs in headless Chromium', () => {
   let env: TestEnv;
   let api: Awaited<ReturnType<typeof startApi>>;
   let browser: Browser;
@@ -181,101 +246,6 @@ describe('the HLS output in headless Chromium', () => {
     expect((await state()).errors).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
-});
-
-/** What the DASH test page records (below). */
-interface DashState {
-  videos: { id: string; height: number }[];
-  audio: number;
-  text: { lang: string | null }[];
-  rendered: { type: string; height: number | null }[];
-  errors: string[];
-}
-
-/**
- * A page of the API's origin that plays a manifest with dash.js (the package's own browser
- * build): requests to the outputs carry the token; what the player reports lands in ktDash.
- */
-async function dashPage(browser: Browser, apiUrl: string, manifest: string) {
-  const page = await browser.newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  // The package's "require" export is its UMD browser build.
-  const dashJs = createRequire(import.meta.url).resolve('dashjs');
-  await page.route(`${apiUrl}/dash-test/dash.js`, (route) =>
-    route.fulfill({ contentType: 'text/javascript', body: readFileSync(dashJs, 'utf8') }),
-  );
-  await page.route(`${apiUrl}/dash-test/`, (route) =>
-    route.fulfill({
-      contentType: 'text/html',
-      body: `<!doctype html><video id="video" muted autoplay></video>
-<script src="/dash-test/dash.js"></script>
-<script>
-  const state = (window.ktDash = { videos: [], audio: 0, text: [], rendered: [], errors: [] });
-  const player = dashjs.MediaPlayer().create();
-  const E = dashjs.MediaPlayer.events;
-  player.on(E.STREAM_INITIALIZED, () => {
-    state.videos = player.getRepresentationsByType('video').map((r) => ({ id: r.id, height: r.height }));
-    state.audio = player.getTracksFor('audio').length;
-  });
-  player.on(E.TEXT_TRACKS_ADDED, (e) => { state.text = e.tracks.map((t) => ({ lang: t.lang || null })); });
-  player.on(E.QUALITY_CHANGE_RENDERED, (e) =>
-    state.rendered.push({ type: e.mediaType, height: e.newRepresentation ? e.newRepresentation.height : null }));
-  player.on(E.ERROR, (e) => state.errors.push(JSON.stringify(e.error && (e.error.message || e.error.code))));
-  player.initialize(document.getElementById('video'), ${JSON.stringify(manifest)}, true);
-  window.ktDashPlayer = player;
-</script>`,
-    }),
-  );
-  // The outputs route wants the token, as the page's own player sends it.
-  await page.route(`${apiUrl}/jobs/**`, (route) =>
-    route.continue({
-      headers: { ...route.request().headers(), authorization: `Bearer ${TOKEN}` },
-    }),
-  );
-  await page.goto(`${apiUrl}/dash-test/`);
-  return { page, pageErrors };
-}
-
-describe('the DASH manifest in headless Chromium (dash.js)', () => {
-  let env: TestEnv;
-  let api: Awaited<ReturnType<typeof startApi>>;
-  let browser: Browser;
-  let jobId: string;
-  let subtitledJobId: string;
-
-  beforeAll(async () => {
-    env = await createTestEnv('browser-dash');
-    api = await startApi(env);
-    const created = await api.call('POST', '/jobs', {
-      version: 1,
-      input: await env.putSource(
-        'uploads/dash.mp4',
-        await makeClip({ seconds: 12, width: 640, height: 360 }),
-      ),
-      ladder: [{ height: 360 }, { height: 240 }, { height: 144 }],
-      formats: ['hls'],
-    });
-    jobId = (created.body as { jobId: string }).jobId;
-    expect(await env.runWorker()).toEqual({ kind: 'handled', outcome: 'succeeded' });
-    const subtitled = await api.call('POST', '/jobs', {
-      version: 1,
-      input: await env.putSource('uploads/dash-subtitled.mkv', await matroskaWithSubtitles()),
-      ladder: [{ height: 240 }],
-      formats: ['hls'],
-    });
-    subtitledJobId = (subtitled.body as { jobId: string }).jobId;
-    expect(await env.runWorker()).toEqual({ kind: 'handled', outcome: 'succeeded' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
-    });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await api?.stop();
-    env?.destroy();
-  });
 
   it('plays the same segments as HLS: every rung listed, audio decoded, a switch to the smallest rung rendered', async () => {
     const { page, pageErrors } = await dashPage(
@@ -401,14 +371,6 @@ describe('the DASH manifest in headless Chromium (dash.js)', () => {
     expect(pageErrors).toEqual([]);
   });
 });
-
-/** The parts of dash.js's MediaPlayer the tests call in the page. */
-interface DashPlayer {
-  updateSettings(settings: object): void;
-  getRepresentationsByType(type: string): { id: string; height: number }[];
-  setRepresentationForTypeById(type: string, id: string, force: boolean): void;
-  setTextTrack(index: number): void;
-}
 
 /**
  * The whole product from a browser: a person picks a video of over 50 MB on the page, it goes

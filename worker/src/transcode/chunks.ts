@@ -80,6 +80,17 @@ export function planChunks(p: {
   return { chunkSeconds: length, chunks };
 }
 
+/**
+ * The poster's time on a chunk's own timeline, or false when its frame (at `posterSeconds`
+ * into the video) lies in another chunk.
+ */
+export function posterInChunk(window: ChunkWindow, posterSeconds: number): number | false {
+  const inside =
+    posterSeconds >= window.startSeconds &&
+    (window.endSeconds === undefined || posterSeconds < window.endSeconds);
+  return inside ? Math.max(0, posterSeconds - window.seekSeconds) : false;
+}
+
 /** `30000/1001` or `25` -> frames per second. */
 export function parseRate(expression: string): number {
   const [num, den] = expression.split('/');

@@ -173,12 +173,7 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
     `${r.bufferKbps}k`,
     ...(encoder.threadsPerRung > 0 ? [`-threads:v:${i}`, String(encoder.threadsPerRung)] : []),
   ]);
-  const audioOptions = audioRates.flatMap((kbps, j) => [
-    `-c:a:${j}`,
-    'aac',
-    `-b:a:${j}`,
-    `${kbps}k`,
-  ]);
+  const audioEncoding = encodeAudio(source.audio, audioRates, spec.loudnessFilter);
 
   // HLS (and DASH over the same segments): each rung's video alone, and each audio encode once
   // as its own rendition (CMAF: one track per file, which DASH players require and which stores
@@ -203,7 +198,7 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
     target: slaves.join('|'),
     options: [
       ...rungs.flatMap((_, i) => ['-map', `[v${i}]`]),
-      ...audioRates.flatMap(() => ['-map', `0:${source.audio!.index}`]),
+      ...audioEncoding.maps,
       '-preset:v',
       encoder.preset,
       '-profile:v',
@@ -215,19 +210,7 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
       '-g:v',
       String(gop * 2),
       ...videoOptions,
-      ...audioOptions,
-      ...(audioRates.length > 0 ? ['-ac', String(Math.min(2, source.audio!.channels))] : []),
-      // Timestamps that do not advance with the samples: time the audio by its sample count;
-      // then the loudness pass, when the job asks for one.
-      ...(audioRates.length > 0 && (source.audio!.retime || spec.loudnessFilter)
-        ? [
-            '-filter:a',
-            [
-              ...(source.audio!.retime ? ['asetpts=N/SR/TB+STARTPTS'] : []),
-              ...(spec.loudnessFilter ? [spec.loudnessFilter] : []),
-            ].join(','),
-          ]
-        : []),
+      ...audioEncoding.options,
       ...(spec.keepCaptions === false ? ['-a53cc:v', '0'] : []),
       // A chunk after the first starts mid-stream, where a single run's VBV buffer is not full:
       // x264's default (0.9 full) let every chunk open with a burst (measured on cap-bound
@@ -320,6 +303,36 @@ function hlsSlave(selector: string, dir: string, segmentSeconds: number): string
   );
 }
 
+/**
+ * The source's audio encoded once per bitrate (AAC, stereo at most): its maps and its options.
+ * Timestamps that do not advance with the samples are timed by the sample count; then the
+ * loudness pass, when the job asks for one. Nothing without audio or rates.
+ */
+function encodeAudio(
+  audio: SourceInfo['audio'],
+  rates: readonly number[],
+  loudnessFilter: string | undefined,
+): { maps: string[]; options: string[] } {
+  if (!audio || rates.length === 0) return { maps: [], options: [] };
+  const filters = [
+    ...(audio.retime ? ['asetpts=N/SR/TB+STARTPTS'] : []),
+    ...(loudnessFilter ? [loudnessFilter] : []),
+  ];
+  return {
+    maps: rates.flatMap(() => ['-map', `0:${audio.index}`]),
+    options: [
+      ...rates.flatMap((kbps, j) => [`-c:a:${j}`, 'aac', `-b:a:${j}`, `${kbps}k`]),
+      ...['-ac', String(Math.min(2, audio.channels))],
+      ...(filters.length > 0 ? ['-filter:a', filters.join(',')] : []),
+    ],
+  };
+}
+
+/** One concat demuxer list: the files in order, single quotes escaped as the format wants. */
+export function concatList(paths: readonly string[]): string {
+  return paths.map((p) => `file '${p.replace(/'/g, "'\\''")}'\n`).join('');
+}
+
 /** The distinct audio bitrates of a ladder, highest rung's first; none without audio. */
 export function ladderAudioRates(
   rungs: readonly Pick<PlannedRung, 'audioKbps'>[],
@@ -370,10 +383,7 @@ export function buildAudioInvocation(spec: {
       ? [`[f=mp4:select=\\'a:${j}\\']${layout.chunkAudio(kbps)}`]
       : []),
   ]);
-  const filters = [
-    ...(audio.retime ? ['asetpts=N/SR/TB+STARTPTS'] : []),
-    ...(spec.loudnessFilter ? [spec.loudnessFilter] : []),
-  ];
+  const encoding = encodeAudio(audio, spec.rates, spec.loudnessFilter);
   return {
     cwd: spec.cwd,
     input: spec.sourcePath,
@@ -382,17 +392,7 @@ export function buildAudioInvocation(spec: {
     outputs: [
       {
         target: slaves.join('|'),
-        options: [
-          ...spec.rates.flatMap(() => ['-map', `0:${audio.index}`]),
-          ...spec.rates.flatMap((kbps, j) => [`-c:a:${j}`, 'aac', `-b:a:${j}`, `${kbps}k`]),
-          '-ac',
-          String(Math.min(2, audio.channels)),
-          ...(filters.length > 0 ? ['-filter:a', filters.join(',')] : []),
-          '-map_metadata',
-          '-1',
-          '-f',
-          'tee',
-        ],
+        options: [...encoding.maps, ...encoding.options, '-map_metadata', '-1', '-f', 'tee'],
       },
     ],
     directories: [

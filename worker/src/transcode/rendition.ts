@@ -55,7 +55,10 @@ export interface HlsTrack {
  * Finishes one media playlist as ffmpeg wrote it: the target duration strict players require
  * (hls.ts), then its size, duration, bit rates, and the exact timeline of its segments.
  */
-async function finishHlsTrack(outDir: string, name: string): Promise<HlsTrack> {
+async function finishHlsTrack(
+  outDir: string,
+  name: string,
+): Promise<{ track: HlsTrack; firstFile: string }> {
   const dir = join(outDir, layout.hlsDir(name));
   const playlistPath = join(outDir, layout.hlsPlaylist(name));
   const text = withStrictTargetDuration(await readFile(playlistPath, 'utf8'));
@@ -83,13 +86,17 @@ async function finishHlsTrack(outDir: string, name: string): Promise<HlsTrack> {
   }
   const averageBps = durationSeconds > 0 ? (bytes * 8) / durationSeconds : 0;
   return {
-    segments: playlist.segments.length,
-    bytes,
-    durationSeconds,
-    averageKbps: Math.round(averageBps / 1000),
-    // Rounded up: BANDWIDTH must be at least every segment's bit rate (RFC 8216 4.3.4.2).
-    peakKbps: Math.ceil(Math.max(peakBps, averageBps) / 1000),
-    ...(timed && timescale ? { timeline: { timescale, segments: timings } } : {}),
+    track: {
+      segments: playlist.segments.length,
+      bytes,
+      durationSeconds,
+      averageKbps: Math.round(averageBps / 1000),
+      // Rounded up: BANDWIDTH must be at least every segment's bit rate (RFC 8216 4.3.4.2).
+      peakKbps: Math.ceil(Math.max(peakBps, averageBps) / 1000),
+      ...(timed && timescale ? { timeline: { timescale, segments: timings } } : {}),
+    },
+    // What ffprobe reads the track's codec from.
+    firstFile: join(dir, playlist.initUri ?? playlist.segments[0]?.uri ?? 'playlist.m3u8'),
   };
 }
 
@@ -99,8 +106,8 @@ export async function finishAudioRendition(
   audio: { readonly kbps: number; readonly channels: number; readonly sampleRate: number },
 ): Promise<AudioRenditionSummary> {
   const name = layout.audioRendition(audio.kbps);
-  const hls = await finishHlsTrack(outDir, name);
-  return { name, ...audio, hls: { ...hls, playlist: layout.hlsPlaylist(name) } };
+  const { track } = await finishHlsTrack(outDir, name);
+  return { name, ...audio, hls: { ...track, playlist: layout.hlsPlaylist(name) } };
 }
 
 /**
@@ -119,16 +126,9 @@ export async function finishRendition(
   let mp4: RenditionSummary['mp4'];
   let probeTarget = join(outDir, layout.mp4(rung.name));
   if (formats.includes('hls')) {
-    const track = await finishHlsTrack(outDir, rung.name);
+    const { track, firstFile } = await finishHlsTrack(outDir, rung.name);
     hls = { ...track, playlist: layout.hlsPlaylist(rung.name) };
-    const playlist = parseMediaPlaylist(
-      await readFile(join(outDir, layout.hlsPlaylist(rung.name)), 'utf8'),
-    );
-    probeTarget = join(
-      outDir,
-      layout.hlsDir(rung.name),
-      playlist.initUri ?? playlist.segments[0]?.uri ?? 'playlist.m3u8',
-    );
+    probeTarget = firstFile;
   }
   if (formats.includes('mp4')) {
     const size = (await stat(join(outDir, layout.mp4(rung.name)))).size;

@@ -8,6 +8,8 @@ import {
   buildPosterInvocation,
   buildSpriteInvocation,
   buildStitchInvocation,
+  concatList,
+  fpsExpression,
   ladderAudioRates,
   DEFAULT_ENCODER,
   thumbnailHeight,
@@ -54,10 +56,10 @@ import {
 import { makeSubtitles, type SubtitleOutcome } from './subtitle-outputs.ts';
 import { languageName } from './subtitles.ts';
 import { buildDashManifest, type DashPresentation } from './dash.ts';
-import { fpsExpression } from './ffmpeg-args.ts';
 import {
   DEFAULT_CHUNKING,
   planChunks,
+  posterInChunk,
   type ChunkPlan,
   type ChunkSettings,
   type ChunkWindow,
@@ -439,10 +441,6 @@ export class Transcoder {
     const source = withoutAudio(input.source);
     const { rungs, thumbnails } = this.#plan(input, source);
     const { window } = input;
-    const poster = posterTime(source) - source.video.startSeconds;
-    const inWindow =
-      poster >= window.startSeconds &&
-      (window.endSeconds === undefined || poster < window.endSeconds);
     await runFfmpeg(
       this.#options.paths,
       buildLadderInvocation({
@@ -452,7 +450,7 @@ export class Transcoder {
         formats: input.request.formats,
         segmentSeconds: this.#options.segmentSeconds,
         encoder: this.#options.encoder,
-        posterAtSeconds: inWindow ? Math.max(0, poster - window.seekSeconds) : false,
+        posterAtSeconds: posterInChunk(window, posterTime(source) - source.video.startSeconds),
         thumbnails,
         keepCaptions: input.request.subtitles !== 'none',
         window,
@@ -534,7 +532,7 @@ export class Transcoder {
       const list = `${layout.chunkDir}/${rung.name}.txt`;
       await writeFile(
         join(out, list),
-        input.chunkDirs.map((d) => concatLine(join(d, layout.chunkVideo(rung.name)))).join(''),
+        concatList(input.chunkDirs.map((d) => join(d, layout.chunkVideo(rung.name)))),
       );
       const m4a =
         input.audioDir && source.audio && rung.audioKbps !== undefined
@@ -731,11 +729,6 @@ function audioDecision(
     );
   }
   return { audio, source: audio === 'encoded' ? probed : withoutAudio(probed) };
-}
-
-/** A concat demuxer line for a local file (single quotes escaped as the format wants). */
-function concatLine(path: string): string {
-  return `file '${path.replace(/'/g, "'\\''")}'\n`;
 }
 
 /** Copies a directory's files into another, merging; a missing directory copies nothing. */
