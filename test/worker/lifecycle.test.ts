@@ -117,6 +117,7 @@ describe('worker lifecycle', () => {
     let transcodes = 0;
     const counting = (deps: WorkerDeps) => ({
       transcoder: {
+        ...bound(deps.transcoder),
         transcode: (input: TranscodeInput) => {
           transcodes++;
           return deps.transcoder.transcode(input);
@@ -200,3 +201,15 @@ describe('worker lifecycle', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 });
+
+/** The transcoder's methods, bound to it (to wrap one of them). */
+function bound(t: WorkerDeps['transcoder']): WorkerDeps['transcoder'] {
+  return {
+    probe: t.probe.bind(t),
+    transcode: t.transcode.bind(t),
+    planChunks: t.planChunks.bind(t),
+    encodeChunk: t.encodeChunk.bind(t),
+    encodeAudio: t.encodeAudio.bind(t),
+    assemble: t.assemble.bind(t),
+  };
+}

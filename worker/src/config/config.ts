@@ -1,7 +1,7 @@
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { S3Location } from '../contract/s3-uri.ts';
+import { childOf, s3UriSchema, type S3Location } from '../contract/s3-uri.ts';
 import {
   DEFAULTS,
   EVENTS_SOURCE,
@@ -58,6 +58,13 @@ export interface Config {
     readonly eventBus?: string;
   };
   readonly eventsSource: string;
+  /**
+   * Splitting long sources across many Jobs: sources longer than `thresholdSeconds` are cut
+   * into chunks of about `chunkSeconds`; absent (SPLIT_THRESHOLD_SECONDS=0): never split.
+   */
+  readonly split?: { readonly thresholdSeconds: number; readonly chunkSeconds: number };
+  /** Where a split job's parts are kept until its stitch (then removed). */
+  readonly workUri: S3Location;
   /** Webhooks named in messages: off without a secret to sign them with. */
   readonly webhook?: {
     readonly secret: string;
@@ -111,6 +118,9 @@ const EnvSchema = z.object({
     .string()
     .regex(EVENTS_SOURCE.pattern, EVENTS_SOURCE.message)
     .default('keda-transcoder'),
+  SPLIT_THRESHOLD_SECONDS: int(0, 7 * 24 * 3600).default(DEFAULTS.splitThresholdSeconds),
+  CHUNK_SECONDS: int(4, 3600).default(DEFAULTS.chunkSeconds),
+  WORK_URI: s3UriSchema({ prefix: true }).optional(),
   WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   WEBHOOK_TIMEOUT_SECONDS: int(1, 60).default(10),
   WEBHOOK_ATTEMPTS: int(1, 10).default(5),
@@ -188,6 +198,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...optional('eventBus', e.EVENTS_BUS),
     },
     eventsSource: e.EVENTS_SOURCE,
+    ...(e.SPLIT_THRESHOLD_SECONDS > 0
+      ? { split: { thresholdSeconds: e.SPLIT_THRESHOLD_SECONDS, chunkSeconds: e.CHUNK_SECONDS } }
+      : {}),
+    workUri: e.WORK_URI ?? childOf(e.OUTPUT_URI, '_work/'),
     ...(e.WEBHOOK_SECRET
       ? {
           webhook: {

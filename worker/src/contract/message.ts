@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LADDER_PRESETS, LIMITS, type LadderPresetName } from './ladder-presets.ts';
-import { s3UriSchema, type Parsed, type S3Location } from './s3-uri.ts';
+import { formatS3Uri, s3UriSchema, type Parsed, type S3Location } from './s3-uri.ts';
 
 /**
  * The message contract, version 1: the JSON body of an SQS message that asks for one job.
@@ -224,4 +224,17 @@ function describeJson(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return `a ${typeof value}`;
+}
+
+/**
+ * A parsed request as a message body again (S3 URIs as strings, defaults written out): what a
+ * dead-letter copy of a job carries when the message that failed was one of its own tasks, so
+ * that a redrive runs the job again.
+ */
+export function jobMessageBody(request: JobRequest): string {
+  return JSON.stringify({
+    ...request,
+    input: formatS3Uri(request.input),
+    ...(request.output ? { output: formatS3Uri(request.output) } : {}),
+  });
 }

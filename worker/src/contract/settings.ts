@@ -8,6 +8,10 @@
 const GIB = 1024 ** 3;
 
 export const DEFAULTS = {
+  /** Sources longer than this are split across many Jobs (0: never). */
+  splitThresholdSeconds: 300,
+  /** The length of a split source's chunks (whole HLS segments). */
+  chunkSeconds: 60,
   idleTimeoutSeconds: 30,
   visibilityTimeoutSeconds: 120,
   heartbeatSeconds: 30,

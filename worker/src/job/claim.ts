@@ -60,6 +60,10 @@ export async function claimJob(
       await deliverEvents(ctx, claim.record, shutdown);
       await deps.queue.ack(message.receiptHandle, settleSignal(settings));
       return { kind: 'settled', outcome: 'dead-lettered' };
+    case 'split':
+      log.info('redelivery of a job already split across Jobs; deleting it');
+      await deps.queue.ack(message.receiptHandle, settleSignal(settings));
+      return { kind: 'settled', outcome: 'split' };
     case 'busy':
       log.info(
         { leaseOwner: claim.record.lease?.owner },

@@ -18,6 +18,8 @@ export type JobSettings = Pick<
   | 'outputSizeFactor'
   | 'recordTtlSeconds'
   | 'eventsSource'
+  | 'split'
+  | 'workUri'
 >;
 
 /** How one message ended. Every one of these leaves the message in a defined place. */
@@ -27,6 +29,7 @@ export type MessageOutcome =
   | 'busy' // another worker holds a live lease: message left alone
   | 'retry-scheduled' // attempt recorded, message visible again after the backoff delay
   | 'dead-lettered' // recorded FAILED, message copied to the DLQ and deleted
+  | 'split' // a long source split across many Jobs: its tasks are on the queue, message deleted
   | 'abandoned' // another worker took the job over mid-way: nothing touched
   | 'crashed'; // an error outside the model (a bug, a broken image): FAILED as INTERNAL, DLQ, deleted
 

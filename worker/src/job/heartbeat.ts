@@ -85,3 +85,37 @@ export function startHeartbeat(options: {
     },
   };
 }
+
+/**
+ * A split job's chunk or audio task: it holds no lease (the record counts tasks, not owners),
+ * so its heartbeat only keeps its message hidden; a worker that dies lets the message come back.
+ */
+export function startVisibilityHeartbeat(options: {
+  queue: QueuePort;
+  logger: Logger;
+  receiptHandle: string;
+  periodSeconds: number;
+  visibilitySeconds: number;
+}): Heartbeat {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let inflight: Promise<void> = Promise.resolve();
+  const beat = () =>
+    options.queue
+      .changeVisibility(options.receiptHandle, options.visibilitySeconds)
+      .catch((err: unknown) => options.logger.warn({ err }, 'visibility not extended'));
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      inflight = beat().finally(schedule);
+    }, options.periodSeconds * 1000);
+  };
+  schedule();
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await inflight;
+    },
+  };
+}

@@ -4,7 +4,7 @@ import type { DeadLetterReason } from '../contract/dead-letter.ts';
 import type { Delivery } from '../record/job-record.ts';
 import type { RecordStore } from '../record/store.ts';
 
-import type { TranscodeInput, TranscodeResult } from '../transcode/transcoder.ts';
+import type { Transcoder } from '../transcode/transcoder.ts';
 import type { JobEvent } from '../record/job-event.ts';
 import type { S3Location } from '../contract/s3-uri.ts';
 
@@ -33,6 +33,8 @@ export interface QueuePort {
   }): Promise<ReceivedMessage | undefined>;
   changeVisibility(receiptHandle: string, seconds: number, signal?: AbortSignal): Promise<void>;
   ack(receiptHandle: string, signal?: AbortSignal): Promise<void>;
+  /** Puts messages on the queue the worker reads (a split job's tasks). */
+  sendAll(bodies: readonly string[], signal?: AbortSignal): Promise<void>;
   deadLetter(
     message: ReceivedMessage,
     reason: DeadLetterReason,
@@ -56,14 +58,28 @@ export interface StoragePort {
     signal?: AbortSignal,
   ): Promise<number>;
   uploadAll(items: readonly UploadItem[], signal?: AbortSignal): Promise<void>;
+  putText(
+    location: S3Location,
+    body: string,
+    contentType: string,
+    signal?: AbortSignal,
+  ): Promise<void>;
+  getText(location: S3Location, signal?: AbortSignal): Promise<string>;
+  list(
+    prefix: S3Location,
+    signal?: AbortSignal,
+  ): Promise<{ relativeKey: string; size: number; etag?: string }[]>;
+  removePrefix(prefix: S3Location, signal?: AbortSignal): Promise<number>;
 }
 
 /** Job records: read one, apply a decision (record/store.ts). */
 export type LedgerPort = RecordStore;
 
-export interface TranscoderPort {
-  transcode(input: TranscodeInput): Promise<TranscodeResult>;
-}
+/** The transcoding engine: one run for a source, or the parts of a split one (transcoder.ts). */
+export type TranscoderPort = Pick<
+  Transcoder,
+  'probe' | 'transcode' | 'planChunks' | 'encodeChunk' | 'encodeAudio' | 'assemble'
+>;
 
 /**
  * Where a finished job's event goes: the deployment's SNS topic and EventBridge bus, and the

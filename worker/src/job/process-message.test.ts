@@ -15,6 +15,7 @@ import type { S3Location } from '../contract/s3-uri.ts';
 import type { Decision, JobRecord } from '../record/job-record.ts';
 import type { UNKNOWN_RECORD } from '../record/store.ts';
 import { sourceInfo } from '../transcode/fixtures.ts';
+import type { SourceInfo } from '../transcode/probe.ts';
 import type { TranscodeInput, TranscodeResult } from '../transcode/transcoder.ts';
 import type { JobSettings } from './context.ts';
 import type {
@@ -49,6 +50,10 @@ class FakeQueue implements QueuePort {
   }
   ack(): Promise<void> {
     this.calls.push('ack');
+    return Promise.resolve();
+  }
+  sendAll(): Promise<void> {
+    this.calls.push('send');
     return Promise.resolve();
   }
   deadLetter(_m: ReceivedMessage, reason: DeadLetterReason): Promise<void> {
@@ -151,6 +156,34 @@ class Steps implements StoragePort, TranscoderPort {
     await this.#step('upload', signal);
     this.uploaded.push(...items);
   }
+  probe(): Promise<SourceInfo> {
+    return Promise.resolve(sourceInfo());
+  }
+  // Sources are never split here (test/worker/split.test.ts splits real ones).
+  planChunks(): undefined {
+    return undefined;
+  }
+  encodeChunk(): Promise<void> {
+    return Promise.reject(new Error('not split in these tests'));
+  }
+  encodeAudio(): Promise<never> {
+    return Promise.reject(new Error('not split in these tests'));
+  }
+  assemble(): Promise<never> {
+    return Promise.reject(new Error('not split in these tests'));
+  }
+  putText(): Promise<void> {
+    return Promise.reject(new Error('not split in these tests'));
+  }
+  getText(): Promise<string> {
+    return Promise.reject(new Error('not split in these tests'));
+  }
+  list(): Promise<never[]> {
+    return Promise.resolve([]);
+  }
+  removePrefix(): Promise<number> {
+    return Promise.resolve(0);
+  }
 }
 
 let workDir: string;
@@ -191,6 +224,7 @@ function setup(
     outputSizeFactor: 1,
     recordTtlSeconds: undefined,
     eventsSource: 'keda-transcoder',
+    workUri: { bucket: 'media', key: 'out/_work/' },
   };
   const message: ReceivedMessage = {
     messageId: 'm-1',

@@ -7,6 +7,7 @@ import { startHeartbeat, type RecordHolder } from './heartbeat.ts';
 import { deliverEvents, shouldNotify } from './notify.ts';
 import { runJob } from './run-job.ts';
 import { settleFailure } from './settle-failure.ts';
+import { splitJob } from './split.ts';
 import type { JobResultSummary } from './summary.ts';
 
 /** Progress is logged every 10 points or 30 s, whichever comes first. */
@@ -47,7 +48,7 @@ export async function runClaimed(
   });
 
   try {
-    const summary = await runJob(ctx, request, output, signal, (p) => {
+    const outcome = await runJob(ctx, request, output, signal, (p) => {
       latest = p;
       if (p.stage !== 'transcoding') return;
       const now = deps.clock.now();
@@ -60,7 +61,8 @@ export async function runClaimed(
       }
     });
     await heartbeat.stop();
-    return await recordSuccess(ctx, request, holder, summary, shutdown);
+    if (outcome.kind === 'split') return await splitJob(ctx, holder, outcome.plan, signal);
+    return await recordSuccess(ctx, request, holder, outcome.summary, shutdown);
   } catch (err) {
     await heartbeat.stop();
     const cause: unknown = signal.aborted ? signal.reason : err;
@@ -69,7 +71,7 @@ export async function runClaimed(
 }
 
 /** SUCCEEDED in the record (if the lease is still ours), the events, the message deleted. */
-async function recordSuccess(
+export async function recordSuccess(
   ctx: JobContext,
   request: JobRequest,
   holder: RecordHolder,

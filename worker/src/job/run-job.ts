@@ -2,14 +2,23 @@ import { InvalidMediaError } from '../base/errors.ts';
 import type { JobRequest } from '../contract/message.ts';
 import { childOf, type S3Location } from '../contract/s3-uri.ts';
 import type { JobProgress } from '../record/job-record.ts';
+import type { OutputFile } from '../transcode/local-files.ts';
 import type { JobContext } from './context.ts';
+import type { StoragePort } from './ports.ts';
 import { summarize, type JobResultSummary } from './summary.ts';
+import type { SplitPlan } from './split-work.ts';
 import { checkFreeSpace, createWorkDir, sourceExtension } from './work-dir.ts';
+
+/** A claimed job's end: its outputs published, or a plan to split it across many Jobs. */
+export type JobOutcome =
+  | { readonly kind: 'done'; readonly summary: JobResultSummary }
+  | { readonly kind: 'split'; readonly plan: SplitPlan };
 
 /**
  * The work of one claimed job: check the source's size against the limits and the disk,
- * download it, transcode it, upload every output; the work directory is removed whatever
- * happens. Throws the error model's errors; the caller settles.
+ * download it, probe it; a source longer than the split threshold is planned for many Jobs
+ * (split.ts sends them), any other is transcoded and every output uploaded. The work directory
+ * is removed whatever happens. Throws the error model's errors; the caller settles.
  */
 export async function runJob(
   ctx: JobContext,
@@ -17,7 +26,7 @@ export async function runJob(
   output: S3Location,
   signal: AbortSignal,
   onProgress: (p: JobProgress) => void,
-): Promise<JobResultSummary> {
+): Promise<JobOutcome> {
   const { deps, settings, jobId, log } = ctx;
   const dir = await createWorkDir(settings.workDir, jobId);
   try {
@@ -38,7 +47,27 @@ export async function runJob(
     log.info({ bytes: head.size, ms: downloadMs }, 'source downloaded');
 
     t = deps.clock.now();
+    const probed = await deps.transcoder.probe(sourcePath, signal);
+    const chunks = settings.split
+      ? deps.transcoder.planChunks(probed, request, settings.split)
+      : undefined;
+    if (chunks) {
+      log.info(
+        { chunks: chunks.chunks.length, chunkSeconds: chunks.chunkSeconds },
+        'source split across Jobs',
+      );
+      return {
+        kind: 'split',
+        plan: {
+          version: 1,
+          source: { bytes: head.size, ...(head.etag ? { etag: head.etag } : {}) },
+          probed,
+          chunks,
+        },
+      };
+    }
     const result = await deps.transcoder.transcode({
+      probed,
       sourcePath,
       outDir: dir.outDir,
       request,
@@ -56,19 +85,32 @@ export async function runJob(
       rungs: result.renditions.map((r) => r.name),
     });
     t = deps.clock.now();
-    await deps.storage.uploadAll(
-      result.files.map((f) => ({
-        path: f.path,
-        location: childOf(output, f.relativeKey),
-        contentType: f.contentType,
-        cacheControl: f.cacheControl,
-      })),
-      signal,
-    );
+    await publishOutputs(deps.storage, result.files, output, signal);
     const uploadMs = deps.clock.now() - t;
     log.info({ files: result.files.length, ms: uploadMs }, 'outputs uploaded');
-    return summarize(output, head.size, result, { downloadMs, transcodeMs, uploadMs });
+    return {
+      kind: 'done',
+      summary: summarize(output, head.size, result, { downloadMs, transcodeMs, uploadMs }),
+    };
   } finally {
     await dir.remove().catch((err: unknown) => log.warn({ err }, 'work directory not removed'));
   }
+}
+
+/** Every output file to its key under the job's output prefix, as S3 should serve it. */
+export async function publishOutputs(
+  storage: StoragePort,
+  files: readonly OutputFile[],
+  output: S3Location,
+  signal: AbortSignal,
+): Promise<void> {
+  await storage.uploadAll(
+    files.map((f) => ({
+      path: f.path,
+      location: childOf(output, f.relativeKey),
+      contentType: f.contentType,
+      cacheControl: f.cacheControl,
+    })),
+    signal,
+  );
 }

@@ -5,11 +5,16 @@ import type { RecordHolder } from './heartbeat.ts';
 import { deliverEvents, shouldNotify } from './notify.ts';
 import { decideFailureAction } from './retry-policy.ts';
 
-/** Records the failed attempt and puts the message where the retry decision says. */
+/**
+ * Records the failed attempt and puts the message where the retry decision says. A split job's
+ * stitch passes `split`: its dead-letter copy is the job's request (a redrive runs the job
+ * again) and its parts are removed once the job is FAILED.
+ */
 export async function settleFailure(
   ctx: JobContext,
   err: unknown,
   holder: RecordHolder | undefined,
+  split?: { readonly deadLetterBody: string; readonly cleanUp: () => Promise<void> },
 ): Promise<MessageOutcome> {
   const { deps, settings, message, jobId, log } = ctx;
   const info = describeError(err);
@@ -54,8 +59,14 @@ export async function settleFailure(
       log.error({ err, code: info.code, reason: info.message }, 'job failed');
     }
     // DLQ first: once the copy exists the record may say FAILED, and a lost delete is harmless.
-    await deps.queue.deadLetter(message, { jobId, code: info.code, message: info.message }, signal);
-    if ((await record(true, 'failed')) && holder) await deliverEvents(ctx, holder.record);
+    await deps.queue.deadLetter(
+      split ? { ...message, body: split.deadLetterBody } : message,
+      { jobId, code: info.code, message: info.message },
+      signal,
+    );
+    const recorded = await record(true, 'failed');
+    if (recorded && split) await split.cleanUp();
+    if (recorded && holder) await deliverEvents(ctx, holder.record);
     await deps.queue.ack(message.receiptHandle, signal);
     return action.crash ? 'crashed' : 'dead-lettered';
   }

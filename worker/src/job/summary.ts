@@ -71,6 +71,8 @@ export interface JobResultSummary {
     readonly sampleRate: number;
     readonly hls: { readonly playlist: string; readonly segments: number; readonly bytes: number };
   }[];
+  /** A long source split across many Jobs: how many chunks, how long each. */
+  readonly split?: { readonly chunks: number; readonly chunkSeconds: number };
   readonly files: number;
   readonly bytes: number;
   readonly timings: {

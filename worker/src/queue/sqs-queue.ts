@@ -2,11 +2,12 @@ import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   ReceiveMessageCommand,
+  SendMessageBatchCommand,
   SendMessageCommand,
   type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { classifyAwsError } from '../base/errors.ts';
+import { classifyAwsError, TransientError } from '../base/errors.ts';
 import { DLQ_ATTRIBUTES, type DeadLetterReason } from '../contract/dead-letter.ts';
 import type { QueuePort, ReceivedMessage } from '../job/ports.ts';
 import { stringAttribute, stringAttributesOf } from './sqs-attributes.ts';
@@ -28,6 +29,31 @@ export class SqsQueue implements QueuePort {
     this.#sqs = sqs;
     this.#queueUrl = queueUrl;
     this.#dlqUrl = deadLetterQueueUrl;
+  }
+
+  /** Sends messages to the queue, ten per request; throws if any one was not accepted. */
+  async sendAll(bodies: readonly string[], signal?: AbortSignal): Promise<void> {
+    for (let i = 0; i < bodies.length; i += 10) {
+      const batch = bodies.slice(i, i + 10);
+      let out;
+      try {
+        out = await this.#sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: this.#queueUrl,
+            Entries: batch.map((body, n) => ({ Id: String(n), MessageBody: body })),
+          }),
+          { ...(signal ? { abortSignal: signal } : {}) },
+        );
+      } catch (err) {
+        throw classifyAwsError(err, 'SQS SendMessageBatch');
+      }
+      const failed = out.Failed ?? [];
+      if (failed.length > 0) {
+        throw new TransientError(
+          `SQS SendMessageBatch: ${failed.length} of ${batch.length} messages not sent (${failed[0]?.Code}: ${failed[0]?.Message})`,
+        );
+      }
+    }
   }
 
   /** One long poll for at most one message; undefined when none arrived. */

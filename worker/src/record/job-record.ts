@@ -15,7 +15,14 @@ export interface JobErrorInfo {
   readonly at: string;
 }
 
-export type AttemptOutcome = 'succeeded' | 'retry' | 'failed' | 'interrupted' | 'lost';
+export type AttemptOutcome =
+  | 'succeeded'
+  | 'retry'
+  | 'failed'
+  | 'interrupted'
+  | 'lost'
+  // The source was split across many Jobs (record/fanout.ts); the job goes on in its tasks.
+  | 'split';
 
 export interface AttemptRecord {
   readonly attempt: number;
@@ -26,6 +33,8 @@ export interface AttemptRecord {
   readonly endedAt?: string;
   readonly outcome?: AttemptOutcome;
   readonly error?: string;
+  /** For a split job: the task this attempt was (`chunk-3`, `audio`, `assemble`). */
+  readonly task?: string;
 }
 
 /**
@@ -37,6 +46,8 @@ export interface JobProgress {
   readonly percent: number;
   readonly speed?: number;
   readonly rungs?: readonly string[];
+  /** A split job: its tasks (chunks and the audio) done of all. */
+  readonly tasks?: { readonly done: number; readonly total: number };
 }
 
 /**
@@ -83,8 +94,28 @@ export interface JobRecord {
   readonly error?: JobErrorInfo;
   readonly history: readonly AttemptRecord[];
   readonly notifications?: JobNotifications;
+  /** A long source split across many Jobs: the plan and which of its tasks are done. */
+  readonly fanout?: Fanout;
   /** Epoch seconds; DynamoDB's TTL deletes the record after it (set on SUCCEEDED and FAILED). */
   readonly expiresAt?: number;
+}
+
+/**
+ * A split job's tasks (record/fanout.ts). `id` is the attempt that planned it: task messages
+ * name it, and one of an older plan is dropped.
+ */
+export interface Fanout {
+  readonly id: number;
+  /** The S3 prefix of the parts (`s3://bucket/_work/<jobId>/f<id>/`), removed at the end. */
+  readonly work: string;
+  readonly chunks: number;
+  /** Every task that must be done before the stitch: `chunk-0` ... and `audio`. */
+  readonly tasks: readonly string[];
+  readonly done: readonly string[];
+  /** The highest SQS receive count each task's message was seen with (its retries). */
+  readonly receives: Readonly<Record<string, number>>;
+  /** The task messages are on the queue, the job's first message is done with. */
+  readonly dispatched: boolean;
 }
 
 export interface Stats {
@@ -135,6 +166,8 @@ export type ClaimResult =
   | { readonly kind: 'claimed'; readonly record: JobRecord }
   | { readonly kind: 'duplicate'; readonly record: JobRecord }
   | { readonly kind: 'already-failed'; readonly record: JobRecord }
+  /** The job was split across many Jobs: its tasks carry it on, the message is done with. */
+  | { readonly kind: 'split'; readonly record: JobRecord }
   | { readonly kind: 'busy'; readonly record: JobRecord };
 
 /**
@@ -148,6 +181,9 @@ export function decideClaim(
 ): Decision<ClaimResult> {
   const at = iso(ctx.now);
   if (current?.status === 'SUCCEEDED') return { result: { kind: 'duplicate', record: current } };
+  if (current?.fanout?.dispatched && current.status !== 'FAILED') {
+    return { result: { kind: 'split', record: current } };
+  }
   if (current?.status === 'FAILED' && current.messageId === ctx.messageId) {
     return { result: { kind: 'already-failed', record: current } };
   }

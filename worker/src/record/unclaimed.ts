@@ -37,7 +37,9 @@ export function decideRejected(
   },
 ): Decision<RejectResult> {
   if (current) {
-    const live = current.status === 'RUNNING' && (current.lease?.expiresAt ?? 0) > ctx.now;
+    const live =
+      (current.status === 'RUNNING' && (current.lease?.expiresAt ?? 0) > ctx.now) ||
+      (current.fanout?.dispatched === true && current.status !== 'FAILED');
     const sameFailure = current.status === 'FAILED' && current.messageId === ctx.messageId;
     if (current.status === 'SUCCEEDED' || live || sameFailure) {
       return { result: { kind: 'unchanged', record: current } };

@@ -1,7 +1,14 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import {
   BadRequestError,
@@ -11,7 +18,7 @@ import {
 } from '../base/errors.ts';
 import type { StoragePort, UploadItem } from '../job/ports.ts';
 import type { OpenedObject } from '../control/ports.ts';
-import { formatS3Uri, type S3Location } from '../contract/s3-uri.ts';
+import { childOf, formatS3Uri, type S3Location } from '../contract/s3-uri.ts';
 
 export interface ObjectInfo {
   readonly size: number;
@@ -116,6 +123,104 @@ export class S3Storage implements StoragePort {
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** A small object written in one request (a split job's plan). */
+  async putText(
+    location: S3Location,
+    body: string,
+    contentType: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    try {
+      await this.#s3.send(
+        new PutObjectCommand({
+          Bucket: location.bucket,
+          Key: location.key,
+          Body: body,
+          ContentType: contentType,
+        }),
+        { ...(signal ? { abortSignal: signal } : {}) },
+      );
+    } catch (err) {
+      throw classifyAwsError(err, `S3 PutObject ${formatS3Uri(location)}`);
+    }
+  }
+
+  async getText(location: S3Location, signal?: AbortSignal): Promise<string> {
+    try {
+      const out = await this.#s3.send(
+        new GetObjectCommand({ Bucket: location.bucket, Key: location.key }),
+        { ...(signal ? { abortSignal: signal } : {}) },
+      );
+      if (!out.Body) throw new Error('S3 GetObject returned no body');
+      return await out.Body.transformToString('utf8');
+    } catch (err) {
+      throw classifyAwsError(err, `S3 GetObject ${formatS3Uri(location)}`);
+    }
+  }
+
+  /** Every object under a prefix, keys relative to it. */
+  async list(
+    prefix: S3Location,
+    signal?: AbortSignal,
+  ): Promise<{ relativeKey: string; size: number; etag?: string }[]> {
+    const found: { relativeKey: string; size: number; etag?: string }[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const out = await this.#s3.send(
+          new ListObjectsV2Command({
+            Bucket: prefix.bucket,
+            Prefix: prefix.key,
+            ...(token ? { ContinuationToken: token } : {}),
+          }),
+          { ...(signal ? { abortSignal: signal } : {}) },
+        );
+        for (const o of out.Contents ?? []) {
+          if (!o.Key) continue;
+          found.push({
+            relativeKey: o.Key.slice(prefix.key.length),
+            size: o.Size ?? 0,
+            ...(o.ETag ? { etag: o.ETag } : {}),
+          });
+        }
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+      } while (token);
+    } catch (err) {
+      throw classifyAwsError(err, `S3 ListObjectsV2 ${formatS3Uri(prefix)}`);
+    }
+    return found;
+  }
+
+  /** Deletes every object under a prefix (1000 per request); returns how many. */
+  async removePrefix(prefix: S3Location, signal?: AbortSignal): Promise<number> {
+    const objects = await this.list(prefix, signal);
+    for (let i = 0; i < objects.length; i += 1000) {
+      const batch = objects.slice(i, i + 1000);
+      try {
+        const out = await this.#s3.send(
+          new DeleteObjectsCommand({
+            Bucket: prefix.bucket,
+            Delete: {
+              Objects: batch.map((o) => ({ Key: childOf(prefix, o.relativeKey).key })),
+              Quiet: true,
+            },
+          }),
+          { ...(signal ? { abortSignal: signal } : {}) },
+        );
+        const failed = out.Errors ?? [];
+        if (failed.length > 0) {
+          throw new TransientError(
+            `${failed.length} objects under ${formatS3Uri(prefix)} not deleted (${failed[0]?.Code}: ${failed[0]?.Message})`,
+          );
+        }
+      } catch (err) {
+        if (err instanceof TransientError) throw err;
+        throw classifyAwsError(err, `S3 DeleteObjects under ${formatS3Uri(prefix)}`);
+      }
+    }
+    return objects.length;
   }
 
   /** Uploads every item with a bounded number in flight; the first failure stops the rest. */

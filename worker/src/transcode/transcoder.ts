@@ -91,6 +91,8 @@ export interface TranscodeInput {
     readonly loudness?: JobRequest['loudness'];
   };
   readonly signal: AbortSignal;
+  /** The source as probe() read it, when the caller already did. */
+  readonly probed?: SourceInfo;
   readonly onProgress?: (progress: {
     percent: number;
     speed?: number;
@@ -211,7 +213,7 @@ export class Transcoder {
   }
 
   async transcode(input: TranscodeInput): Promise<TranscodeResult> {
-    const probed = await this.probe(input.sourcePath, input.signal);
+    const probed = input.probed ?? (await this.probe(input.sourcePath, input.signal));
     const policy = input.request.audio ?? 'auto';
     const warnings: string[] = [];
     let { audio, source } = audioDecision(probed, policy);

@@ -1,0 +1,253 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidMediaError } from '../../worker/src/base/errors.ts';
+import type { WorkerDeps } from '../../worker/src/job/ports.ts';
+import type { JobRecord } from '../../worker/src/record/job-record.ts';
+import { parseMediaPlaylist } from '../../worker/src/transcode/hls.ts';
+import { makeClip } from '../support/clips.ts';
+import { createTestEnv, ROOT, type TestEnv } from '../support/env.ts';
+import { keyframeTimes } from '../support/media.ts';
+import { spawnWorker } from '../support/worker-process.ts';
+
+const run = promisify(execFile);
+
+/** Split anything over 30 s into 16 s chunks (four 4 s segments). */
+const SPLIT = { SPLIT_THRESHOLD_SECONDS: '30', CHUNK_SECONDS: '16' };
+const SINGLE = { SPLIT_THRESHOLD_SECONDS: '0' };
+const SECONDS = 90;
+const CHUNKS = 6;
+const JOB = { version: 1, ladder: [{ height: 360 }, { height: 144 }], thumbnails: true } as const;
+
+/** Runs workers one after another, as KEDA starts Jobs, until the job ends; their outcomes. */
+async function workInProcess(
+  env: TestEnv,
+  jobId: string,
+  extra: Record<string, string>,
+  overrides?: (deps: WorkerDeps) => Partial<WorkerDeps>,
+): Promise<{ record: JobRecord; outcomes: string[] }> {
+  const outcomes: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const out = await env.runWorker(extra, overrides);
+    outcomes.push(out.kind === 'handled' ? out.outcome : out.kind);
+    const record = await env.record(jobId);
+    if (record?.status === 'SUCCEEDED' || record?.status === 'FAILED') return { record, outcomes };
+  }
+  throw new Error(`${jobId} did not finish: ${outcomes.join(', ')}`);
+}
+
+async function download(env: TestEnv, prefix: string, dir: string): Promise<string[]> {
+  const keys = (await env.listOutputs(prefix)).map((o) => o.key.slice(prefix.length));
+  for (const key of keys) {
+    const path = join(dir, ...key.split('/'));
+    await run('mkdir', ['-p', join(path, '..')]);
+    writeFileSync(path, (await env.getObject(prefix + key)).body);
+  }
+  return keys;
+}
+
+async function frameCount(file: string): Promise<number> {
+  const { stdout } = await run('ffprobe', [
+    ...['-v', 'error', '-select_streams', 'v:0', '-count_packets'],
+    ...['-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file],
+  ]);
+  return Number(stdout.trim());
+}
+
+/** The MD5 of a file's audio packets. */
+async function audioDigest(file: string): Promise<string> {
+  const { stdout } = await run('ffmpeg', [
+    ...['-v', 'error', '-i', file, '-map', '0:a:0', '-c', 'copy', '-f', 'md5', '-'],
+  ]);
+  return stdout.trim();
+}
+
+function ffmpegUnder(dir: string, marker: string): boolean {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .some((p) => {
+      try {
+        const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ');
+        return cmd.startsWith('ffmpeg') && cmd.includes(dir) && cmd.includes(marker);
+      } catch {
+        return false;
+      }
+    });
+}
+
+async function until(what: string, check: () => Promise<boolean> | boolean, ms = 120_000) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('a long source split across many Jobs', () => {
+  let env: TestEnv;
+  let input: string;
+  beforeAll(async () => {
+    env = await createTestEnv('split', { visibilityTimeoutSeconds: 6 });
+    input = await env.putSource(
+      'in/long.mp4',
+      await makeClip({ seconds: SECONDS, width: 640, height: 360, fps: 30000 / 1001 }),
+    );
+  });
+  afterAll(() => env.destroy());
+
+  it('publishes what one Job publishes: frames, keyframes, segments and audio of every rung; one job, one success', async () => {
+    await env.send({ ...JOB, jobId: 'one-job', input });
+    expect((await workInProcess(env, 'one-job', SINGLE)).record.status).toBe('SUCCEEDED');
+
+    await env.send({ ...JOB, jobId: 'split-job', input });
+    const { record, outcomes } = await workInProcess(env, 'split-job', SPLIT);
+    // The job's message splits it; each chunk and the audio is a Job; one Job stitches.
+    expect(outcomes).toEqual([
+      'split',
+      ...Array<string>(CHUNKS + 1).fill('succeeded'),
+      'succeeded',
+    ]);
+    expect(record).toMatchObject({
+      status: 'SUCCEEDED',
+      attempts: 2,
+      retries: 0,
+      progress: { stage: 'done', percent: 100 },
+      result: { split: { chunks: CHUNKS, chunkSeconds: 16 } },
+    });
+    expect(record.history.map((h) => [h.task, h.outcome])).toEqual([
+      [undefined, 'split'],
+      ['assemble', 'succeeded'],
+    ]);
+    expect(await env.stats()).toEqual({ succeeded: 2, failed: 0, running: 0, retries: 0 });
+
+    const one = mkdtempSync(join(tmpdir(), 'one-job-'));
+    const split = mkdtempSync(join(tmpdir(), 'split-job-'));
+    const oneKeys = await download(env, 'outputs/one-job/', one);
+    const splitKeys = await download(env, 'outputs/split-job/', split);
+    expect(splitKeys).toEqual(oneKeys);
+    for (const rung of ['360p', '144p']) {
+      const a = join(one, 'mp4', `${rung}.mp4`);
+      const b = join(split, 'mp4', `${rung}.mp4`);
+      expect(await frameCount(b), rung).toBe(await frameCount(a));
+      expect(await keyframeTimes(b), rung).toEqual(await keyframeTimes(a));
+      expect(await audioDigest(b), rung).toBe(await audioDigest(a));
+      const playlist = (dir: string) =>
+        parseMediaPlaylist(
+          readFileSync(join(dir, 'hls', rung, 'playlist.m3u8'), 'utf8'),
+        ).segments.map((s) => s.durationSeconds);
+      expect(playlist(split), rung).toEqual(playlist(one));
+    }
+    // The parts are gone; the queues are empty.
+    expect(await env.listOutputs('outputs/_work/')).toEqual([]);
+    expect(await env.drainDeadLetters()).toEqual([]);
+    expect(await env.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+  });
+
+  it('survives kill -9 of a chunk worker and of the stitcher: the job ends once, each redelivery counted as one retry', async () => {
+    const jobId = 'split-killed';
+    await env.send({ ...JOB, jobId, input });
+    const logFile = join(ROOT, '.local', 'test-logs', 'split-killed.log');
+    const quick = env.env({
+      ...SPLIT,
+      IDLE_TIMEOUT_SECONDS: '12',
+      VISIBILITY_TIMEOUT_SECONDS: '6',
+    });
+    const planner = spawnWorker(quick, logFile);
+    await planner.exited;
+    expect((await env.record(jobId))?.fanout?.dispatched).toBe(true);
+
+    const chunkWorker = spawnWorker(quick, logFile);
+    await until('a chunk in ffmpeg', () => ffmpegUnder(env.workDir, `${jobId}.chunk-`));
+    chunkWorker.killGroup();
+    expect((await chunkWorker.exited).signal).toBe('SIGKILL');
+
+    let stitcherKilled = false;
+    for (let i = 0; i < 30; i++) {
+      const worker = spawnWorker(quick, logFile);
+      if (!stitcherKilled) {
+        const claimed = await Promise.race([
+          worker.exited.then(() => false),
+          until('the stitch to be claimed', async () => {
+            const r = await env.record(jobId);
+            const last = r?.history.at(-1);
+            return last?.task === 'assemble' && last.outcome === undefined;
+          }).then(() => true),
+        ]);
+        if (claimed) {
+          worker.killGroup();
+          stitcherKilled = true;
+        }
+      }
+      await worker.exited;
+      const r = await env.record(jobId);
+      if (r?.status === 'SUCCEEDED' || r?.status === 'FAILED') break;
+    }
+    expect(stitcherKilled).toBe(true);
+    const done = (await env.record(jobId))!;
+    expect(done.status).toBe('SUCCEEDED');
+    expect(done.retries).toBe(2);
+    expect(done.history.map((h) => [h.task, h.outcome])).toEqual([
+      [undefined, 'split'],
+      ['assemble', 'lost'],
+      ['assemble', 'succeeded'],
+    ]);
+    const totals = await env.ledgerTotals();
+    expect(await env.stats()).toEqual({
+      succeeded: totals.succeeded,
+      failed: totals.failed,
+      running: 0,
+      retries: totals.retries,
+    });
+    expect(totals.records.find((r) => r.jobId === jobId)?.retries).toBe(2);
+    expect((await env.listOutputs(`outputs/${jobId}/hls/`)).length).toBeGreaterThan(10);
+    expect(await env.listOutputs('outputs/_work/')).toEqual([]);
+    expect(await env.drainDeadLetters()).toEqual([]);
+  });
+
+  it('fails the job once when a chunk cannot pass: FAILED, its request in the DLQ, nothing published, parts removed', async () => {
+    const jobId = 'split-doomed';
+    const before = await env.stats();
+    await env.send({ ...JOB, jobId, input });
+    // The third chunk's video cannot be encoded (as a broken stretch of a real file would).
+    const breakChunk = (deps: WorkerDeps): Partial<WorkerDeps> => ({
+      transcoder: {
+        probe: deps.transcoder.probe.bind(deps.transcoder),
+        transcode: deps.transcoder.transcode.bind(deps.transcoder),
+        planChunks: deps.transcoder.planChunks.bind(deps.transcoder),
+        encodeAudio: deps.transcoder.encodeAudio.bind(deps.transcoder),
+        assemble: deps.transcoder.assemble.bind(deps.transcoder),
+        encodeChunk: (input) =>
+          input.window.index === 2
+            ? Promise.reject(new InvalidMediaError('the video cannot be decoded at 00:00:32'))
+            : deps.transcoder.encodeChunk(input),
+      },
+    });
+    const { record } = await workInProcess(env, jobId, SPLIT, breakChunk);
+    expect(record.status).toBe('FAILED');
+    expect(record.error).toMatchObject({ code: 'INVALID_MEDIA', retryable: false });
+    expect(record.error?.message).toBe(
+      `chunk 3 of ${CHUNKS}: the video cannot be decoded at 00:00:32`,
+    );
+    // The tasks still on the queue find the job ended and drop their messages.
+    for (let i = 0; i < 10 && (await env.depth()).visible > 0; i++) {
+      expect(await env.runWorker(SPLIT, breakChunk)).toMatchObject({ kind: 'handled' });
+    }
+    expect(await env.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    expect((await env.record(jobId))?.status).toBe('FAILED');
+
+    const dead = await env.drainDeadLetters();
+    expect(dead).toHaveLength(1);
+    // The dead-letter copy is the job itself: redriving it runs the job again.
+    expect(JSON.parse(dead[0]!.body)).toMatchObject({ version: 1, jobId, input });
+    expect(dead[0]!.attributes['transcoder.error-code']).toBe('INVALID_MEDIA');
+    const after = await env.stats();
+    expect(after.failed - before.failed).toBe(1);
+    expect(after.succeeded - before.succeeded).toBe(0);
+    expect(after.running).toBe(0);
+    expect(await env.listOutputs(`outputs/${jobId}/`)).toEqual([]);
+    expect(await env.listOutputs('outputs/_work/')).toEqual([]);
+  });
+});

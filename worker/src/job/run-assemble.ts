@@ -1,0 +1,180 @@
+import { join } from 'node:path';
+import { LeaseLostError } from '../base/errors.ts';
+import { jobMessageBody } from '../contract/message.ts';
+import { childOf, type S3Location } from '../contract/s3-uri.ts';
+import type { TaskMessage } from '../contract/task.ts';
+import { decideAssembleClaim } from '../record/fanout.ts';
+import type { Fanout, JobRecord } from '../record/job-record.ts';
+import { UNKNOWN_RECORD } from '../record/store.ts';
+import type { AudioOutcome } from '../transcode/transcoder.ts';
+import { leaseMs, settleSignal, type JobContext, type MessageOutcome } from './context.ts';
+import { startHeartbeat, type RecordHolder } from './heartbeat.ts';
+import { deliverEvents } from './notify.ts';
+import { recordSuccess } from './run-claimed.ts';
+import { publishOutputs } from './run-job.ts';
+import { settleFailure } from './settle-failure.ts';
+import {
+  downloadPrefix,
+  downloadSource,
+  jobWorkPrefix,
+  PART,
+  readPlan,
+  recordedJob,
+} from './split-work.ts';
+import { summarize, type JobResultSummary } from './summary.ts';
+import { createWorkDir } from './work-dir.ts';
+
+/**
+ * The stitch of a split job, once every part is done: the job's lease taken as a claim takes it
+ * (so a second stitch message finds it busy, and a stitcher that dies is followed by the next
+ * delivery), the parts downloaded and joined by stream copy (Transcoder.assemble), the outputs
+ * published, SUCCEEDED recorded, the parts removed. A stitch that cannot pass fails the job
+ * like any attempt, with the job's request as the dead-letter copy.
+ */
+export async function runAssemble(
+  ctx: JobContext,
+  task: TaskMessage,
+  shutdown: AbortSignal,
+): Promise<MessageOutcome> {
+  const { deps, settings, message, jobId, log } = ctx;
+  const cleanUp = () => removeParts(ctx);
+  const claim = await deps.ledger.transition(
+    jobId,
+    (current) =>
+      decideAssembleClaim(current, {
+        fanoutId: task.fanout,
+        messageId: message.messageId,
+        receiveCount: message.receiveCount,
+        workerId: settings.workerId,
+        now: deps.clock.now(),
+        leaseMs: leaseMs(settings),
+      }),
+    { known: UNKNOWN_RECORD, signal: shutdown },
+  );
+  switch (claim.kind) {
+    case 'stale':
+      log.info('stitch message of an ended or unfinished split; dropping it');
+      await deps.queue.ack(message.receiptHandle, settleSignal(settings));
+      return 'duplicate';
+    case 'busy':
+      log.info(
+        { leaseOwner: claim.record.lease?.owner },
+        'stitch running elsewhere; leaving the message',
+      );
+      return 'busy';
+    case 'duplicate':
+      log.info('stitch message of a finished job; deleting it');
+      await deliverEvents(ctx, claim.record, shutdown);
+      await cleanUp();
+      await deps.queue.ack(message.receiptHandle, settleSignal(settings));
+      return 'duplicate';
+    case 'claimed':
+      break;
+  }
+
+  const record = claim.record as JobRecord & { fanout: Fanout };
+  const { request, output, work } = recordedJob(record);
+  log.info({ attempt: record.attempts, chunks: record.fanout.chunks }, 'stitch claimed');
+  const holder: RecordHolder = { record };
+  const leaseLost = new AbortController();
+  const signal = AbortSignal.any([shutdown, leaseLost.signal]);
+  const heartbeat = startHeartbeat({
+    queue: deps.queue,
+    ledger: deps.ledger,
+    clock: deps.clock,
+    logger: log,
+    receiptHandle: message.receiptHandle,
+    holder,
+    workerId: settings.workerId,
+    periodSeconds: settings.heartbeatSeconds,
+    visibilitySeconds: settings.visibilityTimeoutSeconds,
+    leaseMs: leaseMs(settings),
+    progress: () => undefined,
+    onLeaseLost: () => leaseLost.abort(new LeaseLostError('another worker took over the stitch')),
+  });
+  try {
+    const summary = await stitch(ctx, record.fanout, request, output, work, signal);
+    await heartbeat.stop();
+    const outcome = await recordSuccess(ctx, request, holder, summary, shutdown);
+    if (outcome === 'succeeded') await cleanUp();
+    return outcome;
+  } catch (err) {
+    await heartbeat.stop();
+    const cause: unknown = signal.aborted ? signal.reason : err;
+    return settleFailure(ctx, cause, holder, { deadLetterBody: jobMessageBody(request), cleanUp });
+  }
+}
+
+async function stitch(
+  ctx: JobContext,
+  fanout: Fanout,
+  request: ReturnType<typeof recordedJob>['request'],
+  output: S3Location,
+  work: S3Location,
+  signal: AbortSignal,
+): Promise<JobResultSummary> {
+  const { deps, settings, jobId, log } = ctx;
+  const dir = await createWorkDir(settings.workDir, `${jobId}.assemble`);
+  try {
+    let t = deps.clock.now();
+    const plan = await readPlan(deps.storage, work, signal);
+    const sourcePath = await downloadSource(
+      deps.storage,
+      settings,
+      request.input,
+      plan,
+      dir,
+      signal,
+    );
+    const parts = join(dir.root, 'parts');
+    const chunkDirs: string[] = [];
+    for (let i = 0; i < fanout.chunks; i++) {
+      const chunkDir = join(parts, `chunk-${i}`);
+      await downloadPrefix(deps.storage, childOf(work, `chunk-${i}/`), chunkDir, signal);
+      chunkDirs.push(chunkDir);
+    }
+    const audioDir = join(parts, 'audio');
+    await downloadPrefix(deps.storage, childOf(work, 'audio/'), audioDir, signal);
+    const audio = JSON.parse(
+      await deps.storage.getText(childOf(work, PART.audioOutcome), signal),
+    ) as AudioOutcome;
+    const downloadMs = deps.clock.now() - t;
+    log.info({ chunks: chunkDirs.length, ms: downloadMs }, 'parts downloaded');
+
+    t = deps.clock.now();
+    const result = await deps.transcoder.assemble({
+      sourcePath,
+      outDir: dir.outDir,
+      request,
+      signal,
+      probed: plan.probed,
+      chunkDirs,
+      audioDir,
+      audio,
+    });
+    const transcodeMs = deps.clock.now() - t;
+    log.info({ renditions: result.renditions.map((r) => r.name), ms: transcodeMs }, 'stitched');
+
+    t = deps.clock.now();
+    await publishOutputs(deps.storage, result.files, output, signal);
+    const uploadMs = deps.clock.now() - t;
+    log.info({ files: result.files.length, ms: uploadMs }, 'outputs uploaded');
+    return {
+      ...summarize(output, plan.source.bytes, result, { downloadMs, transcodeMs, uploadMs }),
+      split: { chunks: fanout.chunks, chunkSeconds: plan.chunks.chunkSeconds },
+    };
+  } finally {
+    await dir.remove().catch((err: unknown) => log.warn({ err }, 'work directory not removed'));
+  }
+}
+
+/** Removes every part the job left under the work prefix (all of its plans). */
+async function removeParts(ctx: JobContext): Promise<void> {
+  const prefix = jobWorkPrefix(ctx.settings.workUri, ctx.jobId);
+  try {
+    const removed = await ctx.deps.storage.removePrefix(prefix, settleSignal(ctx.settings));
+    ctx.log.info({ removed }, 'parts removed');
+  } catch (err) {
+    ctx.log.warn({ err }, 'parts not removed (the work prefix keeps them until they are)');
+  }
+}

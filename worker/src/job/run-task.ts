@@ -1,0 +1,239 @@
+import { describeError, errorAction } from '../base/errors.ts';
+import { jobMessageBody } from '../contract/message.ts';
+import { childOf } from '../contract/s3-uri.ts';
+import { taskBody, taskName, type TaskMessage } from '../contract/task.ts';
+import { decideTaskDone, decideTaskFailed, isComplete } from '../record/fanout.ts';
+import type { Fanout, JobRecord } from '../record/job-record.ts';
+import { settleSignal, ttl, type JobContext, type MessageOutcome } from './context.ts';
+import { startVisibilityHeartbeat } from './heartbeat.ts';
+import { deliverEvents, shouldNotify } from './notify.ts';
+import { decideFailureAction } from './retry-policy.ts';
+import { runAssemble } from './run-assemble.ts';
+import {
+  downloadSource,
+  jobWorkPrefix,
+  PART,
+  readPlan,
+  recordedJob,
+  uploadDir,
+} from './split-work.ts';
+import { createWorkDir } from './work-dir.ts';
+
+type SplitRecord = JobRecord & { fanout: Fanout };
+
+/**
+ * One task of a split job (split.ts): a chunk's video, the audio, or the stitch. A task of a
+ * job that has ended, or of an earlier plan, is dropped. A chunk or the audio runs with its
+ * message kept hidden (no lease: a duplicate delivery does the same work to the same keys and is
+ * counted once), uploads its outputs to the job's work prefix, and counts itself done in the
+ * record; the write that completes the set sends the stitch message.
+ */
+export async function processTask(
+  ctx: JobContext,
+  task: TaskMessage,
+  shutdown: AbortSignal,
+): Promise<MessageOutcome> {
+  const { deps, settings, message, log } = ctx;
+  const record = await deps.ledger.get(task.jobId, shutdown);
+  if (!isLive(record, task.fanout)) {
+    log.info(
+      { status: record?.status, fanout: task.fanout },
+      'task of an ended or re-planned job; dropping it',
+    );
+    await deps.queue.ack(message.receiptHandle, settleSignal(settings));
+    return 'duplicate';
+  }
+  if (task.task.type === 'assemble') return runAssemble(ctx, task, shutdown);
+
+  const name = taskName(task.task);
+  if (record.fanout.done.includes(name)) {
+    log.info({ task: name }, 'task already done; deleting the message');
+    // Its worker may have died between counting it and sending the stitch.
+    if (isComplete(record.fanout)) await sendAssemble(ctx, task, shutdown);
+    await deps.queue.ack(message.receiptHandle, settleSignal(settings));
+    return 'duplicate';
+  }
+
+  const heartbeat = startVisibilityHeartbeat({
+    queue: deps.queue,
+    logger: log,
+    receiptHandle: message.receiptHandle,
+    periodSeconds: settings.heartbeatSeconds,
+    visibilitySeconds: settings.visibilityTimeoutSeconds,
+  });
+  const started = deps.clock.now();
+  try {
+    await runPart(ctx, record, task, shutdown);
+    await heartbeat.stop();
+  } catch (err) {
+    await heartbeat.stop();
+    return settleTaskFailure(ctx, record, task, shutdown.aborted ? shutdown.reason : err);
+  }
+
+  const result = await deps.ledger.transition(
+    task.jobId,
+    (current) =>
+      decideTaskDone(current, {
+        fanoutId: task.fanout,
+        task: name,
+        receiveCount: message.receiveCount,
+        now: deps.clock.now(),
+      }),
+    { known: record, signal: settleSignal(settings) },
+  );
+  if (result.kind === 'stale') {
+    // The job failed (another task) or was planned again meanwhile: this part is not needed.
+    log.info({ task: name }, 'task done, but its job has ended; removing its part');
+    const { work } = recordedJob(record);
+    await deps.storage.removePrefix(childOf(work, `${name}/`), settleSignal(settings));
+  } else {
+    const { done, total } = result.record.progress?.tasks ?? { done: 0, total: 0 };
+    log.info({ task: name, done, total, ms: deps.clock.now() - started }, 'task done');
+    if (result.complete) await sendAssemble(ctx, task, shutdown);
+  }
+  await deps.queue.ack(message.receiptHandle, settleSignal(settings));
+  return 'succeeded';
+}
+
+function isLive(record: JobRecord | undefined, fanoutId: number): record is SplitRecord {
+  return (
+    record !== undefined &&
+    record.fanout?.id === fanoutId &&
+    (record.status === 'RUNNING' || record.status === 'QUEUED')
+  );
+}
+
+async function sendAssemble(
+  ctx: JobContext,
+  task: TaskMessage,
+  signal: AbortSignal,
+): Promise<void> {
+  await ctx.deps.queue.sendAll([taskBody(task.jobId, task.fanout, { type: 'assemble' })], signal);
+  ctx.log.info('every part done; stitch message sent');
+}
+
+/** Downloads the source, makes the task's part in a work directory, uploads it. */
+async function runPart(
+  ctx: JobContext,
+  record: SplitRecord,
+  task: TaskMessage,
+  signal: AbortSignal,
+): Promise<void> {
+  const { deps, settings, log } = ctx;
+  const { request, work } = recordedJob(record);
+  const name = taskName(task.task);
+  const dir = await createWorkDir(settings.workDir, `${task.jobId}.${name}`);
+  try {
+    const plan = await readPlan(deps.storage, work, signal);
+    const sourcePath = await downloadSource(
+      deps.storage,
+      settings,
+      request.input,
+      plan,
+      dir,
+      signal,
+    );
+    const t = deps.clock.now();
+    if (task.task.type === 'chunk') {
+      const index = task.task.index;
+      const window = plan.chunks.chunks[index];
+      if (!window) throw new Error(`chunk ${index} is not in the plan`);
+      await deps.transcoder.encodeChunk({
+        sourcePath,
+        outDir: dir.outDir,
+        request,
+        signal,
+        source: plan.probed,
+        window,
+      });
+    } else {
+      const outcome = await deps.transcoder.encodeAudio({
+        sourcePath,
+        outDir: dir.outDir,
+        request,
+        signal,
+        probed: plan.probed,
+      });
+      await deps.storage.putText(
+        childOf(work, PART.audioOutcome),
+        JSON.stringify(outcome),
+        'application/json',
+        signal,
+      );
+    }
+    const encodeMs = deps.clock.now() - t;
+    const files = await uploadDir(deps.storage, dir.outDir, childOf(work, `${name}/`), signal);
+    log.info({ task: name, files, encodeMs }, 'part uploaded');
+  } finally {
+    await dir.remove().catch((err: unknown) => log.warn({ err }, 'work directory not removed'));
+  }
+}
+
+/**
+ * A chunk's or the audio's failure, by the same retry decision as a job's: retried with a
+ * delay (the job's retries count it), or, when no attempt can pass or this was the last, the
+ * job FAILED once, a copy of its request in the DLQ, its parts removed.
+ */
+async function settleTaskFailure(
+  ctx: JobContext,
+  record: SplitRecord,
+  task: TaskMessage,
+  err: unknown,
+): Promise<MessageOutcome> {
+  const { deps, settings, message, jobId, log } = ctx;
+  const name = taskName(task.task);
+  const info = describeError(err);
+  const action = decideFailureAction(errorAction(err), message.receiveCount, settings);
+  const signal = settleSignal(settings);
+  if (action.kind === 'abandon') return 'abandoned';
+  const final = action.kind === 'dead-letter';
+  const { request } = recordedJob(record);
+  if (final) {
+    log.error({ err, task: name, code: info.code }, 'task failed; the job fails');
+    await deps.queue.deadLetter(
+      { ...message, body: jobMessageBody(request) },
+      { jobId, code: info.code, message: `${name}: ${info.message}` },
+      signal,
+    );
+  }
+  const result = await deps.ledger.transition(
+    jobId,
+    (current) =>
+      decideTaskFailed(current, {
+        fanoutId: task.fanout,
+        task: name,
+        messageId: message.messageId,
+        receiveCount: message.receiveCount,
+        workerId: settings.workerId,
+        now: deps.clock.now(),
+        final,
+        error: info,
+        ...ttl(settings),
+        notify: final && shouldNotify(deps, request),
+      }),
+    { known: record, signal },
+  );
+  if (final) {
+    if (result.kind === 'recorded') {
+      const removed = await deps.storage
+        .removePrefix(jobWorkPrefix(settings.workUri, jobId), signal)
+        .catch((e: unknown) => {
+          log.warn({ err: e }, 'parts of the failed job not removed');
+          return 0;
+        });
+      log.info({ removed }, 'parts of the failed job removed');
+      await deliverEvents(ctx, result.record);
+    }
+    await deps.queue.ack(message.receiptHandle, signal);
+    return action.crash ? 'crashed' : 'dead-lettered';
+  }
+  if (action.kind !== 'retry') return 'abandoned';
+  log.warn(
+    { err, task: name, code: info.code, delaySeconds: action.delaySeconds },
+    action.outcome === 'interrupted'
+      ? 'task interrupted; message released'
+      : 'task failed; retry scheduled',
+  );
+  await deps.queue.changeVisibility(message.receiptHandle, action.delaySeconds, signal);
+  return 'retry-scheduled';
+}

@@ -1,0 +1,118 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { JobRequest } from '../contract/message.ts';
+import { childOf, parseS3Uri, type S3Location } from '../contract/s3-uri.ts';
+import type { Fanout, JobRecord } from '../record/job-record.ts';
+import type { ChunkPlan } from '../transcode/chunks.ts';
+import { listOutputFiles } from '../transcode/local-files.ts';
+import type { SourceInfo } from '../transcode/probe.ts';
+import type { StoragePort } from './ports.ts';
+import { checkFreeSpace, sourceExtension, type WorkDir } from './work-dir.ts';
+
+/**
+ * Where a split job keeps its parts, and how they move: everything under
+ * `<WORK_URI><jobId>/`, one folder per split (`f<id>/`): the plan, each task's outputs, the
+ * audio's outcome. Removed when the job ends either way.
+ */
+export interface SplitPlan {
+  readonly version: 1;
+  /** The source as the planner downloaded it: a task downloads that very version. */
+  readonly source: { readonly bytes: number; readonly etag?: string };
+  readonly probed: SourceInfo;
+  readonly chunks: ChunkPlan;
+}
+
+export const PART = {
+  plan: 'plan.json',
+  audioOutcome: 'audio.json',
+} as const;
+
+export function jobWorkPrefix(workUri: S3Location, jobId: string): S3Location {
+  return childOf(workUri, `${jobId}/`);
+}
+
+export function fanoutPrefix(workUri: S3Location, jobId: string, fanoutId: number): S3Location {
+  return childOf(jobWorkPrefix(workUri, jobId), `f${fanoutId}/`);
+}
+
+/** The parsed output and request a split job's record carries (written by its claim). */
+export function recordedJob(record: JobRecord & { fanout: Fanout }): {
+  request: JobRequest;
+  output: S3Location;
+  work: S3Location;
+} {
+  const output = record.output ? parseS3Uri(record.output, { prefix: true }) : undefined;
+  const work = parseS3Uri(record.fanout.work, { prefix: true });
+  if (!output?.ok || !work.ok || typeof record.request !== 'object' || record.request === null) {
+    throw new Error(`job ${record.jobId}: its record lacks the request or output`);
+  }
+  return { request: record.request as JobRequest, output: output.value, work: work.value };
+}
+
+export async function readPlan(
+  storage: StoragePort,
+  work: S3Location,
+  signal: AbortSignal,
+): Promise<SplitPlan> {
+  return JSON.parse(await storage.getText(childOf(work, PART.plan), signal)) as SplitPlan;
+}
+
+/** Uploads a directory's files under a prefix, as they are (the parts are never served). */
+export async function uploadDir(
+  storage: StoragePort,
+  dir: string,
+  prefix: S3Location,
+  signal: AbortSignal,
+): Promise<number> {
+  const files = await listOutputFiles(dir);
+  await storage.uploadAll(
+    files.map((f) => ({
+      path: f.path,
+      location: childOf(prefix, f.relativeKey),
+      contentType: 'application/octet-stream',
+      cacheControl: 'no-store',
+    })),
+    signal,
+  );
+  return files.length;
+}
+
+/** Downloads every object under a prefix into a directory, keeping their relative paths. */
+export async function downloadPrefix(
+  storage: StoragePort,
+  prefix: S3Location,
+  dir: string,
+  signal: AbortSignal,
+): Promise<number> {
+  const objects = await storage.list(prefix, signal);
+  for (const o of objects) {
+    const parts = o.relativeKey.split('/');
+    if (parts.some((p) => p === '' || p === '.' || p === '..')) {
+      throw new Error(`unexpected key under ${prefix.key}: ${o.relativeKey}`);
+    }
+    const path = join(dir, ...parts);
+    await mkdir(dirname(path), { recursive: true });
+    await storage.download(childOf(prefix, o.relativeKey), path, o, signal);
+  }
+  return objects.length;
+}
+
+/** The very source the planner probed (its ETag pinned), into a task's work directory. */
+export async function downloadSource(
+  storage: StoragePort,
+  settings: { readonly outputSizeFactor: number },
+  input: S3Location,
+  plan: SplitPlan,
+  dir: WorkDir,
+  signal: AbortSignal,
+): Promise<string> {
+  await checkFreeSpace(dir.root, plan.source.bytes, settings.outputSizeFactor);
+  const path = dir.sourcePath(sourceExtension(input.key));
+  await storage.download(
+    input,
+    path,
+    { size: plan.source.bytes, ...(plan.source.etag ? { etag: plan.source.etag } : {}) },
+    signal,
+  );
+  return path;
+}
