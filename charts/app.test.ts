@@ -273,6 +273,7 @@ describe('the charts, placed on Fargate (the example config, as shipped)', () =>
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       's3:AbortMultipartUpload',
+      's3:DeleteObject',
       's3:GetObject',
       's3:ListBucket',
       's3:PutObject',
@@ -284,10 +285,14 @@ describe('the charts, placed on Fargate (the example config, as shipped)', () =>
     const resources = policy.Statement.flatMap((st) => [st.Resource].flat());
     expect(resources).toEqual([
       'arn:aws:sqs:eu-west-1:123456789012:keda-transcoder-jobs',
+      'arn:aws:sqs:eu-west-1:123456789012:keda-transcoder-jobs',
       'arn:aws:sqs:eu-west-1:123456789012:keda-transcoder-jobs-dlq',
       'arn:aws:s3:::example-keda-transcoder-media/uploads/*',
+      'arn:aws:s3:::example-keda-transcoder-media/renditions/_work/*',
       'arn:aws:s3:::example-keda-transcoder-media',
       'arn:aws:s3:::example-keda-transcoder-media/renditions/*',
+      'arn:aws:s3:::example-keda-transcoder-media/renditions/_work/*',
+      'arn:aws:s3:::example-keda-transcoder-media/renditions/_work/*',
       'arn:aws:dynamodb:eu-west-1:123456789012:table/keda-transcoder-jobs',
     ]);
     expect(s.built.iam['keda-scaler-policy.json']).toMatchObject({
@@ -534,6 +539,9 @@ describe('every deployment setting', () => {
       maxFrameRate: 60,
       uploadConcurrency: 8,
       recordTtlDays: 30,
+      splitThresholdSeconds: 600,
+      chunkSeconds: 120,
+      workUri: 's3://media-scratch/split/',
       logLevel: 'debug',
       runAsUser: 20000,
     },

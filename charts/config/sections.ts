@@ -52,6 +52,15 @@ export const Worker = z.strictObject({
   maxDimension: z.number().int().positive().optional(),
   maxFrameRate: z.number().int().positive().optional(),
   uploadConcurrency: z.number().int().positive().optional(),
+  /**
+   * Sources longer than this are split across many Jobs (chunks transcoded at once, then
+   * stitched: README "Long sources"); 0 never splits.
+   */
+  splitThresholdSeconds: z.number().int().min(0).default(DEFAULTS.splitThresholdSeconds),
+  /** The length of a split source's chunks, rounded to whole 4 s segments. */
+  chunkSeconds: z.number().int().min(4).max(3600).default(DEFAULTS.chunkSeconds),
+  /** Where a split job's parts wait for the stitch; default `<outputUri>_work/`. */
+  workUri: s3Prefix.optional(),
   /** Days after which finished job records expire (DynamoDB TTL on `expiresAt`); unset keeps them. */
   recordTtlDays: z.number().int().positive().optional(),
   logLevel: z.enum(LOG_LEVELS).exclude(['silent']).default(DEFAULTS.logLevel),

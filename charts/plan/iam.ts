@@ -11,6 +11,16 @@ export function uploadPrefix(config: DeploymentConfig): S3Location {
   return config.control?.api.uploadUri ?? inputPrefixes(config)[0]!;
 }
 
+/** Where a split job's parts wait for the stitch: worker.workUri, else `<outputUri>_work/`. */
+export function workPrefix(config: DeploymentConfig): S3Location {
+  return (
+    config.worker.workUri ?? {
+      bucket: config.outputUri.bucket,
+      key: `${config.outputUri.key}_work/`,
+    }
+  );
+}
+
 /**
  * The worker's IAM policy: only the actions it calls, only on its queue, DLQ, bucket prefixes
  * and table. The same document goes into the ACK Policy and, as plain JSON, to users without
@@ -19,8 +29,10 @@ export function uploadPrefix(config: DeploymentConfig): S3Location {
 export function workerPolicy(config: DeploymentConfig): PolicyDocument {
   const objects = (l: S3Location) => `arn:aws:s3:::${l.bucket}/${l.key}*`;
   const inputs = inputPrefixes(config);
+  const work = workPrefix(config);
   const byBucket = new Map<string, string[]>();
-  for (const l of inputs) byBucket.set(l.bucket, [...(byBucket.get(l.bucket) ?? []), `${l.key}*`]);
+  for (const l of [...inputs, work])
+    byBucket.set(l.bucket, [...(byBucket.get(l.bucket) ?? []), `${l.key}*`]);
   return {
     Version: '2012-10-17',
     Statement: [
@@ -31,18 +43,23 @@ export function workerPolicy(config: DeploymentConfig): PolicyDocument {
         Resource: queueArn(config.queueUrl, config.region),
       },
       {
-        Sid: 'DeadLetter',
+        // The dead-letter copies, and a long source's chunk, audio and stitch tasks.
+        Sid: 'SendMessages',
         Effect: 'Allow',
         Action: ['sqs:SendMessage'],
-        Resource: queueArn(config.deadLetterQueueUrl, config.region),
+        Resource: [
+          queueArn(config.queueUrl, config.region),
+          queueArn(config.deadLetterQueueUrl, config.region),
+        ],
       },
       {
         Sid: 'ReadSources',
         Effect: 'Allow',
         Action: ['s3:GetObject'],
-        Resource: inputs.map(objects),
+        Resource: [...inputs.map(objects), objects(work)],
       },
-      // Without ListBucket a missing source answers 403, not 404; scoped to the input prefixes.
+      // Without ListBucket a missing source answers 403, not 404; scoped to the input prefixes
+      // and the split parts' prefix (listed by the stitch).
       ...[...byBucket].map(([bucket, prefixes], i) => ({
         Sid: `TellMissingSources${i}`,
         Effect: 'Allow' as const,
@@ -54,7 +71,14 @@ export function workerPolicy(config: DeploymentConfig): PolicyDocument {
         Sid: 'WriteRenditions',
         Effect: 'Allow',
         Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
-        Resource: objects(config.outputUri),
+        Resource: [objects(config.outputUri), objects(work)],
+      },
+      // A split job's parts are removed after its stitch (or its failure).
+      {
+        Sid: 'RemoveSplitParts',
+        Effect: 'Allow',
+        Action: ['s3:DeleteObject'],
+        Resource: objects(work),
       },
       ledgerStatement(config, []),
       ...(config.events.snsTopicArn

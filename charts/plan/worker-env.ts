@@ -2,7 +2,7 @@ import type { WorkerEnvName } from '../../worker/src/config/config.ts';
 import type { ControlEnvName } from '../../worker/src/config/control.ts';
 import { formatS3Uri } from '../../worker/src/contract/s3-uri.ts';
 import type { DeploymentConfig } from '../config/config.ts';
-import { uploadPrefix } from './iam.ts';
+import { uploadPrefix, workPrefix } from './iam.ts';
 
 /** Where the pod mounts its work volume (an emptyDir). */
 export const WORK_MOUNT = '/work';
@@ -35,6 +35,9 @@ export function workerEnvironment(
     ...optional('MAX_FRAME_RATE', w.maxFrameRate),
     ...optional('UPLOAD_CONCURRENCY', w.uploadConcurrency),
     ...optional('RECORD_TTL_DAYS', w.recordTtlDays),
+    SPLIT_THRESHOLD_SECONDS: String(w.splitThresholdSeconds),
+    CHUNK_SECONDS: String(w.chunkSeconds),
+    WORK_URI: formatS3Uri(workPrefix(config)),
     ...text('EVENTS_SNS_TOPIC_ARN', config.events.snsTopicArn),
     ...text('EVENTS_BUS', config.events.eventBusArn),
     EVENTS_SOURCE: config.events.source ?? config.name,

@@ -33,7 +33,12 @@ import {
 } from '../contract/table.ts';
 import { sleep } from '../base/time.ts';
 
-const MAX_TRANSITION_TRIES = 8;
+/**
+ * Conflicting writes before a transition gives up. A split job's tasks end on the same record
+ * (up to one per chunk at about the same moment); every lost race means another writer won,
+ * so this bounds the wait, not the progress.
+ */
+const MAX_TRANSITION_TRIES = 24;
 
 /**
  * The DynamoDB adapter: job records and the stats counters. Every change goes through
@@ -91,6 +96,8 @@ export class DynamoLedger implements LedgerPort, JobLedgerPort {
         await sleep(20 * attempt + Math.random() * 50 * attempt);
         current = await this.get(jobId, options.signal);
       } else {
+        // Lost to another writer: a short random pause past the third loss spreads a crowd.
+        if (attempt >= 3) await sleep(Math.random() * 10 * attempt);
         current = outcome.current ?? (await this.get(jobId, options.signal));
       }
     }
