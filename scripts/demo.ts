@@ -175,8 +175,16 @@ async function main(): Promise<number> {
             mp4?: { bytes: number };
           }[];
           timings?: { transcodeMs: number };
+          split?: { chunks: number; chunkSeconds: number };
         }
       | undefined;
+    if (result?.split) {
+      say(
+        dim(
+          `      split across Jobs: ${result.split.chunks} chunks of ${result.split.chunkSeconds} s and the audio, then stitched`,
+        ),
+      );
+    }
     if (result) {
       for (const r of result.renditions)
         say(

@@ -110,6 +110,7 @@ describe('the HLS and DASH outputs in headless Chromium', () => {
   let browser: Browser;
   let jobId: string;
   let subtitledJobId: string;
+  let splitJobId: string;
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM))
@@ -136,6 +137,30 @@ describe('the HLS and DASH outputs in headless Chromium', () => {
     });
     subtitledJobId = (subtitled.body as { jobId: string }).jobId;
     expect(await env.runWorker()).toEqual({ kind: 'handled', outcome: 'succeeded' });
+    // A source split across Jobs: three 8 s chunks and the audio, then the stitch.
+    const split = await api.call('POST', '/jobs', {
+      version: 1,
+      input: await env.putSource(
+        'uploads/split.mp4',
+        await makeClip({ seconds: 24, width: 640, height: 360 }),
+      ),
+      ladder: [{ height: 360 }, { height: 144 }],
+      formats: ['hls'],
+    });
+    splitJobId = (split.body as { jobId: string }).jobId;
+    const outcomes: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const out = await env.runWorker({ SPLIT_THRESHOLD_SECONDS: '10', CHUNK_SECONDS: '8' });
+      outcomes.push(out.kind === 'handled' ? out.outcome : out.kind);
+    }
+    expect(outcomes).toEqual([
+      'split',
+      'succeeded',
+      'succeeded',
+      'succeeded',
+      'succeeded',
+      'succeeded',
+    ]);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
@@ -204,6 +229,72 @@ describe('the HLS and DASH outputs in headless Chromium', () => {
       { timeout: 20_000 },
     );
     expect((await state()).errors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('plays a source stitched from chunks across its chunk boundaries, with nothing missing between them', async () => {
+    const page = await browser.newPage();
+    const consoleErrors: string[] = [];
+    page.on('pageerror', (err) => consoleErrors.push(err.message));
+    await page.goto(`${api.url}/#token=${TOKEN}`);
+    const row = page.locator(`tr[data-job-id="${splitJobId}"]`);
+    await row.waitFor({ timeout: 15_000 });
+    expect(await row.locator('td').nth(1).textContent()).toBe('SUCCEEDED');
+    await row.click();
+    await page.waitForFunction(
+      () => (globalThis as unknown as Page).ktPlayer.levels.length > 0,
+      undefined,
+      { timeout: 15_000 },
+    );
+    // Play across each boundary (8 s and 16 s) from just before it.
+    for (const boundary of [8, 16]) {
+      await page.evaluate(
+        ({ t }) => {
+          (
+            globalThis as unknown as {
+              document: { getElementById(id: string): { currentTime: number } };
+            }
+          ).document.getElementById('video').currentTime = t;
+        },
+        { t: boundary - 1.5 },
+      );
+      await page.waitForFunction(
+        (t) => (globalThis as unknown as Page).document.getElementById('video').currentTime > t,
+        boundary + 1,
+        { timeout: 20_000 },
+      );
+    }
+    const duration = await page.evaluate(
+      () =>
+        (
+          globalThis as unknown as {
+            document: { getElementById(id: string): { duration: number } };
+          }
+        ).document.getElementById('video').duration,
+    );
+    expect(duration).toBeCloseTo(24, 0);
+    // What was fetched around the boundaries is one unbroken range: no gap where chunks meet.
+    const ranges = await page.evaluate(() => {
+      const v = (
+        globalThis as unknown as {
+          document: {
+            getElementById(id: string): {
+              buffered: { length: number; start(i: number): number; end(i: number): number };
+            };
+          };
+        }
+      ).document.getElementById('video');
+      return Array.from({ length: v.buffered.length }, (_, i) => [
+        v.buffered.start(i),
+        v.buffered.end(i),
+      ]);
+    });
+    const covering = (t: number) => ranges.find(([a, b]) => a! <= t - 1 && b! >= t + 1);
+    expect(covering(8), JSON.stringify(ranges)).toBeDefined();
+    expect(covering(16), JSON.stringify(ranges)).toBeDefined();
+    expect((await page.evaluate(() => (globalThis as unknown as Page).ktPlayer)).errors).toEqual(
+      [],
+    );
     expect(consoleErrors).toEqual([]);
   });
 

@@ -536,8 +536,9 @@ export class Transcoder {
         join(out, list),
         concatList(input.chunkDirs.map((d) => join(d, layout.chunkVideo(rung.name)))),
       );
+      // The audio run writes an M4A per bitrate only for the MP4s (HLS has its own renditions).
       const m4a =
-        input.audioDir && source.audio && rung.audioKbps !== undefined
+        input.audioDir && source.audio && rung.audioKbps !== undefined && formats.includes('mp4')
           ? join(input.audioDir, layout.chunkAudio(rung.audioKbps))
           : undefined;
       await runFfmpeg(
