@@ -77,3 +77,20 @@ export async function topLevelBoxes(file: string): Promise<string[]> {
     await handle.close();
   }
 }
+
+/** Frames in a file's first video stream, counted from its packets. */
+export async function frameCount(file: string): Promise<number> {
+  const { stdout } = await run('ffprobe', [
+    ...['-v', 'error', '-select_streams', 'v:0', '-count_packets'],
+    ...['-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file],
+  ]);
+  return Number(stdout.trim());
+}
+
+/** The MD5 of a file's audio packets: the same bytes, or not. */
+export async function audioDigest(file: string): Promise<string> {
+  const { stdout } = await run('ffmpeg', [
+    ...['-v', 'error', '-i', file, '-map', '0:a:0', '-c', 'copy', '-f', 'md5', '-'],
+  ]);
+  return stdout.trim();
+}

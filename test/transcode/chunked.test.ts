@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { qualityAgainstSource } from '../../scripts/corpus/measure.ts';
 import type { JobRequest } from '../../worker/src/contract/message.ts';
@@ -12,29 +10,11 @@ import { Transcoder, type TranscodeResult } from '../../worker/src/transcode/tra
 import { makeClip } from '../support/clips.ts';
 import { readDash } from '../support/dash-check.ts';
 import { strictHlsProblems } from '../support/hls-strict.ts';
-import { keyframeTimes } from '../support/media.ts';
+import { audioDigest, frameCount, keyframeTimes } from '../support/media.ts';
 import { PRODUCT_PATHS, TEST_LIMITS } from '../support/media-tools.ts';
 
-const run = promisify(execFile);
 const transcoder = new Transcoder({ paths: PRODUCT_PATHS, limits: TEST_LIMITS });
 const signal = new AbortController().signal;
-
-/** Frames in a file's first video stream, counted from its packets. */
-async function frameCount(file: string): Promise<number> {
-  const { stdout } = await run('ffprobe', [
-    ...['-v', 'error', '-select_streams', 'v:0', '-count_packets'],
-    ...['-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file],
-  ]);
-  return Number(stdout.trim());
-}
-
-/** The MD5 of a file's audio packets: the same bytes, or not. */
-async function audioDigest(file: string): Promise<string> {
-  const { stdout } = await run('ffmpeg', [
-    ...['-v', 'error', '-i', file, '-map', '0:a:0', '-c', 'copy', '-f', 'md5', '-'],
-  ]);
-  return stdout.trim();
-}
 
 /**
  * A long source split across Jobs must publish what one Job publishes. Each part runs as its

@@ -10,7 +10,7 @@ import type { JobRecord } from '../../worker/src/record/job-record.ts';
 import { parseMediaPlaylist } from '../../worker/src/transcode/hls.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, ROOT, type TestEnv } from '../support/env.ts';
-import { keyframeTimes } from '../support/media.ts';
+import { audioDigest, frameCount, keyframeTimes } from '../support/media.ts';
 import { spawnWorker } from '../support/worker-process.ts';
 
 const run = promisify(execFile);
@@ -47,22 +47,6 @@ async function download(env: TestEnv, prefix: string, dir: string): Promise<stri
     writeFileSync(path, (await env.getObject(prefix + key)).body);
   }
   return keys;
-}
-
-async function frameCount(file: string): Promise<number> {
-  const { stdout } = await run('ffprobe', [
-    ...['-v', 'error', '-select_streams', 'v:0', '-count_packets'],
-    ...['-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file],
-  ]);
-  return Number(stdout.trim());
-}
-
-/** The MD5 of a file's audio packets. */
-async function audioDigest(file: string): Promise<string> {
-  const { stdout } = await run('ffmpeg', [
-    ...['-v', 'error', '-i', file, '-map', '0:a:0', '-c', 'copy', '-f', 'md5', '-'],
-  ]);
-  return stdout.trim();
 }
 
 function ffmpegUnder(dir: string, marker: string): boolean {

@@ -34,11 +34,7 @@ export function startHeartbeat(options: {
   onLeaseLost: () => void;
 }): Heartbeat {
   const { queue, ledger, clock, logger, holder } = options;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let inflight: Promise<void> = Promise.resolve();
-
-  const beat = async () => {
+  return beatEvery(options.periodSeconds, async () => {
     const now = clock.now();
     const progress = options.progress();
     const [visibility, lease] = await Promise.allSettled([
@@ -62,28 +58,13 @@ export function startHeartbeat(options: {
       logger.warn({ err: lease.reason as unknown }, 'lease not renewed');
     } else if (lease.value.kind === 'lease-lost') {
       logger.warn('lease lost to another worker; stopping this attempt');
-      stopped = true;
       options.onLeaseLost();
+      return false;
     } else {
       holder.record = lease.value.record;
     }
-  };
-
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      inflight = beat().finally(schedule);
-    }, options.periodSeconds * 1000);
-  };
-  schedule();
-
-  return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await inflight;
-    },
-  };
+    return true;
+  });
 }
 
 /**
@@ -97,18 +78,34 @@ export function startVisibilityHeartbeat(options: {
   periodSeconds: number;
   visibilitySeconds: number;
 }): Heartbeat {
+  return beatEvery(options.periodSeconds, () =>
+    options.queue
+      .changeVisibility(options.receiptHandle, options.visibilitySeconds)
+      .then(() => true)
+      .catch((err: unknown) => {
+        options.logger.warn({ err }, 'visibility not extended');
+        return true;
+      }),
+  );
+}
+
+/**
+ * Calls `beat` every `periodSeconds`, each call scheduled only after the previous one ended
+ * (beats never overlap), until `stop()` or a beat that returns false.
+ */
+function beatEvery(periodSeconds: number, beat: () => Promise<boolean>): Heartbeat {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let inflight: Promise<void> = Promise.resolve();
-  const beat = () =>
-    options.queue
-      .changeVisibility(options.receiptHandle, options.visibilitySeconds)
-      .catch((err: unknown) => options.logger.warn({ err }, 'visibility not extended'));
   const schedule = () => {
     if (stopped) return;
     timer = setTimeout(() => {
-      inflight = beat().finally(schedule);
-    }, options.periodSeconds * 1000);
+      inflight = beat()
+        .then((goOn) => {
+          if (!goOn) stopped = true;
+        })
+        .finally(schedule);
+    }, periodSeconds * 1000);
   };
   schedule();
   return {
