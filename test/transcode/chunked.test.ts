@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,11 +6,13 @@ import { qualityAgainstSource } from '../../scripts/corpus/measure.ts';
 import type { JobRequest } from '../../worker/src/contract/message.ts';
 import { fpsExpression } from '../../worker/src/transcode/ffmpeg-args.ts';
 import { parseMediaPlaylist } from '../../worker/src/transcode/hls.ts';
+import { PIECE_MARGIN_SECONDS, type ChunkPlan } from '../../worker/src/transcode/chunks.ts';
+import type { PieceOutcome } from '../../worker/src/transcode/pieces.ts';
 import { Transcoder, type TranscodeResult } from '../../worker/src/transcode/transcoder.ts';
 import { makeClip } from '../support/clips.ts';
 import { readDash } from '../support/dash-check.ts';
 import { strictHlsProblems } from '../support/hls-strict.ts';
-import { audioDigest, frameCount, keyframeTimes } from '../support/media.ts';
+import { audioDigest, frameCount, keyframeTimes, decodedFrames } from '../support/media.ts';
 import { PRODUCT_PATHS, TEST_LIMITS } from '../support/media-tools.ts';
 
 const transcoder = new Transcoder({ paths: PRODUCT_PATHS, limits: TEST_LIMITS });
@@ -36,6 +38,10 @@ describe.each([
   let chunked: TranscodeResult;
   let chunkedDir: string;
   let chunkCount = 0;
+  let pieces: PieceOutcome[] = [];
+  let plan: ChunkPlan;
+  let piecesDir: string;
+  let sourceBytes = 0;
 
   beforeAll(async () => {
     source = await makeClip({
@@ -50,22 +56,34 @@ describe.each([
     single = await transcoder.transcode({ sourcePath: source, outDir: singleDir, request, signal });
 
     const probed = await transcoder.probe(source, signal);
-    const plan = transcoder.planChunks(probed, request, { thresholdSeconds: 10, chunkSeconds: 8 });
+    plan = transcoder.planChunks(probed, request, { thresholdSeconds: 10, chunkSeconds: 8 })!;
     expect(plan).toBeDefined();
-    chunkCount = plan!.chunks.length;
+    chunkCount = plan.chunks.length;
+    // Each chunk reads its piece of the source, as a chunk's Job does.
+    piecesDir = mkdtempSync(join(tmpdir(), 'pieces-'));
+    pieces = await transcoder.cutPieces({
+      sourcePath: source,
+      source: probed,
+      chunks: plan,
+      outDir: piecesDir,
+      signal,
+    });
     const chunkDirs: string[] = [];
-    for (const window of plan!.chunks) {
+    for (const window of plan.chunks) {
       const dir = mkdtempSync(join(tmpdir(), `chunk${window.index}-`));
+      const piece = pieces[window.index];
       await transcoder.encodeChunk({
-        sourcePath: source,
+        sourcePath: piece && 'file' in piece ? join(piecesDir, piece.file) : source,
         outDir: dir,
         request,
         signal,
         source: probed,
         window,
+        ...(piece && 'file' in piece ? { piece } : {}),
       });
       chunkDirs.push(dir);
     }
+    sourceBytes = statSync(source).size;
     const audioDir = mkdtempSync(join(tmpdir(), 'audio-'));
     const audio = await transcoder.encodeAudio({
       sourcePath: source,
@@ -76,7 +94,7 @@ describe.each([
     });
     chunkedDir = mkdtempSync(join(tmpdir(), 'stitched-'));
     chunked = await transcoder.assemble({
-      sourcePath: source,
+      sourcePath: () => Promise.resolve(source),
       outDir: chunkedDir,
       request,
       signal,
@@ -89,6 +107,36 @@ describe.each([
 
   it('plans chunks of whole segments', () => {
     expect(chunkCount).toBe(Math.floor(seconds / 8) + (seconds % 8 >= 4 ? 1 : 0));
+  });
+
+  it('cuts each chunk a piece of the source that a chunk reads exactly as it reads the source', async () => {
+    expect(pieces.map((p) => ('file' in p ? p.index : p.reason))).toEqual([
+      ...Array(chunkCount).keys(),
+    ]);
+    // Each is its chunk's share of the source, plus at most a keyframe interval before it
+    // (the copy starts at a keyframe) and the margin after it.
+    const keys = await keyframeTimes(source);
+    const interval = Math.max(...keys.slice(1).map((k, i) => k - keys[i]!));
+    for (const [i, p] of pieces.entries()) {
+      const share = (8 + interval + PIECE_MARGIN_SECONDS) / seconds;
+      expect('file' in p && p.bytes / sourceBytes, `piece ${i}`).toBeLessThan(share);
+    }
+    // Every chunk reads the very frames, at the very times, from its piece as from the source
+    // (the encodes themselves vary run to run: x264's threads).
+    for (const [i, window] of plan.chunks.entries()) {
+      const piece = pieces[i]!;
+      if (!('file' in piece)) continue;
+      const read = (file: string, seek: number) =>
+        decodedFrames(file, {
+          seekSeconds: seek,
+          ...(window.readSeconds === undefined ? {} : { readSeconds: window.readSeconds }),
+        });
+      const fromSource = await read(source, window.seekSeconds);
+      expect(fromSource.length, `chunk ${i}`).toBeGreaterThan(0);
+      expect(await read(join(piecesDir, piece.file), piece.seekSeconds), `chunk ${i}`).toEqual(
+        fromSource,
+      );
+    }
   });
 
   it('has every rung, frame for frame, with keyframes and HLS segments where a single run puts them', async () => {

@@ -208,6 +208,7 @@ function bound(t: WorkerDeps['transcoder']): WorkerDeps['transcoder'] {
     probe: t.probe.bind(t),
     transcode: t.transcode.bind(t),
     planChunks: t.planChunks.bind(t),
+    cutPieces: t.cutPieces.bind(t),
     encodeChunk: t.encodeChunk.bind(t),
     encodeAudio: t.encodeAudio.bind(t),
     assemble: t.assemble.bind(t),

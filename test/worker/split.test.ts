@@ -39,6 +39,22 @@ async function workInProcess(
   throw new Error(`${jobId} did not finish: ${outcomes.join(', ')}`);
 }
 
+/** The storage, noting the key of every object a worker downloads. */
+function watchDownloads(storage: WorkerDeps['storage'], keys: string[]): WorkerDeps['storage'] {
+  return new Proxy(storage, {
+    get(target, prop) {
+      if (prop === 'download') {
+        return (...args: Parameters<typeof target.download>) => {
+          keys.push(args[0].key);
+          return target.download(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
+  });
+}
+
 async function download(env: TestEnv, prefix: string, dir: string): Promise<string[]> {
   const keys = (await env.listOutputs(prefix)).map((o) => o.key.slice(prefix.length));
   for (const key of keys) {
@@ -89,7 +105,10 @@ describe('a long source split across many Jobs', () => {
     expect((await workInProcess(env, 'one-job', SINGLE)).record.status).toBe('SUCCEEDED');
 
     await env.send({ ...JOB, jobId: 'split-job', input });
-    const { record, outcomes } = await workInProcess(env, 'split-job', SPLIT);
+    const downloads: string[] = [];
+    const { record, outcomes } = await workInProcess(env, 'split-job', SPLIT, (deps) => ({
+      storage: watchDownloads(deps.storage, downloads),
+    }));
     // The job's message splits it; each chunk and the audio is a Job; one Job stitches.
     expect(outcomes).toEqual([
       'split',
@@ -126,6 +145,13 @@ describe('a long source split across many Jobs', () => {
         ).segments.map((s) => s.durationSeconds);
       expect(playlist(split), rung).toEqual(playlist(one));
     }
+    // The source is downloaded by the Job that plans the split and by the audio's; each chunk's
+    // Job downloads only its piece of it, cut by the planner.
+    expect(downloads.filter((key) => key === 'in/long.mp4')).toHaveLength(2);
+    const pieces = downloads.filter((key) => key.includes('/pieces/'));
+    expect(pieces.map((key) => key.replace(/^.*\/pieces\//, '')).sort()).toEqual(
+      [...Array(CHUNKS).keys()].map((i) => `chunk-${i}.mov`).sort(),
+    );
     // The parts are gone; the queues are empty.
     expect(await env.listOutputs('outputs/_work/')).toEqual([]);
     expect(await env.drainDeadLetters()).toEqual([]);
@@ -203,6 +229,7 @@ describe('a long source split across many Jobs', () => {
         probe: deps.transcoder.probe.bind(deps.transcoder),
         transcode: deps.transcoder.transcode.bind(deps.transcoder),
         planChunks: deps.transcoder.planChunks.bind(deps.transcoder),
+        cutPieces: deps.transcoder.cutPieces.bind(deps.transcoder),
         encodeAudio: deps.transcoder.encodeAudio.bind(deps.transcoder),
         assemble: deps.transcoder.assemble.bind(deps.transcoder),
         encodeChunk: (input) =>

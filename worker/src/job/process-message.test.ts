@@ -163,6 +163,9 @@ class Steps implements StoragePort, TranscoderPort {
   planChunks(): undefined {
     return undefined;
   }
+  cutPieces(): Promise<never> {
+    return Promise.reject(new Error('not split in these tests'));
+  }
   encodeChunk(): Promise<void> {
     return Promise.reject(new Error('not split in these tests'));
   }

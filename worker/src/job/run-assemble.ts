@@ -118,14 +118,10 @@ async function stitch(
   try {
     let t = deps.clock.now();
     const plan = await readPlan(deps.storage, work, signal);
-    const sourcePath = await downloadSource(
-      deps.storage,
-      settings,
-      request.input,
-      plan,
-      dir,
-      signal,
-    );
+    // Only for subtitle tracks or a fallback poster: the stitch needs no other part of it.
+    let sourcePath: Promise<string> | undefined;
+    const source = () =>
+      (sourcePath ??= downloadSource(deps.storage, settings, request.input, plan, dir, signal));
     const parts = join(dir.root, 'parts');
     const chunkDirs: string[] = [];
     for (let i = 0; i < fanout.chunks; i++) {
@@ -143,7 +139,7 @@ async function stitch(
 
     t = deps.clock.now();
     const result = await deps.transcoder.assemble({
-      sourcePath,
+      sourcePath: source,
       outDir: dir.outDir,
       request,
       signal,

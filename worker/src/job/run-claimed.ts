@@ -8,6 +8,7 @@ import { deliverEvents, shouldNotify } from './notify.ts';
 import { runJob } from './run-job.ts';
 import { settleFailure } from './settle-failure.ts';
 import { splitJob } from './split.ts';
+import { fanoutPrefix } from './split-work.ts';
 import type { JobResultSummary } from './summary.ts';
 
 /** Progress is logged every 10 points or 30 s, whichever comes first. */
@@ -48,7 +49,9 @@ export async function runClaimed(
   });
 
   try {
-    const outcome = await runJob(ctx, request, output, signal, (p) => {
+    // Where a split's parts go: its id is this attempt's number.
+    const work = fanoutPrefix(settings.workUri, ctx.jobId, claimed.attempts);
+    const outcome = await runJob(ctx, request, { output, work }, signal, (p) => {
       latest = p;
       if (p.stage !== 'transcoding') return;
       const now = deps.clock.now();
@@ -61,7 +64,8 @@ export async function runClaimed(
       }
     });
     await heartbeat.stop();
-    if (outcome.kind === 'split') return await splitJob(ctx, holder, outcome.plan, signal);
+    if (outcome.kind === 'split')
+      return await splitJob(ctx, holder, { plan: outcome.plan, work }, signal);
     return await recordSuccess(ctx, request, holder, outcome.summary, shutdown);
   } catch (err) {
     await heartbeat.stop();

@@ -1,13 +1,18 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { InvalidMediaError } from '../base/errors.ts';
 import type { JobRequest } from '../contract/message.ts';
 import { childOf, type S3Location } from '../contract/s3-uri.ts';
 import type { JobProgress } from '../record/job-record.ts';
+import type { ChunkPlan } from '../transcode/chunks.ts';
 import type { OutputFile } from '../transcode/local-files.ts';
+import type { Piece } from '../transcode/pieces.ts';
+import type { SourceInfo } from '../transcode/probe.ts';
 import type { JobContext } from './context.ts';
 import type { StoragePort } from './ports.ts';
 import { summarize, type JobResultSummary } from './summary.ts';
-import type { SplitPlan } from './split-work.ts';
-import { checkFreeSpace, createWorkDir, sourceExtension } from './work-dir.ts';
+import { PART, uploadDir, type PlannedPiece, type SplitPlan } from './split-work.ts';
+import { checkFreeSpace, createWorkDir, sourceExtension, type WorkDir } from './work-dir.ts';
 
 /** A claimed job's end: its outputs published, or a plan to split it across many Jobs. */
 export type JobOutcome =
@@ -23,7 +28,7 @@ export type JobOutcome =
 export async function runJob(
   ctx: JobContext,
   request: JobRequest,
-  output: S3Location,
+  { output, work }: { readonly output: S3Location; readonly work: S3Location },
   signal: AbortSignal,
   onProgress: (p: JobProgress) => void,
 ): Promise<JobOutcome> {
@@ -56,6 +61,8 @@ export async function runJob(
         { chunks: chunks.chunks.length, chunkSeconds: chunks.chunkSeconds },
         'source split across Jobs',
       );
+      onProgress({ stage: 'uploading', percent: 0 });
+      const pieces = await uploadPieces(ctx, { sourcePath, probed, chunks, dir, work }, signal);
       return {
         kind: 'split',
         plan: {
@@ -63,6 +70,7 @@ export async function runJob(
           source: { bytes: head.size, ...(head.etag ? { etag: head.etag } : {}) },
           probed,
           chunks,
+          pieces,
         },
       };
     }
@@ -95,6 +103,53 @@ export async function runJob(
   } finally {
     await dir.remove().catch((err: unknown) => log.warn({ err }, 'work directory not removed'));
   }
+}
+
+/**
+ * Cuts each chunk's piece of the source (the transcoder's stream copy) and uploads them under
+ * the split's work prefix, so that each chunk's Job downloads its piece alone. A chunk whose
+ * piece could not be cut reads the whole source (logged).
+ */
+async function uploadPieces(
+  ctx: JobContext,
+  p: {
+    readonly sourcePath: string;
+    readonly probed: SourceInfo;
+    readonly chunks: ChunkPlan;
+    readonly dir: WorkDir;
+    readonly work: S3Location;
+  },
+  signal: AbortSignal,
+): Promise<PlannedPiece[]> {
+  const { deps, log } = ctx;
+  const t = deps.clock.now();
+  const outDir = join(p.dir.outDir, PART.pieces);
+  await mkdir(outDir, { recursive: true });
+  const outcomes = await deps.transcoder.cutPieces({
+    sourcePath: p.sourcePath,
+    source: p.probed,
+    chunks: p.chunks,
+    outDir,
+    signal,
+  });
+  const pieces = outcomes.filter((o): o is Piece => 'file' in o);
+  for (const o of outcomes) {
+    if ('reason' in o)
+      log.warn({ chunk: o.index, reason: o.reason }, 'chunk reads the whole source');
+  }
+  const cutMs = deps.clock.now() - t;
+  await uploadDir(deps.storage, outDir, childOf(p.work, PART.pieces), signal);
+  const bytes = pieces.reduce((sum, piece) => sum + piece.bytes, 0);
+  log.info(
+    { pieces: pieces.length, bytes, cutMs, uploadMs: deps.clock.now() - t - cutMs },
+    'chunk pieces uploaded',
+  );
+  return pieces.map((piece) => ({
+    index: piece.index,
+    key: `${PART.pieces}${piece.file}`,
+    bytes: piece.bytes,
+    seekSeconds: piece.seekSeconds,
+  }));
 }
 
 /** Every output file to its key under the job's output prefix, as S3 should serve it. */

@@ -10,6 +10,7 @@ import { deliverEvents, shouldNotify } from './notify.ts';
 import { decideFailureAction } from './retry-policy.ts';
 import { runAssemble } from './run-assemble.ts';
 import {
+  downloadPiece,
   downloadSource,
   jobWorkPrefix,
   PART,
@@ -125,19 +126,22 @@ async function runPart(
   const dir = await createWorkDir(settings.workDir, `${task.jobId}.${name}`);
   try {
     const plan = await readPlan(deps.storage, work, signal);
-    const sourcePath = await downloadSource(
-      deps.storage,
-      settings,
-      request.input,
-      plan,
-      dir,
-      signal,
-    );
-    const t = deps.clock.now();
+    const source = () => downloadSource(deps.storage, settings, request.input, plan, dir, signal);
+    let t = deps.clock.now();
     if (task.task.type === 'chunk') {
       const index = task.task.index;
       const window = plan.chunks.chunks[index];
       if (!window) throw new Error(`chunk ${index} is not in the plan`);
+      // Its piece of the source if the planner cut one, else the whole source.
+      const piece = plan.pieces?.find((p) => p.index === index);
+      const sourcePath = piece
+        ? await downloadPiece(deps.storage, settings, work, piece, dir, signal)
+        : await source();
+      log.info(
+        { task: name, piece: piece?.key ?? false, ms: deps.clock.now() - t },
+        piece ? 'piece of the source downloaded' : 'source downloaded',
+      );
+      t = deps.clock.now();
       await deps.transcoder.encodeChunk({
         sourcePath,
         outDir: dir.outDir,
@@ -145,8 +149,11 @@ async function runPart(
         signal,
         source: plan.probed,
         window,
+        ...(piece ? { piece: { seekSeconds: piece.seekSeconds } } : {}),
       });
     } else {
+      const sourcePath = await source();
+      t = deps.clock.now();
       const outcome = await deps.transcoder.encodeAudio({
         sourcePath,
         outDir: dir.outDir,

@@ -20,11 +20,22 @@ export interface SplitPlan {
   readonly source: { readonly bytes: number; readonly etag?: string };
   readonly probed: SourceInfo;
   readonly chunks: ChunkPlan;
+  /** The chunks' pieces of the source (run-job.ts); a chunk without one reads the source. */
+  readonly pieces?: readonly PlannedPiece[];
+}
+
+/** A chunk's piece: its key under the split's work prefix, its size, where the chunk seeks in it. */
+export interface PlannedPiece {
+  readonly index: number;
+  readonly key: string;
+  readonly bytes: number;
+  readonly seekSeconds: number;
 }
 
 export const PART = {
   plan: 'plan.json',
   audioOutcome: 'audio.json',
+  pieces: 'pieces/',
 } as const;
 
 export function jobWorkPrefix(workUri: S3Location, jobId: string): S3Location {
@@ -114,5 +125,20 @@ export async function downloadSource(
     { size: plan.source.bytes, ...(plan.source.etag ? { etag: plan.source.etag } : {}) },
     signal,
   );
+  return path;
+}
+
+/** A chunk's piece (plan.pieces), into its work directory, as the chunk's source. */
+export async function downloadPiece(
+  storage: StoragePort,
+  settings: { readonly outputSizeFactor: number },
+  work: S3Location,
+  piece: PlannedPiece,
+  dir: WorkDir,
+  signal: AbortSignal,
+): Promise<string> {
+  await checkFreeSpace(dir.root, piece.bytes, settings.outputSizeFactor);
+  const path = dir.sourcePath(sourceExtension(piece.key));
+  await storage.download(childOf(work, piece.key), path, { size: piece.bytes }, signal);
   return path;
 }

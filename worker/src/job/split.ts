@@ -1,10 +1,10 @@
 import { LeaseLostError } from '../base/errors.ts';
-import { childOf, formatS3Uri } from '../contract/s3-uri.ts';
+import { childOf, formatS3Uri, type S3Location } from '../contract/s3-uri.ts';
 import { taskBody, taskName, type TaskSpec } from '../contract/task.ts';
 import { decideDispatched, decidePlanned } from '../record/fanout.ts';
 import { settleSignal, type JobContext, type MessageOutcome } from './context.ts';
 import type { RecordHolder } from './heartbeat.ts';
-import { fanoutPrefix, PART, type SplitPlan } from './split-work.ts';
+import { PART, type SplitPlan } from './split-work.ts';
 
 /**
  * Hands a long source to many Jobs. The plan goes to the job's work prefix, then into the
@@ -17,12 +17,11 @@ import { fanoutPrefix, PART, type SplitPlan } from './split-work.ts';
 export async function splitJob(
   ctx: JobContext,
   holder: RecordHolder,
-  plan: SplitPlan,
+  { plan, work }: { readonly plan: SplitPlan; readonly work: S3Location },
   signal: AbortSignal,
 ): Promise<MessageOutcome> {
   const { deps, settings, message, jobId, log } = ctx;
   const fanoutId = holder.record.attempts;
-  const work = fanoutPrefix(settings.workUri, jobId, fanoutId);
   await deps.storage.putText(
     childOf(work, PART.plan),
     JSON.stringify(plan),

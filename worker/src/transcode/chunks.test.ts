@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRate, planChunks } from './chunks.ts';
+import { parseRate, PIECE_MARGIN_SECONDS, pieceCut, planChunks, seekInPiece } from './chunks.ts';
 
 const base = {
   frameRate: '25',
@@ -79,5 +79,56 @@ describe('planChunks', () => {
     expect(parseRate('30000/1001')).toBeCloseTo(29.97, 3);
     expect(parseRate('25')).toBe(25);
     expect(() => parseRate('0/0')).toThrow(/frame rate/);
+  });
+});
+
+describe('pieces of the source', () => {
+  const plan = planChunks({ ...base, durationSeconds: 400 })!;
+  const [first, middle, last] = [plan.chunks[0]!, plan.chunks[1]!, plan.chunks.at(-1)!];
+  const facts = { sourceStartSeconds: 0, startsOnKeyframe: true };
+
+  it('cuts from the chunk’s seek point to the margin past its last frame; the last to the end', () => {
+    expect(pieceCut(middle)).toEqual({
+      seekSeconds: middle.seekSeconds,
+      readSeconds: middle.readSeconds! + PIECE_MARGIN_SECONDS,
+    });
+    expect(pieceCut(last)).toEqual({ seekSeconds: last.seekSeconds });
+  });
+
+  it('seeks in a piece as far past its keyframe as the chunk’s first frame lies, counting from the source’s start', () => {
+    // Chunk 1 seeks to 59.99 s; its piece starts at the keyframe at 58 s.
+    expect(middle.seekSeconds).toBe(59.99);
+    expect(seekInPiece(middle, { ...facts, startSeconds: 58, endSeconds: 125 })).toEqual({
+      ok: true,
+      seekSeconds: 1.99,
+    });
+    // A source starting at 1.4 s (a transport stream): -ss counts from there in both files.
+    expect(
+      seekInPiece(middle, {
+        ...facts,
+        sourceStartSeconds: 1.4,
+        startSeconds: 59.4,
+        endSeconds: 126,
+      }),
+    ).toEqual({ ok: true, seekSeconds: 1.99 });
+    expect(seekInPiece(first, { ...facts, startSeconds: 0, endSeconds: 62 })).toEqual({
+      ok: true,
+      seekSeconds: 0,
+    });
+  });
+
+  it('refuses a piece that does not hold the chunk’s frames from a keyframe, or keeps the timeline only by luck', () => {
+    const refused = (f: Parameters<typeof seekInPiece>[1], window = middle) =>
+      (seekInPiece(window, f) as { reason?: string }).reason;
+    expect(
+      refused({ ...facts, startsOnKeyframe: false, startSeconds: 58, endSeconds: 125 }),
+    ).toMatch(/keyframe/);
+    // Starts after the chunk's seek point (ffmpeg's seek in a file without an index).
+    expect(refused({ ...facts, startSeconds: 59.99, endSeconds: 125 })).toMatch(/not before/);
+    // Ends before the chunk's last frame.
+    expect(refused({ ...facts, startSeconds: 58, endSeconds: 119.9 })).toMatch(/before the chunk/);
+    // The first chunk's piece starts with its video; the source's audio started earlier, so
+    // the piece's timeline would start later than the source's.
+    expect(refused({ ...facts, startSeconds: 0.05, endSeconds: 62 }, first)).toMatch(/not before/);
   });
 });

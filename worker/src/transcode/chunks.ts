@@ -91,6 +91,70 @@ export function posterInChunk(window: ChunkWindow, posterSeconds: number): numbe
   return inside ? Math.max(0, posterSeconds - window.seekSeconds) : false;
 }
 
+/**
+ * A chunk's piece: the part of the source it reads, stream-copied (no re-encode) by the Job that
+ * plans the split, so a chunk's Job downloads that instead of the whole source. It starts at the
+ * keyframe at or before the chunk's seek point (where ffmpeg's copy starts) and runs this far
+ * past the chunk's last frame: frames stored out of order (B-frames) near the end are in it.
+ */
+export const PIECE_MARGIN_SECONDS = 2;
+
+/** Where a piece is cut from the source: input `-ss`, and `-t` (none: to the end). */
+export function pieceCut(window: ChunkWindow): {
+  readonly seekSeconds: number;
+  readonly readSeconds?: number;
+} {
+  return {
+    seekSeconds: window.seekSeconds,
+    ...(window.readSeconds === undefined
+      ? {}
+      : { readSeconds: round6(window.readSeconds + PIECE_MARGIN_SECONDS) }),
+  };
+}
+
+/** What ffprobe says of a cut piece, on the source's timeline (the copy keeps timestamps). */
+export interface PieceFacts {
+  /** The source's start time (ffmpeg's format start_time): input -ss counts from it. */
+  readonly sourceStartSeconds: number;
+  /** The piece's start and end times. */
+  readonly startSeconds: number;
+  readonly endSeconds: number;
+  readonly startsOnKeyframe: boolean;
+}
+
+/**
+ * Where a chunk seeks in its piece so that it reads exactly the frames it reads in the source,
+ * with the same timestamps (input -ss counts from a file's start, which for the piece is its
+ * first keyframe), or why the piece cannot stand in for the source: the chunk then reads the
+ * whole source, as before.
+ */
+export function seekInPiece(
+  window: ChunkWindow,
+  facts: PieceFacts,
+):
+  | { readonly ok: true; readonly seekSeconds: number }
+  | { readonly ok: false; readonly reason: string } {
+  if (!facts.startsOnKeyframe)
+    return { ok: false, reason: 'the piece does not start on a keyframe' };
+  const seek = round6(window.seekSeconds + facts.sourceStartSeconds - facts.startSeconds);
+  if (window.index === 0 ? Math.abs(seek) > 1e-6 : !(seek > 0)) {
+    return {
+      ok: false,
+      reason: `the piece starts at ${facts.startSeconds} s, not before the chunk's first frame (source start ${facts.sourceStartSeconds} s, seek ${window.seekSeconds} s)`,
+    };
+  }
+  if (window.readSeconds !== undefined) {
+    const needed = facts.sourceStartSeconds + window.seekSeconds + window.readSeconds;
+    if (facts.endSeconds < needed) {
+      return {
+        ok: false,
+        reason: `the piece ends at ${facts.endSeconds} s, before the chunk's last frame (${round6(needed)} s)`,
+      };
+    }
+  }
+  return { ok: true, seekSeconds: window.index === 0 ? 0 : seek };
+}
+
 /** `30000/1001` or `25` -> frames per second. */
 export function parseRate(expression: string): number {
   const [num, den] = expression.split('/');

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { OutputFormat } from '../contract/message.ts';
 import { RUN_OPTIONS, SAFE_INPUT_OPTIONS } from './input-guard.ts';
 import { evenFloor, type PlannedRung } from './ladder.ts';
@@ -61,6 +62,11 @@ export interface LadderSpec {
    * is given.
    */
   readonly window?: ChunkWindow;
+  /**
+   * Where the chunk seeks when `sourcePath` is its piece (chunks.ts), not the whole source: the
+   * same frames, with the same timestamps, from a file that starts at a keyframe before them.
+   */
+  readonly pieceSeekSeconds?: number;
   readonly cwd: string;
 }
 
@@ -279,19 +285,68 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
     ...(spec.thumbnails ? ['thumbnails'] : []),
   ];
 
+  const seekSeconds = spec.pieceSeekSeconds ?? window?.seekSeconds ?? 0;
   return {
     cwd: spec.cwd,
     input: spec.sourcePath,
     inputOptions: [
       ...SAFE_INPUT_OPTIONS,
       // Accurate seek: ffmpeg decodes from the keyframe before and drops what precedes -ss.
-      ...(window && window.seekSeconds > 0 ? ['-ss', String(window.seekSeconds)] : []),
+      ...(window && seekSeconds > 0 ? ['-ss', String(seekSeconds)] : []),
       ...(window?.readSeconds !== undefined ? ['-t', String(window.readSeconds)] : []),
     ],
     complexFilter: filters.join(';'),
     outputs,
     directories,
   };
+}
+
+/**
+ * A chunk's piece (chunks.ts): its part of the source's video stream-copied, timestamps kept
+ * (-copyts: the piece plays on the source's timeline), into a MOV (an MP4 for AV1 and VP9,
+ * which MOV does not carry). Video only: the audio is encoded whole, from the source.
+ */
+export function buildPieceInvocation(spec: {
+  readonly sourcePath: string;
+  readonly source: SourceInfo;
+  readonly cut: { readonly seekSeconds: number; readonly readSeconds?: number };
+  readonly cwd: string;
+  /** Relative to cwd; its extension from pieceExtension(). */
+  readonly target: string;
+}): FfmpegInvocation {
+  const { cut } = spec;
+  return {
+    cwd: spec.cwd,
+    input: spec.sourcePath,
+    inputOptions: [
+      ...SAFE_INPUT_OPTIONS,
+      ...(cut.seekSeconds > 0 ? ['-ss', String(cut.seekSeconds)] : []),
+      ...(cut.readSeconds !== undefined ? ['-t', String(cut.readSeconds)] : []),
+      '-copyts',
+    ],
+    complexFilter: '',
+    outputs: [
+      {
+        target: spec.target,
+        options: [
+          '-map',
+          `0:${spec.source.video.index}`,
+          '-c',
+          'copy',
+          '-map_metadata',
+          '-1',
+          '-f',
+          pieceExtension(spec.source) === 'mp4' ? 'mp4' : 'mov',
+        ],
+      },
+    ],
+    directories: [dirname(spec.target)],
+  };
+}
+
+/** The container a chunk's piece is copied into: MOV, or MP4 for codecs only MP4 carries. */
+export function pieceExtension(source: SourceInfo): 'mov' | 'mp4' {
+  return ['av1', 'vp9'].includes(source.video.codec) ? 'mp4' : 'mov';
 }
 
 /** One HLS output of the tee: the selected stream as fMP4 segments under hls/<dir>/. */

@@ -34,7 +34,8 @@ export interface SubtitleOutcome {
 
 export interface SubtitleJob {
   readonly paths: FfmpegPaths;
-  readonly sourcePath: string;
+  /** Called only if there are text tracks to convert. */
+  readonly sourcePath: () => Promise<string>;
   readonly outDir: string;
   readonly tracks: readonly SubtitleTrack[];
   /** The rendition the captions are read from (smallest, at the source's frame rate). */
@@ -85,7 +86,7 @@ export async function makeSubtitles(job: SubtitleJob): Promise<SubtitleOutcome> 
       await runFfmpeg(
         paths,
         buildSubtitleInvocation({
-          sourcePath: job.sourcePath,
+          sourcePath: await job.sourcePath(),
           streamIndex: track.streamIndex!,
           target: subtitleLayout.vtt(track.id),
           cwd: outDir,

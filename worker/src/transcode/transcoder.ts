@@ -53,6 +53,7 @@ import {
   type AudioRenditionSummary,
   type RenditionSummary,
 } from './rendition.ts';
+import { cutPieces, type PieceOutcome } from './pieces.ts';
 import { makeSubtitles, type SubtitleOutcome } from './subtitle-outputs.ts';
 import { languageName } from './subtitles.ts';
 import { buildDashManifest, type DashPresentation } from './dash.ts';
@@ -232,7 +233,8 @@ export class Transcoder {
       await this.#runLadder(input, source);
     }
     const normalized = audio === 'encoded' ? loudness?.result : undefined;
-    return this.#finish(input, { probed, source, audio, warnings, normalized });
+    const sourcePath = () => Promise.resolve(input.sourcePath);
+    return this.#finish(input, { probed, source, audio, warnings, normalized, sourcePath });
   }
 
   /**
@@ -241,8 +243,10 @@ export class Transcoder {
    * manifest and the thumbnail index.
    */
   async #finish(
-    input: TranscodeInput,
+    input: Omit<TranscodeInput, 'sourcePath'>,
     ctx: {
+      /** The source, only for a fallback poster or subtitle tracks (a stitch downloads it then). */
+      readonly sourcePath: () => Promise<string>;
       readonly probed: SourceInfo;
       readonly source: SourceInfo;
       readonly audio: TranscodeResult['audio'];
@@ -265,7 +269,7 @@ export class Transcoder {
       await runFfmpeg(
         this.#options.paths,
         buildPosterInvocation({
-          sourcePath: input.sourcePath,
+          sourcePath: await ctx.sourcePath(),
           source,
           top: rungs[0]!,
           cwd: input.outDir,
@@ -309,7 +313,7 @@ export class Transcoder {
         ? { published: [], leftOut: [] }
         : await makeSubtitles({
             paths: this.#options.paths,
-            sourcePath: input.sourcePath,
+            sourcePath: ctx.sourcePath,
             outDir: input.outDir,
             tracks: source.subtitles.tracks,
             captionRung: rungs.filter((r) => r.frameStep === 1).at(-1)!.name,
@@ -438,16 +442,23 @@ export class Transcoder {
    * frame lies in the chunk, the poster.
    */
   async encodeChunk(
-    input: TranscodeInput & { readonly source: SourceInfo; readonly window: ChunkWindow },
+    input: TranscodeInput & {
+      readonly source: SourceInfo;
+      readonly window: ChunkWindow;
+      /** `sourcePath` is the chunk's piece (cutPieces), read from here. */
+      readonly piece?: { readonly seekSeconds: number };
+    },
   ): Promise<void> {
     const source = withoutAudio(input.source);
     const { rungs, thumbnails } = this.#plan(input, source);
-    const { window } = input;
+    const { window, piece } = input;
     await runFfmpeg(
       this.#options.paths,
       buildLadderInvocation({
         sourcePath: input.sourcePath,
-        source,
+        // A piece holds the video alone.
+        source: piece ? { ...source, video: { ...source.video, index: 0 } } : source,
+        ...(piece ? { pieceSeekSeconds: piece.seekSeconds } : {}),
         rungs,
         formats: input.request.formats,
         segmentSeconds: this.#options.segmentSeconds,
@@ -460,6 +471,20 @@ export class Transcoder {
       }),
       { signal: input.signal },
     );
+  }
+
+  /**
+   * Each chunk's piece of a long source, stream-copied into `outDir` (pieces.ts): a chunk's Job
+   * downloads its piece, not the whole source. A chunk without one reads the whole source.
+   */
+  cutPieces(input: {
+    readonly sourcePath: string;
+    readonly source: SourceInfo;
+    readonly chunks: ChunkPlan;
+    readonly outDir: string;
+    readonly signal: AbortSignal;
+  }): Promise<PieceOutcome[]> {
+    return cutPieces(this.#options.paths, input);
   }
 
   /**
@@ -505,10 +530,12 @@ export class Transcoder {
    * Joins a chunked source's parts into the outputs a single run writes, in `outDir`: each
    * rung's chunks by stream copy (the concat demuxer: no re-encode), the audio muxed into the
    * MP4s and its HLS renditions beside the video, the thumbnails' sprites tiled; then described
-   * and checked as transcode() does. `chunkDirs` in chunk order.
+   * and checked as transcode() does. `chunkDirs` in chunk order. `sourcePath` is called only
+   * when the source itself is needed: for its subtitle tracks, or a fallback poster.
    */
   async assemble(
-    input: TranscodeInput & {
+    input: Omit<TranscodeInput, 'sourcePath'> & {
+      readonly sourcePath: () => Promise<string>;
       readonly probed: SourceInfo;
       readonly chunkDirs: readonly string[];
       readonly audioDir?: string;
@@ -561,6 +588,7 @@ export class Transcoder {
     }
     await rm(join(out, layout.chunkDir), { recursive: true, force: true });
     return this.#finish(input, {
+      sourcePath: input.sourcePath,
       probed: input.probed,
       source,
       audio: input.audio.audio,
@@ -570,7 +598,7 @@ export class Transcoder {
   }
 
   /** The rungs and thumbnail grid for a source (pure; the same for a run and its retry). */
-  #plan(input: TranscodeInput, source: SourceInfo) {
+  #plan(input: Pick<TranscodeInput, 'request'>, source: SourceInfo) {
     const rungs = planLadder(source, input.request.ladder);
     const thumbnails: ThumbnailSpec | false =
       input.request.thumbnails === false
