@@ -4,22 +4,23 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { qualityAgainstSource } from '../../scripts/corpus/measure.ts';
 import { InvalidMediaError } from '../../worker/src/base/errors.ts';
 import type { WorkerDeps } from '../../worker/src/job/ports.ts';
 import type { JobRecord } from '../../worker/src/record/job-record.ts';
 import { parseMediaPlaylist } from '../../worker/src/transcode/hls.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, ROOT, type TestEnv } from '../support/env.ts';
-import { audioDigest, frameCount, keyframeTimes } from '../support/media.ts';
+import { audioDigest, frameCount, keyframeTimes, probeFile } from '../support/media.ts';
 import { spawnWorker } from '../support/worker-process.ts';
 
 const run = promisify(execFile);
 
-/** Split anything over 30 s into 16 s chunks (four 4 s segments). */
-const SPLIT = { SPLIT_THRESHOLD_SECONDS: '30', CHUNK_SECONDS: '16' };
+/** A three-minute source; split anything over 30 s into 20 s chunks (five 4 s segments). */
+const SPLIT = { SPLIT_THRESHOLD_SECONDS: '30', CHUNK_SECONDS: '20' };
 const SINGLE = { SPLIT_THRESHOLD_SECONDS: '0' };
-const SECONDS = 90;
-const CHUNKS = 6;
+const SECONDS = 180;
+const CHUNKS = 9;
 const JOB = { version: 1, ladder: [{ height: 360 }, { height: 144 }], thumbnails: true } as const;
 
 /** Runs workers one after another, as KEDA starts Jobs, until the job ends; their outcomes. */
@@ -91,16 +92,15 @@ async function until(what: string, check: () => Promise<boolean> | boolean, ms =
 describe('a long source split across many Jobs', () => {
   let env: TestEnv;
   let input: string;
+  let sourceFile: string;
   beforeAll(async () => {
     env = await createTestEnv('split', { visibilityTimeoutSeconds: 6 });
-    input = await env.putSource(
-      'in/long.mp4',
-      await makeClip({ seconds: SECONDS, width: 640, height: 360, fps: 30000 / 1001 }),
-    );
+    sourceFile = await makeClip({ seconds: SECONDS, width: 640, height: 360, fps: 30000 / 1001 });
+    input = await env.putSource('in/long.mp4', sourceFile);
   });
   afterAll(() => env.destroy());
 
-  it('publishes what one Job publishes: frames, keyframes, segments and audio of every rung; one job, one success', async () => {
+  it('publishes what one Job publishes: frames, duration, keyframes, segments, quality and audio of every rung; one job, one success', async () => {
     await env.send({ ...JOB, jobId: 'one-job', input });
     expect((await workInProcess(env, 'one-job', SINGLE)).record.status).toBe('SUCCEEDED');
 
@@ -120,7 +120,7 @@ describe('a long source split across many Jobs', () => {
       attempts: 2,
       retries: 0,
       progress: { stage: 'done', percent: 100 },
-      result: { split: { chunks: CHUNKS, chunkSeconds: 16 } },
+      result: { split: { chunks: CHUNKS, chunkSeconds: 20 } },
     });
     expect(record.history.map((h) => [h.task, h.outcome])).toEqual([
       [undefined, 'split'],
@@ -144,6 +144,17 @@ describe('a long source split across many Jobs', () => {
           readFileSync(join(dir, 'hls', rung, 'playlist.m3u8'), 'utf8'),
         ).segments.map((s) => s.durationSeconds);
       expect(playlist(split), rung).toEqual(playlist(one));
+      const duration = async (file: string) => Number((await probeFile(file)).format.duration);
+      expect(Math.abs((await duration(b)) - (await duration(a))), rung).toBeLessThanOrEqual(
+        1001 / 30000 + 0.001,
+      );
+      // Quality against the source: within 0.3 dB of the single Job's (Debian's ffmpeg measures).
+      const video = (await probeFile(a)).streams.find((st) => st.codec_type === 'video')!;
+      const size = { width: video.width!, height: video.height! };
+      const psnr = async (file: string) =>
+        (await qualityAgainstSource('ffmpeg', file, sourceFile, 0, size))!.psnrY;
+      const [pa, pb] = await Promise.all([psnr(a), psnr(b)]);
+      expect(Math.abs(pb - pa), `${rung}: ${pb} vs ${pa} dB`).toBeLessThanOrEqual(0.3);
     }
     // The source is downloaded by the Job that plans the split and by the audio's; each chunk's
     // Job downloads only its piece of it, cut by the planner.
@@ -234,7 +245,7 @@ describe('a long source split across many Jobs', () => {
         assemble: deps.transcoder.assemble.bind(deps.transcoder),
         encodeChunk: (input) =>
           input.window.index === 2
-            ? Promise.reject(new InvalidMediaError('the video cannot be decoded at 00:00:32'))
+            ? Promise.reject(new InvalidMediaError('the video cannot be decoded at 00:00:40'))
             : deps.transcoder.encodeChunk(input),
       },
     });
@@ -242,7 +253,7 @@ describe('a long source split across many Jobs', () => {
     expect(record.status).toBe('FAILED');
     expect(record.error).toMatchObject({ code: 'INVALID_MEDIA', retryable: false });
     expect(record.error?.message).toBe(
-      `chunk 3 of ${CHUNKS}: the video cannot be decoded at 00:00:32`,
+      `chunk 3 of ${CHUNKS}: the video cannot be decoded at 00:00:40`,
     );
     // The tasks still on the queue find the job ended and drop their messages.
     for (let i = 0; i < 10 && (await env.depth()).visible > 0; i++) {
