@@ -202,7 +202,7 @@ if (only.has('publish')) {
     `  one Job against ${chunkSeconds} s chunks, each part measured here; N pods simulated from the measured parts`,
   );
   console.log(
-    '  (probe + the busiest pod + the stitch); target: total CPU <= 1.05x the single Job',
+    '  (probe and cut + the busiest pod + the stitch); target: total CPU <= 1.05x the single Job',
   );
   const r = await benchPublish(source!, {
     workDir: join(dir, 'work'),
@@ -213,6 +213,14 @@ if (only.has('publish')) {
   console.log(pad(['', 'wall s', 'CPU s']));
   console.log(pad(['one Job', r.single.wallSeconds.toFixed(1), r.single.cpuSeconds.toFixed(1)]));
   console.log(pad(['probe', r.probe.wallSeconds.toFixed(2), r.probe.cpuSeconds.toFixed(2)]));
+  console.log(
+    pad([
+      `cut ${r.chunks.length} pieces`,
+      r.cut.wallSeconds.toFixed(2),
+      r.cut.cpuSeconds.toFixed(2),
+      `${(r.pieceShare * 100).toFixed(0)}% of the source's bytes, together`,
+    ]),
+  );
   console.log(
     pad([
       `${r.chunks.length} chunks`,
@@ -233,6 +241,7 @@ if (only.has('publish')) {
   const hourSingle = r.single.wallSeconds * scale;
   const hourPods =
     r.probe.wallSeconds +
+    r.cut.wallSeconds * scale +
     Math.max(Math.max(...walls) * (60 / r.chunkSeconds), r.audio.wallSeconds * scale) +
     r.stitch.wallSeconds * scale;
   report.publish = {

@@ -10,6 +10,9 @@
  *   --only <substring>   files whose name contains it
  *   --ladder economy     a preset or JSON rungs (default: standard)
  *   --json <file>        also write the results as JSON (default: .local/corpus/results.json)
+ *   --pieces             instead: cut each file into three chunks and their pieces (a split
+ *                        job's stream copies) and check that every piece the product accepts
+ *                        decodes the same frames, at the same times, as the source
  *
  * Nothing is uploaded: the engine runs on the local file, as a worker runs it after download.
  * Exit code 1 if any check failed (a file ffmpeg decodes refused for something other than a
@@ -22,6 +25,7 @@ import { describeError } from '../worker/src/base/errors.ts';
 import { Transcoder, type TranscodeResult } from '../worker/src/transcode/transcoder.ts';
 import { evaluate, summarize, type CorpusEntry } from './corpus/evaluate.ts';
 import { decodedTimeline, plainDecode, qualityAgainstSource } from './corpus/measure.ts';
+import { checkPieces } from './corpus/pieces.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -29,6 +33,7 @@ const { values, positionals } = parseArgs({
     only: { type: 'string' },
     ladder: { type: 'string', default: 'standard' },
     json: { type: 'string' },
+    pieces: { type: 'boolean', default: false },
   },
 });
 const folder = positionals[0];
@@ -58,6 +63,23 @@ const files = readdirSync(folder)
   .filter((f) => !/^(LICENSE|README)/i.test(f) && statSync(join(folder, f)).isFile())
   .filter((f) => !values.only || f.includes(values.only))
   .sort();
+
+if (values.pieces) {
+  let bad = 0;
+  for (const name of files) {
+    const r = await checkPieces(transcoder, paths.ffmpegPath, name, resolve(folder, name), work);
+    bad += r.mismatched.length;
+    const verdict = r.skipped
+      ? `skipped (${r.skipped.slice(0, 80)})`
+      : `${r.accepted}/${r.chunks} pieces${r.mismatched.length ? ` MISMATCH in chunks ${r.mismatched.join(', ')}` : ' same frames'}`;
+    console.log(`${name.padEnd(72)} ${verdict}`);
+    for (const d of r.dropped) console.log(`${''.padEnd(74)}${d.slice(0, 160)}`);
+  }
+  console.log(
+    bad === 0 ? 'pieces: every accepted piece matches its source' : `pieces: ${bad} MISMATCH`,
+  );
+  process.exit(bad === 0 ? 0 : 1);
+}
 
 const entries: CorpusEntry[] = [];
 const started = Date.now();

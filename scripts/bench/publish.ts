@@ -1,21 +1,24 @@
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { planChunks, posterInChunk } from '../../worker/src/transcode/chunks.ts';
+import { pieceCut, planChunks, posterInChunk } from '../../worker/src/transcode/chunks.ts';
 import {
   buildAudioInvocation,
   buildLadderInvocation,
+  buildPieceInvocation,
   buildSpriteInvocation,
   buildStitchInvocation,
   concatList,
   DEFAULT_ENCODER,
   fpsExpression,
   ladderAudioRates,
+  pieceExtension,
   toArgv,
   type FfmpegInvocation,
 } from '../../worker/src/transcode/ffmpeg-args.ts';
 import { runFfprobe } from '../../worker/src/transcode/ffmpeg.ts';
 import { planLadder } from '../../worker/src/transcode/ladder.ts';
 import { layout } from '../../worker/src/transcode/output-layout.ts';
+import { checkPiece, sourceFacts, sourceTiming } from '../../worker/src/transcode/pieces.ts';
 import { interpretProbe } from '../../worker/src/transcode/probe.ts';
 import { posterTime } from '../../worker/src/transcode/source-checks.ts';
 import { measure, type Cost } from './measure.ts';
@@ -33,13 +36,17 @@ export interface PublishResult {
   readonly single: Cost;
   /** The chunked plan's parts, each as one Job would run it. */
   readonly probe: Cost;
+  /** The planner's stream copies of each chunk's piece of the source, one after another. */
+  readonly cut: Cost;
+  /** The pieces' bytes over the source's (what the chunks' Jobs download, together). */
+  readonly pieceShare: number;
   readonly chunks: readonly Cost[];
   readonly audio: Cost;
   /** Every rung's stream-copy join and the sprite sheets, one after another. */
   readonly stitch: Cost;
   /** All parts' CPU over the single Job's. */
   readonly cpuRatio: number;
-  /** N pods: the probe, then the chunks and the audio spread over them, then the stitch. */
+  /** N pods: the probe and cut, then the chunks and the audio spread over them, then the stitch. */
   readonly pods: readonly {
     readonly n: number;
     readonly wallSeconds: number;
@@ -101,16 +108,48 @@ export async function benchPublish(
   });
   if (!plan) throw new Error(`${source.name}: too short to cut into chunks`);
   const { audio: _audio, ...silent } = info;
+  // The planner cuts each chunk's piece; each chunk reads its piece, as in a split job.
+  const signal = new AbortController().signal;
+  const timing = await sourceTiming(PATHS, source.path, info.video.index, signal);
+  const piecesDir = join(work, 'pieces');
+  let cut: Cost = { wallSeconds: 0, cpuSeconds: 0 };
+  let pieceBytes = 0;
   const chunkDirs: string[] = [];
   const chunks: Cost[] = [];
   for (const window of plan.chunks) {
+    const target = `chunk-${window.index}.${pieceExtension(info)}`;
+    cut = add(
+      cut,
+      await run(
+        buildPieceInvocation({
+          sourcePath: source.path,
+          source: info,
+          cut: pieceCut(window),
+          ...(timing.timescale ? { timescale: timing.timescale } : {}),
+          cwd: piecesDir,
+          target,
+        }),
+      ),
+    );
+    const piecePath = join(piecesDir, target);
+    const seek = await checkPiece(
+      PATHS,
+      piecePath,
+      window,
+      sourceFacts(info, timing.startSeconds),
+      signal,
+    );
+    if (!seek.ok) throw new Error(`${source.name}: chunk ${window.index}: ${seek.reason}`);
+    pieceBytes += statSync(piecePath).size;
     const cwd = join(work, `chunk-${window.index}`);
     chunkDirs.push(cwd);
     chunks.push(
       await run(
         buildLadderInvocation({
           ...base,
-          source: silent,
+          sourcePath: piecePath,
+          source: { ...silent, video: { ...silent.video, index: 0 } },
+          pieceSeekSeconds: seek.seekSeconds,
           posterAtSeconds: posterInChunk(window, posterTime(info) - info.video.startSeconds),
           thumbnails: THUMBNAILS,
           window,
@@ -126,10 +165,6 @@ export async function benchPublish(
   const out = join(work, 'out');
   mkdirSync(join(out, layout.chunkDir), { recursive: true });
   let stitch: Cost = { wallSeconds: 0, cpuSeconds: 0 };
-  const add = (a: Cost, b: Cost): Cost => ({
-    wallSeconds: a.wallSeconds + b.wallSeconds,
-    cpuSeconds: a.cpuSeconds + b.cpuSeconds,
-  });
   for (const rung of rungs) {
     const list = `${layout.chunkDir}/${rung.name}.txt`;
     writeFileSync(
@@ -156,13 +191,15 @@ export async function benchPublish(
   stitch = add(stitch, await run(buildSpriteInvocation({ thumbnails: THUMBNAILS, cwd: out })));
   rmSync(work, { recursive: true, force: true });
 
-  const cpu = [probe, ...chunks, audio, stitch].reduce((sum, c) => sum + c.cpuSeconds, 0);
+  const cpu = [probe, cut, ...chunks, audio, stitch].reduce((sum, c) => sum + c.cpuSeconds, 0);
   return {
     source: source.name,
     seconds: source.seconds,
     chunkSeconds: plan.chunkSeconds,
     single,
     probe,
+    cut,
+    pieceShare: pieceBytes / statSync(source.path).size,
     chunks,
     audio,
     stitch,
@@ -170,6 +207,7 @@ export async function benchPublish(
     pods: options.pods.map((n) => {
       const wallSeconds =
         probe.wallSeconds +
+        cut.wallSeconds +
         busiestPod(
           [...chunks, audio].map((c) => c.wallSeconds),
           n,
@@ -180,10 +218,15 @@ export async function benchPublish(
   };
 }
 
+function add(a: Cost, b: Cost): Cost {
+  return { wallSeconds: a.wallSeconds + b.wallSeconds, cpuSeconds: a.cpuSeconds + b.cpuSeconds };
+}
+
 /**
  * The longest a pod is busy when tasks of these durations go to n pods, longest first, each to
  * the pod free soonest (how KEDA's Jobs drain a queue when there are more chunks than pods).
  */
+
 export function busiestPod(durations: readonly number[], n: number): number {
   const pods = Array.from({ length: Math.max(1, n) }, () => 0);
   for (const d of [...durations].sort((a, b) => b - a)) {

@@ -193,3 +193,42 @@ function lastLines(text: string, n: number): string {
 function round(seconds: number): number {
   return Math.round(seconds * 1000) / 1000;
 }
+
+/**
+ * The video frames ffmpeg decodes from a file read as a chunk reads it (input -ss, -t): each
+ * frame's presentation time (in microseconds, whatever the file's time base) and MD5, in order; the file's
+ * first video stream unless `stream` names one.
+ */
+export async function decodedFrames(
+  ffmpeg: string,
+  file: string,
+  read: { readonly seekSeconds: number; readonly readSeconds?: number; readonly stream?: number },
+): Promise<string[]> {
+  const { stdout } = await run(
+    ffmpeg,
+    [
+      '-v',
+      'error',
+      ...(read.seekSeconds > 0 ? ['-ss', String(read.seekSeconds)] : []),
+      ...(read.readSeconds === undefined ? [] : ['-t', String(read.readSeconds)]),
+      '-i',
+      file,
+      '-map',
+      read.stream === undefined ? '0:v:0' : `0:${read.stream}`,
+      '-enc_time_base:v',
+      '1:1000000',
+      '-fps_mode',
+      'passthrough',
+      '-f',
+      'framemd5',
+      '-',
+    ],
+    BIG,
+  );
+  // stream, dts, pts, duration, size, hash: the time a frame is shown and the frame.
+  return stdout
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.split(',').map((f) => f.trim()))
+    .map((f) => `${f[2]} ${f[5]}`);
+}

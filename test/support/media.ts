@@ -94,31 +94,3 @@ export async function audioDigest(file: string): Promise<string> {
   ]);
   return stdout.trim();
 }
-
-/**
- * The video frames ffmpeg decodes from a file seeked as a chunk seeks it (input -ss, -t): each
- * frame's time and MD5, in order.
- */
-export async function decodedFrames(
-  file: string,
-  read: { readonly seekSeconds: number; readonly readSeconds?: number },
-): Promise<string[]> {
-  const { stdout } = await run(
-    'ffmpeg',
-    [
-      '-v',
-      'error',
-      ...(read.seekSeconds > 0 ? ['-ss', String(read.seekSeconds)] : []),
-      ...(read.readSeconds === undefined ? [] : ['-t', String(read.readSeconds)]),
-      '-i',
-      file,
-      '-map',
-      '0:v:0',
-      '-f',
-      'framemd5',
-      '-',
-    ],
-    { maxBuffer: 64 * 1024 * 1024 },
-  );
-  return stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
-}

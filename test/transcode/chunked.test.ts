@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { qualityAgainstSource } from '../../scripts/corpus/measure.ts';
+import { decodedFrames, qualityAgainstSource } from '../../scripts/corpus/measure.ts';
 import type { JobRequest } from '../../worker/src/contract/message.ts';
 import { fpsExpression } from '../../worker/src/transcode/ffmpeg-args.ts';
 import { parseMediaPlaylist } from '../../worker/src/transcode/hls.ts';
@@ -12,7 +12,7 @@ import { Transcoder, type TranscodeResult } from '../../worker/src/transcode/tra
 import { makeClip } from '../support/clips.ts';
 import { readDash } from '../support/dash-check.ts';
 import { strictHlsProblems } from '../support/hls-strict.ts';
-import { audioDigest, frameCount, keyframeTimes, decodedFrames } from '../support/media.ts';
+import { audioDigest, frameCount, keyframeTimes } from '../support/media.ts';
 import { PRODUCT_PATHS, TEST_LIMITS } from '../support/media-tools.ts';
 
 const transcoder = new Transcoder({ paths: PRODUCT_PATHS, limits: TEST_LIMITS });
@@ -127,7 +127,7 @@ describe.each([
       const piece = pieces[i]!;
       if (!('file' in piece)) continue;
       const read = (file: string, seek: number) =>
-        decodedFrames(file, {
+        decodedFrames('ffmpeg', file, {
           seekSeconds: seek,
           ...(window.readSeconds === undefined ? {} : { readSeconds: window.readSeconds }),
         });

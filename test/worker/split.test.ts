@@ -167,7 +167,7 @@ describe('a long source split across many Jobs', () => {
     expect(await env.listOutputs('outputs/_work/')).toEqual([]);
     expect(await env.drainDeadLetters()).toEqual([]);
     expect(await env.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
-  });
+  }, 600_000);
 
   it('survives kill -9 of a chunk worker and of the stitcher: the job ends once, each redelivery counted as one retry', async () => {
     const jobId = 'split-killed';
@@ -228,7 +228,7 @@ describe('a long source split across many Jobs', () => {
     expect((await env.listOutputs(`outputs/${jobId}/hls/`)).length).toBeGreaterThan(10);
     expect(await env.listOutputs('outputs/_work/')).toEqual([]);
     expect(await env.drainDeadLetters()).toEqual([]);
-  });
+  }, 600_000);
 
   it('fails the job once when a chunk cannot pass: FAILED, its request in the DLQ, nothing published, parts removed', async () => {
     const jobId = 'split-doomed';

@@ -85,7 +85,12 @@ describe('planChunks', () => {
 describe('pieces of the source', () => {
   const plan = planChunks({ ...base, durationSeconds: 400 })!;
   const [first, middle, last] = [plan.chunks[0]!, plan.chunks[1]!, plan.chunks.at(-1)!];
-  const facts = { sourceStartSeconds: 0, startsOnKeyframe: true };
+  const facts = {
+    sourceStartSeconds: 0,
+    startsOnKeyframe: true,
+    sourceEndSeconds: 400,
+    frameSeconds: 0.04,
+  };
 
   it('cuts from the chunk’s seek point to the margin past its last frame; the last to the end', () => {
     expect(pieceCut(middle)).toEqual({
@@ -130,5 +135,10 @@ describe('pieces of the source', () => {
     // The first chunk's piece starts with its video; the source's audio started earlier, so
     // the piece's timeline would start later than the source's.
     expect(refused({ ...facts, startSeconds: 0.05, endSeconds: 62 }, first)).toMatch(/not before/);
+    // The last chunk's piece holds a frame past the source's last one (hidden by its edit list).
+    expect(refused({ ...facts, startSeconds: 358, endSeconds: 400.04 }, last)).toMatch(
+      /past the source/,
+    );
+    expect(seekInPiece(last, { ...facts, startSeconds: 358, endSeconds: 400.01 }).ok).toBe(true);
   });
 });

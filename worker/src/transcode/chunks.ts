@@ -120,6 +120,13 @@ export interface PieceFacts {
   readonly startSeconds: number;
   readonly endSeconds: number;
   readonly startsOnKeyframe: boolean;
+  /**
+   * Where the source's video ends (the last frame it shows, on its timeline) and how long a
+   * frame lasts: a last chunk's piece must not run past it by half a frame (a stream copy keeps
+   * frames the source's edit list hides at its end).
+   */
+  readonly sourceEndSeconds: number;
+  readonly frameSeconds: number;
 }
 
 /**
@@ -143,7 +150,14 @@ export function seekInPiece(
       reason: `the piece starts at ${facts.startSeconds} s, not before the chunk's first frame (source start ${facts.sourceStartSeconds} s, seek ${window.seekSeconds} s)`,
     };
   }
-  if (window.readSeconds !== undefined) {
+  if (window.readSeconds === undefined) {
+    if (facts.endSeconds > facts.sourceEndSeconds + facts.frameSeconds / 2) {
+      return {
+        ok: false,
+        reason: `the piece ends at ${facts.endSeconds} s, past the source's last frame (${facts.sourceEndSeconds} s)`,
+      };
+    }
+  } else {
     const needed = facts.sourceStartSeconds + window.seekSeconds + window.readSeconds;
     if (facts.endSeconds < needed) {
       return {

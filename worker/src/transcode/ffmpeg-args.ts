@@ -303,13 +303,15 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
 
 /**
  * A chunk's piece (chunks.ts): its part of the source's video stream-copied, timestamps kept
- * (-copyts: the piece plays on the source's timeline), into a MOV (an MP4 for AV1 and VP9,
+ * (-copyts: the piece plays on the source's timeline, in its time base), into a MOV (an MP4 for AV1 and VP9,
  * which MOV does not carry). Video only: the audio is encoded whole, from the source.
  */
 export function buildPieceInvocation(spec: {
   readonly sourcePath: string;
   readonly source: SourceInfo;
   readonly cut: { readonly seekSeconds: number; readonly readSeconds?: number };
+  /** The source video's timescale (its time base's denominator), kept by the piece. */
+  readonly timescale?: number;
   readonly cwd: string;
   /** Relative to cwd; its extension from pieceExtension(). */
   readonly target: string;
@@ -333,6 +335,16 @@ export function buildPieceInvocation(spec: {
           `0:${spec.source.video.index}`,
           '-c',
           'copy',
+          // The track's and the movie's (the edit list's) timescales: the piece's first
+          // timestamp, which the empty edit carries, would otherwise round to milliseconds.
+          ...(spec.timescale
+            ? [
+                '-video_track_timescale',
+                String(spec.timescale),
+                '-movie_timescale',
+                String(spec.timescale),
+              ]
+            : []),
           '-map_metadata',
           '-1',
           '-f',

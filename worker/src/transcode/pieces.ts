@@ -1,11 +1,25 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError } from '../base/errors.ts';
-import { pieceCut, seekInPiece, type ChunkPlan } from './chunks.ts';
+import {
+  pieceCut,
+  seekInPiece,
+  type ChunkPlan,
+  type ChunkWindow,
+  type PieceFacts,
+} from './chunks.ts';
 import { buildPieceInvocation, pieceExtension } from './ffmpeg-args.ts';
 import { runFfmpeg, runFfprobe, type FfmpegPaths } from './ffmpeg.ts';
 import { fileSize } from './local-files.ts';
 import type { SourceInfo } from './probe.ts';
+
+/**
+ * The containers pieces are cut from: indexed ones, whose copies the corpus run checks frame
+ * for frame (`npm run corpus -- <folder> --pieces`). MPEG-TS/PS seek without an index (a copy
+ * may start late), AVI counts time in whole frames (a chunk's times round differently); their
+ * chunks read the whole source.
+ */
+const PIECE_CONTAINERS = ['mov', 'mp4', 'matroska', 'webm'];
 
 /** A chunk's piece, ready: its file (relative to the pieces' directory) and where it seeks. */
 export interface Piece {
@@ -35,9 +49,20 @@ export async function cutPieces(
   },
 ): Promise<PieceOutcome[]> {
   const { source, signal, outDir } = input;
-  const probed = await runFfprobe(paths, input.sourcePath, signal);
-  const sourceStartSeconds = finite(probed.format?.start_time) ?? 0;
+  const { startSeconds: sourceStartSeconds, timescale } = await sourceTiming(
+    paths,
+    input.sourcePath,
+    source.video.index,
+    signal,
+  );
   const outcomes: PieceOutcome[] = [];
+  const facts = sourceFacts(source, sourceStartSeconds);
+  if (!PIECE_CONTAINERS.some((f) => source.formatName.split(',').includes(f))) {
+    return input.chunks.chunks.map((w) => ({
+      index: w.index,
+      reason: `pieces are cut from MP4/MOV and Matroska/WebM sources only, not ${source.formatName}`,
+    }));
+  }
   for (const window of input.chunks.chunks) {
     const file = `chunk-${window.index}.${pieceExtension(source)}`;
     const path = join(outDir, file);
@@ -53,24 +78,13 @@ export async function cutPieces(
           sourcePath: input.sourcePath,
           source,
           cut: pieceCut(window),
+          ...(timescale ? { timescale } : {}),
           cwd: outDir,
           target: file,
         }),
         { signal },
       );
-      const piece = await runFfprobe(paths, path, signal, { packets: 1 });
-      const start = finite(piece.format?.start_time);
-      const duration = finite(piece.format?.duration);
-      if (start === undefined || duration === undefined) {
-        await drop('the piece has no start or duration');
-        continue;
-      }
-      const seek = seekInPiece(window, {
-        sourceStartSeconds,
-        startSeconds: start,
-        endSeconds: start + duration,
-        startsOnKeyframe: piece.packets?.[0]?.flags?.startsWith('K') === true,
-      });
+      const seek = await checkPiece(paths, path, window, facts, signal);
       if (!seek.ok) {
         await drop(seek.reason);
         continue;
@@ -82,10 +96,71 @@ export async function cutPieces(
         seekSeconds: seek.seekSeconds,
       });
     } catch (err) {
-      await drop(`the stream copy failed: ${describeError(err).message}`);
+      await drop(`the piece could not be cut or read: ${describeError(err).message}`);
     }
   }
   return outcomes;
+}
+
+/** What a piece is checked against: the source's start, where its video ends, a frame's length. */
+export function sourceFacts(
+  source: SourceInfo,
+  sourceStartSeconds: number,
+): Pick<PieceFacts, 'sourceStartSeconds' | 'sourceEndSeconds' | 'frameSeconds'> {
+  return {
+    sourceStartSeconds,
+    sourceEndSeconds: sourceStartSeconds + source.video.startSeconds + source.video.durationSeconds,
+    frameSeconds: 1 / source.video.frameRate,
+  };
+}
+
+/**
+ * Whether a cut piece can stand in for the source in its chunk (seekInPiece), from what ffprobe
+ * reads of it: its start, its end, and whether its first packet is a keyframe.
+ */
+export async function checkPiece(
+  paths: FfmpegPaths,
+  path: string,
+  window: ChunkWindow,
+  source: Pick<PieceFacts, 'sourceStartSeconds' | 'sourceEndSeconds' | 'frameSeconds'>,
+  signal: AbortSignal,
+): Promise<ReturnType<typeof seekInPiece>> {
+  const piece = await runFfprobe(paths, path, signal, { packets: 1 });
+  // Input -ss counts from the file's start; the video's own start and duration give its end
+  // (the file's duration counts from 0: the piece's edit list starts with an empty edit).
+  const video = piece.streams?.[0];
+  const start = finite(piece.format?.start_time);
+  const videoStart = finite(video?.start_time);
+  const duration = finite(video?.duration);
+  if (start === undefined || videoStart === undefined || duration === undefined) {
+    return { ok: false, reason: 'the piece has no start or duration' };
+  }
+  return seekInPiece(window, {
+    ...source,
+    startSeconds: start,
+    endSeconds: videoStart + duration,
+    startsOnKeyframe: piece.packets?.[0]?.flags?.startsWith('K') === true,
+  });
+}
+
+/**
+ * A source's start time (ffmpeg's format start_time), from which input -ss counts, and its
+ * video's time base as a timescale (1/30 -> 30): a piece keeps it, so that every timestamp
+ * ffmpeg computes for a chunk rounds as it does in the source.
+ */
+export async function sourceTiming(
+  paths: FfmpegPaths,
+  sourcePath: string,
+  videoIndex: number,
+  signal: AbortSignal,
+): Promise<{ readonly startSeconds: number; readonly timescale?: number }> {
+  const probe = await runFfprobe(paths, sourcePath, signal);
+  const base = probe.streams?.find((s) => s.index === videoIndex)?.time_base?.split('/');
+  const timescale = base?.[0] === '1' ? Number(base[1]) : undefined;
+  return {
+    startSeconds: finite(probe.format?.start_time) ?? 0,
+    ...(timescale && Number.isInteger(timescale) && timescale > 0 ? { timescale } : {}),
+  };
 }
 
 function finite(value: string | undefined): number | undefined {
