@@ -49,6 +49,12 @@ export async function cutPieces(
   },
 ): Promise<PieceOutcome[]> {
   const { source, signal, outDir } = input;
+  if (!PIECE_CONTAINERS.some((f) => source.formatName.split(',').includes(f))) {
+    return input.chunks.chunks.map((w) => ({
+      index: w.index,
+      reason: `pieces are cut from MP4/MOV and Matroska/WebM sources only, not ${source.formatName}`,
+    }));
+  }
   const { startSeconds: sourceStartSeconds, timescale } = await sourceTiming(
     paths,
     input.sourcePath,
@@ -57,12 +63,6 @@ export async function cutPieces(
   );
   const outcomes: PieceOutcome[] = [];
   const facts = sourceFacts(source, sourceStartSeconds);
-  if (!PIECE_CONTAINERS.some((f) => source.formatName.split(',').includes(f))) {
-    return input.chunks.chunks.map((w) => ({
-      index: w.index,
-      reason: `pieces are cut from MP4/MOV and Matroska/WebM sources only, not ${source.formatName}`,
-    }));
-  }
   for (const window of input.chunks.chunks) {
     const file = `chunk-${window.index}.${pieceExtension(source)}`;
     const path = join(outDir, file);
