@@ -20,7 +20,9 @@ parsers=h264,hevc,mpeg4video,mpegvideo,vp8,vp9,av1,aac,aac_latm,mpegaudio,ac3,op
 subtitle_decoders=ass,ssa,srt,subrip,webvtt,movtext,text,ccaption,microdvd,subviewer,subviewer1,sami,realtext,stl,pjs,mpl2,vplayer,jacosub
 bsfs=h264_mp4toannexb,hevc_mp4toannexb,aac_adtstoasc,extract_extradata,vp9_superframe,vp9_superframe_split,null
 encoders=libx264,aac,mjpeg,webvtt,wrapped_avframe,pcm_s16le
-muxers=mp4,mov,hls,tee,image2,null,webvtt
+# matroska and framemd5: a long source's audio piece (Matroska's audio stays in Matroska) and
+# the frame hashes that check it decodes as the source does.
+muxers=mp4,mov,matroska,hls,tee,image2,null,webvtt,framemd5
 filters=movie,loudnorm,split,asplit,scale,format,aformat,setsar,fps,tile,trim,atrim,select,aselect,aresample,null,anull,copy,setpts,asetpts,transpose,hflip,vflip,rotate,bwdif,idet,zscale,tonemap
 
 # zimg is C++: statically its libm calls need -lm after it (pkg-config's --static adds -lstdc++).

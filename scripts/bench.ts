@@ -223,12 +223,22 @@ if (only.has('publish')) {
   );
   console.log(
     pad([
+      'cut the audio',
+      r.audioCut.wallSeconds.toFixed(2),
+      r.audioCut.cpuSeconds.toFixed(2),
+      `${(r.audioShare * 100).toFixed(1)}% of the source's bytes; checked by decoding both`,
+    ]),
+  );
+  console.log(
+    pad([
       `${r.chunks.length} chunks`,
       `${Math.min(...walls).toFixed(1)}-${Math.max(...walls).toFixed(1)} each`,
       r.chunks.reduce((t, c) => t + c.cpuSeconds, 0).toFixed(1),
     ]),
   );
-  console.log(pad(['audio', r.audio.wallSeconds.toFixed(1), r.audio.cpuSeconds.toFixed(1)]));
+  console.log(
+    pad(['audio (its piece)', r.audio.wallSeconds.toFixed(1), r.audio.cpuSeconds.toFixed(1)]),
+  );
   console.log(pad(['stitch', r.stitch.wallSeconds.toFixed(1), r.stitch.cpuSeconds.toFixed(1)]));
   console.log(`  chunked CPU / one Job: ${mark(r.cpuRatio, 1.05, (x) => `${x.toFixed(3)}x`)}`);
   console.log(pad(['pods', 'to publish s', 'sooner']));
@@ -241,7 +251,7 @@ if (only.has('publish')) {
   const hourSingle = r.single.wallSeconds * scale;
   const hourPods =
     r.probe.wallSeconds +
-    r.cut.wallSeconds * scale +
+    (r.cut.wallSeconds + r.audioCut.wallSeconds) * scale +
     Math.max(Math.max(...walls) * (60 / r.chunkSeconds), r.audio.wallSeconds * scale) +
     r.stitch.wallSeconds * scale;
   report.publish = {

@@ -11,8 +11,9 @@
  *   --ladder economy     a preset or JSON rungs (default: standard)
  *   --json <file>        also write the results as JSON (default: .local/corpus/results.json)
  *   --pieces             instead: cut each file into three chunks and their pieces (a split
- *                        job's stream copies) and check that every piece the product accepts
- *                        decodes the same frames, at the same times, as the source
+ *                        job's stream copies, the audio's too) and check that every piece the
+ *                        product accepts decodes the same frames, at the same times, as the
+ *                        source
  *
  * Nothing is uploaded: the engine runs on the local file, as a worker runs it after download.
  * Exit code 1 if any check failed (a file ffmpeg decodes refused for something other than a
@@ -68,12 +69,17 @@ if (values.pieces) {
   let bad = 0;
   for (const name of files) {
     const r = await checkPieces(transcoder, paths.ffmpegPath, name, resolve(folder, name), work);
-    bad += r.mismatched.length;
+    bad += r.mismatched.length + (r.audio === 'MISMATCH' ? 1 : 0);
+    const audio =
+      r.audio === undefined ? '' : `; audio ${typeof r.audio === 'string' ? r.audio : 'refused'}`;
     const verdict = r.skipped
       ? `skipped (${r.skipped.slice(0, 80)})`
-      : `${r.accepted}/${r.chunks} pieces${r.mismatched.length ? ` MISMATCH in chunks ${r.mismatched.join(', ')}` : ' same frames'}`;
+      : `${r.accepted}/${r.chunks} pieces${r.mismatched.length ? ` MISMATCH in chunks ${r.mismatched.join(', ')}` : ' same frames'}${audio}`;
     console.log(`${name.padEnd(72)} ${verdict}`);
     for (const d of r.dropped) console.log(`${''.padEnd(74)}${d.slice(0, 160)}`);
+    if (typeof r.audio === 'object') {
+      console.log(`${''.padEnd(74)}audio: ${r.audio.refused.slice(0, 160)}`);
+    }
   }
   console.log(
     bad === 0 ? 'pieces: every accepted piece matches its source' : `pieces: ${bad} MISMATCH`,

@@ -18,7 +18,13 @@ import {
 import { runFfprobe } from '../../worker/src/transcode/ffmpeg.ts';
 import { planLadder } from '../../worker/src/transcode/ladder.ts';
 import { layout } from '../../worker/src/transcode/output-layout.ts';
-import { checkPiece, sourceFacts, sourceTiming } from '../../worker/src/transcode/pieces.ts';
+import {
+  acceptAudioPiece,
+  audioPieceRuns,
+  checkPiece,
+  sourceFacts,
+  sourceTiming,
+} from '../../worker/src/transcode/pieces.ts';
 import { interpretProbe } from '../../worker/src/transcode/probe.ts';
 import { posterTime } from '../../worker/src/transcode/source-checks.ts';
 import { measure, type Cost } from './measure.ts';
@@ -40,6 +46,10 @@ export interface PublishResult {
   readonly cut: Cost;
   /** The pieces' bytes over the source's (what the chunks' Jobs download, together). */
   readonly pieceShare: number;
+  /** The planner's copy of the audio track, and its check (both decoded and hashed). */
+  readonly audioCut: Cost;
+  /** The audio's piece's bytes over the source's (what the audio's Job downloads). */
+  readonly audioShare: number;
   readonly chunks: readonly Cost[];
   readonly audio: Cost;
   /** Every rung's stream-copy join and the sprite sheets, one after another. */
@@ -158,9 +168,32 @@ export async function benchPublish(
       ),
     );
   }
+  // The audio's piece (its track alone, checked to decode as the source's), and the audio
+  // encoded from it, as the audio's Job does.
+  const audioTiming = await sourceTiming(PATHS, source.path, info.audio!.index, signal);
+  const audioRuns = audioPieceRuns(source.path, info, audioTiming, piecesDir);
+  let audioCut: Cost = { wallSeconds: 0, cpuSeconds: 0 };
+  for (const inv of audioRuns.invocations) audioCut = add(audioCut, await run(inv));
+  const audioPiece = await acceptAudioPiece(
+    PATHS,
+    piecesDir,
+    audioRuns.file,
+    audioTiming.startSeconds,
+    signal,
+  );
+  if (!('file' in audioPiece)) throw new Error(`${source.name}: audio: ${audioPiece.reason}`);
   const audioDir = join(work, 'audio');
   const rates = ladderAudioRates(rungs, info);
-  const audio = await run(buildAudioInvocation({ ...base, source: info, rates, cwd: audioDir }));
+  const audio = await run(
+    buildAudioInvocation({
+      ...base,
+      sourcePath: join(piecesDir, audioPiece.file),
+      source: { ...info, audio: { ...info.audio!, index: 0 } },
+      offsetSeconds: audioPiece.offsetSeconds,
+      rates,
+      cwd: audioDir,
+    }),
+  );
 
   const out = join(work, 'out');
   mkdirSync(join(out, layout.chunkDir), { recursive: true });
@@ -191,7 +224,10 @@ export async function benchPublish(
   stitch = add(stitch, await run(buildSpriteInvocation({ thumbnails: THUMBNAILS, cwd: out })));
   rmSync(work, { recursive: true, force: true });
 
-  const cpu = [probe, cut, ...chunks, audio, stitch].reduce((sum, c) => sum + c.cpuSeconds, 0);
+  const cpu = [probe, cut, audioCut, ...chunks, audio, stitch].reduce(
+    (sum, c) => sum + c.cpuSeconds,
+    0,
+  );
   return {
     source: source.name,
     seconds: source.seconds,
@@ -199,7 +235,9 @@ export async function benchPublish(
     single,
     probe,
     cut,
+    audioCut,
     pieceShare: pieceBytes / statSync(source.path).size,
+    audioShare: audioPiece.bytes / statSync(source.path).size,
     chunks,
     audio,
     stitch,
@@ -208,6 +246,7 @@ export async function benchPublish(
       const wallSeconds =
         probe.wallSeconds +
         cut.wallSeconds +
+        audioCut.wallSeconds +
         busiestPod(
           [...chunks, audio].map((c) => c.wallSeconds),
           n,

@@ -199,6 +199,31 @@ function round(seconds: number): number {
  * frame's presentation time (in microseconds, whatever the file's time base) and MD5, in order; the file's
  * first video stream unless `stream` names one.
  */
+/**
+ * Every decoded audio frame of a file's stream, as `pts hash` lines (framemd5, in the stream's
+ * time base), its timestamps moved as -itsoffset moves them: what an encode reading it is fed.
+ */
+export async function decodedAudio(
+  ffmpeg: string,
+  file: string,
+  read: { readonly stream: number; readonly offsetSeconds?: number },
+): Promise<string[]> {
+  const { stdout } = await run(
+    ffmpeg,
+    [
+      ...['-v', 'error'],
+      ...(read.offsetSeconds ? ['-itsoffset', read.offsetSeconds.toFixed(6)] : []),
+      ...['-i', file, '-map', `0:${read.stream}`, '-f', 'framemd5', '-'],
+    ],
+    BIG,
+  );
+  return stdout
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.split(',').map((f) => f.trim()))
+    .map((f) => `${f[2]} ${f[5]}`);
+}
+
 export async function decodedFrames(
   ffmpeg: string,
   file: string,

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { describeError } from '../../worker/src/base/errors.ts';
 import { planChunks } from '../../worker/src/transcode/chunks.ts';
 import { fpsExpression } from '../../worker/src/transcode/ffmpeg-args.ts';
+import type { SourceInfo } from '../../worker/src/transcode/probe.ts';
 import type { Transcoder } from '../../worker/src/transcode/transcoder.ts';
-import { decodedFrames } from './measure.ts';
+import { decodedAudio, decodedFrames } from './measure.ts';
 
 /** What became of one file's pieces: how many chunks, how many pieces stood in, why not the rest. */
 export interface PieceCheck {
@@ -14,6 +15,11 @@ export interface PieceCheck {
   readonly dropped: readonly string[];
   /** Chunks whose piece was accepted yet decodes other frames than the source: a bug. */
   readonly mismatched: readonly number[];
+  /**
+   * The audio's piece: accepted and decoding, moved by its offset, the very frames at the very
+   * times the source's track does; accepted yet not (a bug); or the product's reason to refuse.
+   */
+  readonly audio?: 'same' | 'MISMATCH' | { readonly refused: string };
   readonly skipped?: string;
 }
 
@@ -86,8 +92,41 @@ export async function checkPieces(
       accepted: pieces.filter((p) => 'file' in p).length,
       dropped,
       mismatched,
+      ...(probed.audio
+        ? { audio: await checkAudioPiece(transcoder, ffmpeg, source, probed, outDir) }
+        : {}),
     };
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Cuts the audio's piece and, if the product accepts it, compares what the audio's encode is fed
+ * from it (stream 0, moved by the piece's offset) with what it is fed from the source (the
+ * audio's stream, ffmpeg's timestamps as they come): without -copyts, unlike the product's
+ * own check, so that one is checked too.
+ */
+async function checkAudioPiece(
+  transcoder: Transcoder,
+  ffmpeg: string,
+  source: string,
+  probed: SourceInfo,
+  outDir: string,
+): Promise<NonNullable<PieceCheck['audio']>> {
+  const piece = await transcoder.cutAudioPiece({
+    sourcePath: source,
+    source: probed,
+    outDir,
+    signal: AbortSignal.timeout(600_000),
+  });
+  if (!('file' in piece)) return { refused: piece.reason };
+  const [a, b] = await Promise.all([
+    decodedAudio(ffmpeg, source, { stream: probed.audio!.index }),
+    decodedAudio(ffmpeg, join(outDir, piece.file), {
+      stream: 0,
+      offsetSeconds: piece.offsetSeconds,
+    }),
+  ]);
+  return a.length > 0 && a.join('\n') === b.join('\n') ? 'same' : 'MISMATCH';
 }

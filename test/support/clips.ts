@@ -13,6 +13,8 @@ export interface ClipSpec {
   readonly height: number;
   readonly fps?: number;
   readonly audio?: boolean;
+  /** The tone starts this late after the picture (a camera's audio often does, by a few ms). */
+  readonly audioDelaySeconds?: number;
   /** A lavfi graph for the picture instead of the moving test pattern (label its output out0). */
   readonly video?: string;
   /** Output options replacing the default (x264 ultrafast, yuv420p): codec, pixel format, metadata. */
@@ -45,7 +47,10 @@ export async function makeClip(spec: ClipSpec): Promise<string> {
     spec.video ?? `testsrc2=size=${spec.width}x${spec.height}:rate=${fps}:duration=${spec.seconds}`,
     ...(spec.audio === false
       ? []
-      : ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${spec.seconds}`]),
+      : [
+          ...(spec.audioDelaySeconds ? ['-itsoffset', String(spec.audioDelaySeconds)] : []),
+          ...['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${spec.seconds}`],
+        ]),
     ...(spec.channels ? ['-ac', String(spec.channels)] : []),
     ...(spec.outputOptions ?? ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p']),
     ...(spec.audio === false ? [] : ['-c:a', 'aac', '-b:a', '96k']),

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -24,9 +24,14 @@ const signal = new AbortController().signal;
  * once), and the stitched outputs are compared with a single run's, rung by rung.
  */
 describe.each([
-  { name: '29.97 fps camera-like footage', fps: 30000 / 1001, seconds: 41 },
-  { name: '60 fps (small rungs keep every other frame)', fps: 60, seconds: 26 },
-])('a source cut into chunks: $name', ({ fps, seconds }) => {
+  { name: '29.97 fps camera-like footage', fps: 30000 / 1001, seconds: 41, audioDelay: 0 },
+  {
+    name: '60 fps (small rungs keep every other frame), the audio 43.7 ms late',
+    fps: 60,
+    seconds: 26,
+    audioDelay: 0.0437,
+  },
+])('a source cut into chunks: $name', ({ fps, seconds, audioDelay }) => {
   const request: Pick<JobRequest, 'ladder' | 'formats' | 'thumbnails'> = {
     ladder: [{ height: 720 }, { height: 360 }, { height: 144 }],
     formats: ['hls', 'mp4'],
@@ -39,6 +44,7 @@ describe.each([
   let chunkedDir: string;
   let chunkCount = 0;
   let pieces: PieceOutcome[] = [];
+  let audioPiece: Awaited<ReturnType<Transcoder['cutAudioPiece']>>;
   let plan: ChunkPlan;
   let piecesDir: string;
   let sourceBytes = 0;
@@ -49,6 +55,7 @@ describe.each([
       width: 1280,
       height: 720,
       fps,
+      ...(audioDelay ? { audioDelaySeconds: audioDelay } : {}),
       // Noise on a moving pattern: every frame differs, as camera footage does.
       video: `testsrc2=size=1280x720:rate=${fpsExpression(fps)}:duration=${seconds},noise=alls=10:allf=t+u[out0]`,
     });
@@ -84,13 +91,22 @@ describe.each([
       chunkDirs.push(dir);
     }
     sourceBytes = statSync(source).size;
+    // The audio reads its own piece, as the audio's Job does.
+    audioPiece = await transcoder.cutAudioPiece({
+      sourcePath: source,
+      source: probed,
+      outDir: piecesDir,
+      signal,
+    });
     const audioDir = mkdtempSync(join(tmpdir(), 'audio-'));
     const audio = await transcoder.encodeAudio({
-      sourcePath: source,
+      sourcePath: () =>
+        Promise.resolve('file' in audioPiece ? join(piecesDir, audioPiece.file) : source),
       outDir: audioDir,
       request,
       signal,
       probed,
+      ...('file' in audioPiece ? { piece: audioPiece } : {}),
     });
     chunkedDir = mkdtempSync(join(tmpdir(), 'stitched-'));
     chunked = await transcoder.assemble({
@@ -175,7 +191,13 @@ describe.each([
     }
   });
 
-  it('carries the same audio, byte for byte, in sync: encoded once for the whole source', async () => {
+  it('carries the same audio, byte for byte, in sync: encoded once for the whole source, from its piece', async () => {
+    // The audio track alone, copied with its timing: a sliver of the source.
+    expect(audioPiece).toMatchObject({ file: 'audio.mov' });
+    if (!('file' in audioPiece)) return;
+    expect(audioPiece.bytes).toBeLessThan(sourceBytes / 10);
+    expect(audioPiece.offsetSeconds).toBeGreaterThan(audioDelay - 0.03);
+    expect(readdirSync(piecesDir).filter((f) => f.startsWith('audio'))).toEqual(['audio.mov']);
     for (const [i, r] of chunked.renditions.entries()) {
       const one = single.renditions[i]!;
       expect(await audioDigest(join(chunkedDir, r.mp4!.key))).toBe(

@@ -7,6 +7,7 @@ import { makeClip } from '../support/clips.ts';
 import type { WorkerDeps } from '../../worker/src/job/ports.ts';
 import type { TranscodeInput } from '../../worker/src/transcode/transcoder.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
+import { boundTranscoder } from '../support/transcoder.ts';
 
 function ffprobe(file: string) {
   return JSON.parse(
@@ -117,7 +118,7 @@ describe('worker lifecycle', () => {
     let transcodes = 0;
     const counting = (deps: WorkerDeps) => ({
       transcoder: {
-        ...bound(deps.transcoder),
+        ...boundTranscoder(deps.transcoder),
         transcode: (input: TranscodeInput) => {
           transcodes++;
           return deps.transcoder.transcode(input);
@@ -201,16 +202,3 @@ describe('worker lifecycle', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 });
-
-/** The transcoder's methods, bound to it (to wrap one of them). */
-function bound(t: WorkerDeps['transcoder']): WorkerDeps['transcoder'] {
-  return {
-    probe: t.probe.bind(t),
-    transcode: t.transcode.bind(t),
-    planChunks: t.planChunks.bind(t),
-    cutPieces: t.cutPieces.bind(t),
-    encodeChunk: t.encodeChunk.bind(t),
-    encodeAudio: t.encodeAudio.bind(t),
-    assemble: t.assemble.bind(t),
-  };
-}

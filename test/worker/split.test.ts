@@ -12,6 +12,7 @@ import { parseMediaPlaylist } from '../../worker/src/transcode/hls.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, ROOT, type TestEnv } from '../support/env.ts';
 import { audioDigest, frameCount, keyframeTimes, probeFile } from '../support/media.ts';
+import { boundTranscoder } from '../support/transcoder.ts';
 import { spawnWorker } from '../support/worker-process.ts';
 
 const run = promisify(execFile);
@@ -156,12 +157,12 @@ describe('a long source split across many Jobs', () => {
       const [pa, pb] = await Promise.all([psnr(a), psnr(b)]);
       expect(Math.abs(pb - pa), `${rung}: ${pb} vs ${pa} dB`).toBeLessThanOrEqual(0.3);
     }
-    // The source is downloaded by the Job that plans the split and by the audio's; each chunk's
-    // Job downloads only its piece of it, cut by the planner.
-    expect(downloads.filter((key) => key === 'in/long.mp4')).toHaveLength(2);
+    // The source is downloaded once, by the Job that plans the split; each chunk's Job downloads
+    // only its piece of it, and the audio's Job the audio track alone, cut by the planner.
+    expect(downloads.filter((key) => key === 'in/long.mp4')).toHaveLength(1);
     const pieces = downloads.filter((key) => key.includes('/pieces/'));
     expect(pieces.map((key) => key.replace(/^.*\/pieces\//, '')).sort()).toEqual(
-      [...Array(CHUNKS).keys()].map((i) => `chunk-${i}.mov`).sort(),
+      [...[...Array(CHUNKS).keys()].map((i) => `chunk-${i}.mov`), 'audio.mov'].sort(),
     );
     // The parts are gone; the queues are empty.
     expect(await env.listOutputs('outputs/_work/')).toEqual([]);
@@ -237,12 +238,7 @@ describe('a long source split across many Jobs', () => {
     // The third chunk's video cannot be encoded (as a broken stretch of a real file would).
     const breakChunk = (deps: WorkerDeps): Partial<WorkerDeps> => ({
       transcoder: {
-        probe: deps.transcoder.probe.bind(deps.transcoder),
-        transcode: deps.transcoder.transcode.bind(deps.transcoder),
-        planChunks: deps.transcoder.planChunks.bind(deps.transcoder),
-        cutPieces: deps.transcoder.cutPieces.bind(deps.transcoder),
-        encodeAudio: deps.transcoder.encodeAudio.bind(deps.transcoder),
-        assemble: deps.transcoder.assemble.bind(deps.transcoder),
+        ...boundTranscoder(deps.transcoder),
         encodeChunk: (input) =>
           input.window.index === 2
             ? Promise.reject(new InvalidMediaError('the video cannot be decoded at 00:00:40'))

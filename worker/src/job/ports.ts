@@ -78,7 +78,14 @@ export type LedgerPort = RecordStore;
 /** The transcoding engine: one run for a source, or the parts of a split one (transcoder.ts). */
 export type TranscoderPort = Pick<
   Transcoder,
-  'probe' | 'transcode' | 'planChunks' | 'cutPieces' | 'encodeChunk' | 'encodeAudio' | 'assemble'
+  | 'probe'
+  | 'transcode'
+  | 'planChunks'
+  | 'cutPieces'
+  | 'cutAudioPiece'
+  | 'encodeChunk'
+  | 'encodeAudio'
+  | 'assemble'
 >;
 
 /**

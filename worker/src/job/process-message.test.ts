@@ -166,6 +166,9 @@ class Steps implements StoragePort, TranscoderPort {
   cutPieces(): Promise<never> {
     return Promise.reject(new Error('not split in these tests'));
   }
+  cutAudioPiece(): Promise<never> {
+    return Promise.reject(new Error('not split in these tests'));
+  }
   encodeChunk(): Promise<void> {
     return Promise.reject(new Error('not split in these tests'));
   }

@@ -11,7 +11,7 @@ import type { SourceInfo } from '../transcode/probe.ts';
 import type { JobContext } from './context.ts';
 import type { StoragePort } from './ports.ts';
 import { summarize, type JobResultSummary } from './summary.ts';
-import { PART, uploadDir, type PlannedPiece, type SplitPlan } from './split-work.ts';
+import { PART, uploadDir, type SplitPlan } from './split-work.ts';
 import { checkFreeSpace, createWorkDir, sourceExtension, type WorkDir } from './work-dir.ts';
 
 /** A claimed job's end: its outputs published, or a plan to split it across many Jobs. */
@@ -62,7 +62,11 @@ export async function runJob(
         'source split across Jobs',
       );
       onProgress({ stage: 'uploading', percent: 0 });
-      const pieces = await uploadPieces(ctx, { sourcePath, probed, chunks, dir, work }, signal);
+      const pieces = await uploadPieces(
+        ctx,
+        { sourcePath, probed, chunks, dir, work, audio: request.audio !== 'none' },
+        signal,
+      );
       return {
         kind: 'split',
         plan: {
@@ -70,7 +74,7 @@ export async function runJob(
           source: { bytes: head.size, ...(head.etag ? { etag: head.etag } : {}) },
           probed,
           chunks,
-          pieces,
+          ...pieces,
         },
       };
     }
@@ -106,9 +110,10 @@ export async function runJob(
 }
 
 /**
- * Cuts each chunk's piece of the source (the transcoder's stream copy) and uploads them under
- * the split's work prefix, so that each chunk's Job downloads its piece alone. A chunk whose
- * piece could not be cut reads the whole source (logged).
+ * Cuts each chunk's piece of the source and the audio's (the transcoder's stream copies) and
+ * uploads them under the split's work prefix, so that each chunk's Job downloads its piece
+ * alone and the audio's Job the audio alone. A piece that could not be cut is left out and its
+ * task reads the whole source (logged). `audio`: whether the job wants the source's audio.
  */
 async function uploadPieces(
   ctx: JobContext,
@@ -118,38 +123,56 @@ async function uploadPieces(
     readonly chunks: ChunkPlan;
     readonly dir: WorkDir;
     readonly work: S3Location;
+    readonly audio: boolean;
   },
   signal: AbortSignal,
-): Promise<PlannedPiece[]> {
+): Promise<Pick<SplitPlan, 'pieces' | 'audioPiece'>> {
   const { deps, log } = ctx;
   const t = deps.clock.now();
   const outDir = join(p.dir.outDir, PART.pieces);
   await mkdir(outDir, { recursive: true });
-  const outcomes = await deps.transcoder.cutPieces({
-    sourcePath: p.sourcePath,
-    source: p.probed,
-    chunks: p.chunks,
-    outDir,
-    signal,
-  });
+  const cut = { sourcePath: p.sourcePath, source: p.probed, outDir, signal };
+  const outcomes = await deps.transcoder.cutPieces({ ...cut, chunks: p.chunks });
   const pieces = outcomes.filter((o): o is Piece => 'file' in o);
   for (const o of outcomes) {
     if ('reason' in o)
       log.warn({ chunk: o.index, reason: o.reason }, 'chunk reads the whole source');
   }
+  const audio = p.audio && p.probed.audio ? await deps.transcoder.cutAudioPiece(cut) : undefined;
+  if (audio && 'reason' in audio) {
+    log.warn({ reason: audio.reason }, 'the audio reads the whole source');
+  }
+  const audioPiece = audio && 'file' in audio ? audio : undefined;
   const cutMs = deps.clock.now() - t;
   await uploadDir(deps.storage, outDir, childOf(p.work, PART.pieces), signal);
-  const bytes = pieces.reduce((sum, piece) => sum + piece.bytes, 0);
+  const bytes = pieces.reduce((sum, piece) => sum + piece.bytes, audioPiece?.bytes ?? 0);
   log.info(
-    { pieces: pieces.length, bytes, cutMs, uploadMs: deps.clock.now() - t - cutMs },
-    'chunk pieces uploaded',
+    {
+      pieces: pieces.length,
+      audio: audioPiece !== undefined,
+      bytes,
+      cutMs,
+      uploadMs: deps.clock.now() - t - cutMs,
+    },
+    'pieces of the source uploaded',
   );
-  return pieces.map((piece) => ({
-    index: piece.index,
-    key: `${PART.pieces}${piece.file}`,
-    bytes: piece.bytes,
-    seekSeconds: piece.seekSeconds,
-  }));
+  return {
+    pieces: pieces.map((piece) => ({
+      index: piece.index,
+      key: `${PART.pieces}${piece.file}`,
+      bytes: piece.bytes,
+      seekSeconds: piece.seekSeconds,
+    })),
+    ...(audioPiece
+      ? {
+          audioPiece: {
+            key: `${PART.pieces}${audioPiece.file}`,
+            bytes: audioPiece.bytes,
+            offsetSeconds: audioPiece.offsetSeconds,
+          },
+        }
+      : {}),
+  };
 }
 
 /** Every output file to its key under the job's output prefix, as S3 should serve it. */

@@ -152,14 +152,27 @@ async function runPart(
         ...(piece ? { piece: { seekSeconds: piece.seekSeconds } } : {}),
       });
     } else {
-      const sourcePath = await source();
-      t = deps.clock.now();
+      // The audio's piece if the planner cut one, else the whole source; neither if there is
+      // no audio to encode.
+      const piece = plan.audioPiece;
+      const sourcePath = async () => {
+        const path = piece
+          ? await downloadPiece(deps.storage, settings, work, piece, dir, signal)
+          : await source();
+        log.info(
+          { task: name, piece: piece?.key ?? false, ms: deps.clock.now() - t },
+          piece ? 'audio piece downloaded' : 'source downloaded',
+        );
+        t = deps.clock.now();
+        return path;
+      };
       const outcome = await deps.transcoder.encodeAudio({
         sourcePath,
         outDir: dir.outDir,
         request,
         signal,
         probed: plan.probed,
+        ...(piece ? { piece: { offsetSeconds: piece.offsetSeconds } } : {}),
       });
       await deps.storage.putText(
         childOf(work, PART.audioOutcome),

@@ -22,6 +22,15 @@ export interface SplitPlan {
   readonly chunks: ChunkPlan;
   /** The chunks' pieces of the source (run-job.ts); a chunk without one reads the source. */
   readonly pieces?: readonly PlannedPiece[];
+  /** The audio track's piece (run-job.ts); without one the audio reads the source. */
+  readonly audioPiece?: PlannedAudioPiece;
+}
+
+/** The audio's piece: its key under the split's work prefix, its size, its timestamps' offset. */
+export interface PlannedAudioPiece {
+  readonly key: string;
+  readonly bytes: number;
+  readonly offsetSeconds: number;
 }
 
 /** A chunk's piece: its key under the split's work prefix, its size, where the chunk seeks in it. */
@@ -128,12 +137,12 @@ export async function downloadSource(
   return path;
 }
 
-/** A chunk's piece (plan.pieces), into its work directory, as the chunk's source. */
+/** A piece of the source (plan.pieces, plan.audioPiece), into a task's work directory. */
 export async function downloadPiece(
   storage: StoragePort,
   settings: { readonly outputSizeFactor: number },
   work: S3Location,
-  piece: PlannedPiece,
+  piece: Pick<PlannedPiece, 'key' | 'bytes'>,
   dir: WorkDir,
   signal: AbortSignal,
 ): Promise<string> {

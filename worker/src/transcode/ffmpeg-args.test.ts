@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { planChunks } from './chunks.ts';
 import {
+  audioPieceExtension,
+  buildAudioHashInvocation,
   buildAudioInvocation,
+  buildAudioPieceInvocation,
   buildLadderInvocation,
   buildStitchInvocation,
   DEFAULT_ENCODER,
@@ -325,6 +328,67 @@ describe('a long source in chunks', () => {
       "[f=mp4:select=\\'a:1\\']chunk/audio_96k.m4a",
     ]);
     expect(argv).not.toContain('libx264');
+  });
+
+  it('reads the audio from its piece: stream 0, moved by its offset in whole microseconds', () => {
+    const argv = toArgv(
+      buildAudioInvocation({
+        sourcePath: '/work/job/audio.mov',
+        source: { ...long, audio: { ...long.audio!, index: 0 } },
+        rates: [128],
+        formats: ['mp4'],
+        segmentSeconds: 4,
+        offsetSeconds: 0.0224 + 1e-9,
+        cwd: '/work/job/audio',
+      }),
+    );
+    expect(argv.slice(argv.indexOf('-itsoffset'), argv.indexOf('-i') + 2)).toEqual([
+      ...['-itsoffset', '0.022400', '-i', '/work/job/audio.mov'],
+    ]);
+    expect(argv.slice(argv.indexOf('-map'), argv.indexOf('-map') + 2)).toEqual(['-map', '0:0']);
+    // A source whose audio needs no moving gets no option (and never "1e-7").
+    const plain = toArgv(
+      buildAudioInvocation({
+        sourcePath: '/work/job/source.mp4',
+        source: long,
+        rates: [128],
+        formats: ['mp4'],
+        segmentSeconds: 4,
+        cwd: '/work/job/audio',
+      }),
+    );
+    expect(plain).not.toContain('-itsoffset');
+  });
+
+  it("copies the audio's piece with its timing, hashing the source's decoded track in the same read", () => {
+    const inv = buildAudioPieceInvocation({
+      sourcePath: '/work/job/source.mp4',
+      source: long,
+      timescale: 48000,
+      cwd: '/work/job/out/pieces',
+      target: 'audio.mov',
+      hash: 'audio.source.framemd5',
+    });
+    const argv = toArgv(inv);
+    expect(argv.slice(argv.indexOf('-copyts'), argv.indexOf('-i') + 2)).toEqual([
+      ...['-copyts', '-i', '/work/job/source.mp4'],
+    ]);
+    expect(argv.slice(argv.indexOf('-y') + 1)).toEqual([
+      ...['-map', '0:1', '-c', 'copy', '-movie_timescale', '48000'],
+      ...['-map_metadata', '-1', '-f', 'mov', 'audio.mov'],
+      ...['-map', '0:1', '-f', 'framemd5', 'audio.source.framemd5'],
+    ]);
+    const hash = toArgv(
+      buildAudioHashInvocation({ piecePath: 'audio.mov', cwd: '/w', hash: 'audio.piece.framemd5' }),
+    );
+    expect(hash.slice(hash.indexOf('-copyts'))).toEqual([
+      ...['-copyts', '-i', 'audio.mov', '-y', '-map', '0:0', '-f', 'framemd5'],
+      'audio.piece.framemd5',
+    ]);
+    // Matroska's audio stays in Matroska (its codecs, its timing); everything else goes to MOV.
+    expect(audioPieceExtension({ formatName: 'matroska,webm' })).toBe('mka');
+    expect(audioPieceExtension({ formatName: 'mov,mp4,m4a,3gp,3g2,mj2' })).toBe('mov');
+    expect(audioPieceExtension({ formatName: 'mpegts' })).toBe('mov');
   });
 
   it('stitches a rung by stream copy: concat of its chunks, the audio muxed into the MP4 only', () => {

@@ -356,6 +356,67 @@ export function buildPieceInvocation(spec: {
   };
 }
 
+/**
+ * The audio's piece of a long source: its one audio track stream-copied (timestamps kept) into
+ * `target`, and in the same run, the track decoded from the source and hashed frame by frame
+ * (framemd5) into `hash`, which the piece's own hash (buildAudioHashInvocation) must equal.
+ */
+export function buildAudioPieceInvocation(spec: {
+  readonly sourcePath: string;
+  readonly source: SourceInfo;
+  /** The audio's timescale (its time base's denominator): the MOV's edit list keeps its start. */
+  readonly timescale?: number;
+  readonly cwd: string;
+  /** Relative to cwd; its extension from audioPieceExtension(). */
+  readonly target: string;
+  readonly hash: string;
+}): FfmpegInvocation {
+  const audio = spec.source.audio;
+  if (!audio) throw new Error('an audio piece needs audio');
+  const mov = audioPieceExtension(spec.source) === 'mov';
+  return {
+    cwd: spec.cwd,
+    input: spec.sourcePath,
+    inputOptions: [...SAFE_INPUT_OPTIONS, '-copyts'],
+    complexFilter: '',
+    outputs: [
+      {
+        target: spec.target,
+        options: [
+          ...['-map', `0:${audio.index}`, '-c', 'copy'],
+          // MOV's edit list counts in the movie's timescale, milliseconds by default: the
+          // track's start (an AAC priming offset, a late start) would round.
+          ...(mov && spec.timescale ? ['-movie_timescale', String(spec.timescale)] : []),
+          ...['-map_metadata', '-1', '-f', mov ? 'mov' : 'matroska'],
+        ],
+      },
+      { target: spec.hash, options: ['-map', `0:${audio.index}`, '-f', 'framemd5'] },
+    ],
+    directories: [dirname(spec.target), dirname(spec.hash)],
+  };
+}
+
+/** The audio piece decoded and hashed frame by frame, as buildAudioPieceInvocation hashed the source's. */
+export function buildAudioHashInvocation(spec: {
+  readonly piecePath: string;
+  readonly cwd: string;
+  readonly hash: string;
+}): FfmpegInvocation {
+  return {
+    cwd: spec.cwd,
+    input: spec.piecePath,
+    inputOptions: [...SAFE_INPUT_OPTIONS, '-copyts'],
+    complexFilter: '',
+    outputs: [{ target: spec.hash, options: ['-map', '0:0', '-f', 'framemd5'] }],
+    directories: [dirname(spec.hash)],
+  };
+}
+
+/** The container the audio's piece is copied into: Matroska from Matroska/WebM, else MOV. */
+export function audioPieceExtension(source: Pick<SourceInfo, 'formatName'>): 'mka' | 'mov' {
+  return source.formatName.split(',').includes('matroska') ? 'mka' : 'mov';
+}
+
 /** The container a chunk's piece is copied into: MOV, or MP4 for codecs only MP4 carries. */
 export function pieceExtension(source: SourceInfo): 'mov' | 'mp4' {
   return ['av1', 'vp9'].includes(source.video.codec) ? 'mp4' : 'mov';
@@ -438,6 +499,12 @@ export function buildAudioInvocation(spec: {
   readonly formats: readonly OutputFormat[];
   readonly segmentSeconds: number;
   readonly loudnessFilter?: string;
+  /**
+   * Reading the audio's piece (buildAudioPieceInvocation): added to its timestamps so that they
+   * land where the source's would (ffmpeg counts a file's time from its start, and the piece
+   * starts with the audio, the source perhaps earlier).
+   */
+  readonly offsetSeconds?: number;
   readonly cwd: string;
 }): FfmpegInvocation {
   const audio = spec.source.audio;
@@ -454,7 +521,11 @@ export function buildAudioInvocation(spec: {
   return {
     cwd: spec.cwd,
     input: spec.sourcePath,
-    inputOptions: [...SAFE_INPUT_OPTIONS],
+    inputOptions: [
+      ...SAFE_INPUT_OPTIONS,
+      // Whole microseconds, as ffmpeg keeps it (and never in exponent form, which it refuses).
+      ...(spec.offsetSeconds ? ['-itsoffset', spec.offsetSeconds.toFixed(6)] : []),
+    ],
     complexFilter: '',
     outputs: [
       {

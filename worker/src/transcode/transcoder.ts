@@ -53,7 +53,7 @@ import {
   type AudioRenditionSummary,
   type RenditionSummary,
 } from './rendition.ts';
-import { cutPieces, type PieceOutcome } from './pieces.ts';
+import { cutAudioPiece, cutPieces, type AudioPiece, type PieceOutcome } from './pieces.ts';
 import { makeSubtitles, type SubtitleOutcome } from './subtitle-outputs.ts';
 import { languageName } from './subtitles.ts';
 import { buildDashManifest, type DashPresentation } from './dash.ts';
@@ -488,29 +488,56 @@ export class Transcoder {
   }
 
   /**
+   * The audio track of a long source alone, stream-copied into `outDir` and checked to decode
+   * as the source's does (pieces.ts): the audio's Job downloads it instead of the source.
+   */
+  cutAudioPiece(input: {
+    readonly sourcePath: string;
+    readonly source: SourceInfo;
+    readonly outDir: string;
+    readonly signal: AbortSignal;
+  }): Promise<AudioPiece | { readonly reason: string }> {
+    return cutAudioPiece(this.#options.paths, input);
+  }
+
+  /**
    * The audio of a chunked source, once for its whole duration (no AAC priming gap at a chunk
    * boundary), loudness-normalized when asked: the HLS audio renditions and the M4As the
-   * stitch muxes into the MP4s, in `outDir`. Says what became of the audio.
+   * stitch muxes into the MP4s, in `outDir`. Says what became of the audio. `sourcePath` is
+   * called only when there is audio to encode; with `piece` it gives the audio's piece.
    */
   async encodeAudio(
-    input: TranscodeInput & { readonly probed: SourceInfo },
+    input: Omit<TranscodeInput, 'sourcePath'> & {
+      readonly sourcePath: () => Promise<string>;
+      readonly probed: SourceInfo;
+      /** `sourcePath` is the audio's piece (cutAudioPiece), read from here. */
+      readonly piece?: Pick<AudioPiece, 'offsetSeconds'>;
+    },
   ): Promise<AudioOutcome> {
     const policy = input.request.audio ?? 'auto';
     const warnings: string[] = [];
     const decision = audioDecision(input.probed, policy);
     if (decision.audio !== 'encoded') return { audio: decision.audio, warnings };
     const { rungs } = this.#plan(input, decision.source);
-    const loudness = await this.#measureLoudness(input, decision.source, warnings);
+    const { piece } = input;
+    const read = { ...input, sourcePath: await input.sourcePath() };
+    // A piece holds the audio alone.
+    const source =
+      piece && decision.source.audio
+        ? { ...decision.source, audio: { ...decision.source.audio, index: 0 } }
+        : decision.source;
+    const loudness = await this.#measureLoudness(read, source, warnings);
     try {
       await runFfmpeg(
         this.#options.paths,
         buildAudioInvocation({
-          sourcePath: input.sourcePath,
-          source: decision.source,
-          rates: ladderAudioRates(rungs, decision.source),
+          sourcePath: read.sourcePath,
+          source,
+          rates: ladderAudioRates(rungs, source),
           formats: input.request.formats,
           segmentSeconds: this.#options.segmentSeconds,
           ...(loudness ? { loudnessFilter: loudness.filter } : {}),
+          ...(piece ? { offsetSeconds: piece.offsetSeconds } : {}),
           cwd: input.outDir,
         }),
         { signal: input.signal },
