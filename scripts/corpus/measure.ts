@@ -195,11 +195,6 @@ function round(seconds: number): number {
 }
 
 /**
- * The video frames ffmpeg decodes from a file read as a chunk reads it (input -ss, -t): each
- * frame's presentation time (in microseconds, whatever the file's time base) and MD5, in order; the file's
- * first video stream unless `stream` names one.
- */
-/**
  * Every decoded audio frame of a file's stream, as `pts hash` lines (framemd5, in the stream's
  * time base), its timestamps moved as -itsoffset moves them: what an encode reading it is fed.
  */
@@ -217,13 +212,14 @@ export async function decodedAudio(
     ],
     BIG,
   );
-  return stdout
-    .split('\n')
-    .filter((l) => l !== '' && !l.startsWith('#'))
-    .map((l) => l.split(',').map((f) => f.trim()))
-    .map((f) => `${f[2]} ${f[5]}`);
+  return framemd5Lines(stdout);
 }
 
+/**
+ * The video frames ffmpeg decodes from a file read as a chunk reads it (input -ss, -t): each
+ * frame's presentation time (in microseconds, whatever the file's time base) and MD5, in order; the file's
+ * first video stream unless `stream` names one.
+ */
 export async function decodedFrames(
   ffmpeg: string,
   file: string,
@@ -250,7 +246,11 @@ export async function decodedFrames(
     ],
     BIG,
   );
-  // stream, dts, pts, duration, size, hash: the time a frame is shown and the frame.
+  return framemd5Lines(stdout);
+}
+
+/** framemd5's frame lines as `pts hash`: of stream, dts, pts, duration, size, hash, the time a frame is shown and the frame. */
+function framemd5Lines(stdout: string): string[] {
   return stdout
     .split('\n')
     .filter((l) => l !== '' && !l.startsWith('#'))

@@ -15,6 +15,8 @@ export interface ClipSpec {
   readonly audio?: boolean;
   /** The tone starts this late after the picture (a camera's audio often does, by a few ms). */
   readonly audioDelaySeconds?: number;
+  /** Output options for the tone replacing the default (AAC at 96 kb/s). */
+  readonly audioOptions?: readonly string[];
   /** A lavfi graph for the picture instead of the moving test pattern (label its output out0). */
   readonly video?: string;
   /** Output options replacing the default (x264 ultrafast, yuv420p): codec, pixel format, metadata. */
@@ -53,7 +55,7 @@ export async function makeClip(spec: ClipSpec): Promise<string> {
         ]),
     ...(spec.channels ? ['-ac', String(spec.channels)] : []),
     ...(spec.outputOptions ?? ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p']),
-    ...(spec.audio === false ? [] : ['-c:a', 'aac', '-b:a', '96k']),
+    ...(spec.audio === false ? [] : (spec.audioOptions ?? ['-c:a', 'aac', '-b:a', '96k'])),
     '-y',
     tmp,
   ];

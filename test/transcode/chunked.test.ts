@@ -219,3 +219,42 @@ describe.each([
     );
   });
 });
+
+describe("the audio's piece", () => {
+  it('is refused when its copy decodes differently (Opus in Matroska), with the reason, and the audio reads the whole source', async () => {
+    const source = await makeClip({
+      seconds: 6,
+      width: 320,
+      height: 240,
+      container: 'mkv',
+      audioDelaySeconds: 0.0437,
+      audioOptions: ['-c:a', 'libopus', '-b:a', '64k'],
+    });
+    const probed = await transcoder.probe(source, signal);
+    expect(probed.audio?.codec).toBe('opus');
+    const outDir = mkdtempSync(join(tmpdir(), 'audio-piece-'));
+    const piece = await transcoder.cutAudioPiece({
+      sourcePath: source,
+      source: probed,
+      outDir,
+      signal,
+    });
+    // Matroska's Opus trims its start differently once copied: the frame hashes say so.
+    expect('reason' in piece && piece.reason).toMatch(
+      /^its copy decodes differently from the source \(line \d+ of their frame hashes\)$/,
+    );
+    // Nothing is left to upload: no copy, no hashes.
+    expect(readdirSync(outDir)).toEqual([]);
+    // The audio then reads the whole source, and is encoded all the same.
+    const audioDir = mkdtempSync(join(tmpdir(), 'audio-'));
+    const audio = await transcoder.encodeAudio({
+      sourcePath: () => Promise.resolve(source),
+      outDir: audioDir,
+      request: { ladder: [{ height: 240 }], formats: ['mp4'], thumbnails: false },
+      signal,
+      probed,
+    });
+    expect(audio.audio).toBe('encoded');
+    expect(readdirSync(join(audioDir, 'chunk')).filter((f) => f.endsWith('.m4a'))).not.toEqual([]);
+  }, 120_000);
+});

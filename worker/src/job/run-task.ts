@@ -17,6 +17,7 @@ import {
   readPlan,
   recordedJob,
   uploadDir,
+  type PlannedPiece,
 } from './split-work.ts';
 import { createWorkDir } from './work-dir.ts';
 
@@ -128,20 +129,25 @@ async function runPart(
     const plan = await readPlan(deps.storage, work, signal);
     const source = () => downloadSource(deps.storage, settings, request.input, plan, dir, signal);
     let t = deps.clock.now();
+    // A task's input: its piece if the planner cut one, else the whole source (logged).
+    const input = async (piece: Pick<PlannedPiece, 'key' | 'bytes'> | undefined, what: string) => {
+      const path = piece
+        ? await downloadPiece(deps.storage, settings, work, piece, dir, signal)
+        : await source();
+      log.info(
+        { task: name, piece: piece?.key ?? false, ms: deps.clock.now() - t },
+        piece ? `${what} downloaded` : 'source downloaded',
+      );
+      t = deps.clock.now();
+      return path;
+    };
     if (task.task.type === 'chunk') {
       const index = task.task.index;
       const window = plan.chunks.chunks[index];
       if (!window) throw new Error(`chunk ${index} is not in the plan`);
       // Its piece of the source if the planner cut one, else the whole source.
       const piece = plan.pieces?.find((p) => p.index === index);
-      const sourcePath = piece
-        ? await downloadPiece(deps.storage, settings, work, piece, dir, signal)
-        : await source();
-      log.info(
-        { task: name, piece: piece?.key ?? false, ms: deps.clock.now() - t },
-        piece ? 'piece of the source downloaded' : 'source downloaded',
-      );
-      t = deps.clock.now();
+      const sourcePath = await input(piece, 'piece of the source');
       await deps.transcoder.encodeChunk({
         sourcePath,
         outDir: dir.outDir,
@@ -155,19 +161,8 @@ async function runPart(
       // The audio's piece if the planner cut one, else the whole source; neither if there is
       // no audio to encode.
       const piece = plan.audioPiece;
-      const sourcePath = async () => {
-        const path = piece
-          ? await downloadPiece(deps.storage, settings, work, piece, dir, signal)
-          : await source();
-        log.info(
-          { task: name, piece: piece?.key ?? false, ms: deps.clock.now() - t },
-          piece ? 'audio piece downloaded' : 'source downloaded',
-        );
-        t = deps.clock.now();
-        return path;
-      };
       const outcome = await deps.transcoder.encodeAudio({
-        sourcePath,
+        sourcePath: () => input(piece, 'audio piece'),
         outDir: dir.outDir,
         request,
         signal,
