@@ -24,7 +24,7 @@ export interface ClipSpec {
   readonly channels?: number;
   /** Display rotation written into the container afterwards, as phones do (degrees). */
   readonly rotate?: number;
-  readonly container?: 'mp4' | 'mov' | 'mkv';
+  readonly container?: 'mp4' | 'mov' | 'mkv' | 'ts';
 }
 
 /**
