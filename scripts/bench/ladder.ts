@@ -8,11 +8,11 @@ import {
   toArgv,
   type EncoderSettings,
   type FfmpegInvocation,
-} from '../../worker/src/transcode/ffmpeg-args.ts';
-import { runFfprobe } from '../../worker/src/transcode/ffmpeg.ts';
-import { INPUT_GUARD } from '../../worker/src/transcode/input-guard.ts';
-import { planLadder } from '../../worker/src/transcode/ladder.ts';
-import { interpretProbe, type SourceInfo } from '../../worker/src/transcode/probe.ts';
+} from '../../worker/src/transcode/encode/ladder-run.ts';
+import { runFfprobe } from '../../worker/src/transcode/ffmpeg/run.ts';
+import { INPUT_GUARD } from '../../worker/src/transcode/ffmpeg/input-guard.ts';
+import { planLadder } from '../../worker/src/transcode/ladder/ladder.ts';
+import { interpretProbe, type SourceInfo } from '../../worker/src/transcode/source/probe.ts';
 import { measure, median, type Cost } from './measure.ts';
 import type { BenchSource } from './sources.ts';
 

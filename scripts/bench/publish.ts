@@ -1,6 +1,6 @@
 import { cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pieceCut, planChunks, posterInChunk } from '../../worker/src/transcode/chunks.ts';
+import { pieceCut, planChunks, posterInChunk } from '../../worker/src/transcode/split/chunks.ts';
 import {
   buildAudioInvocation,
   buildLadderInvocation,
@@ -14,19 +14,19 @@ import {
   pieceExtension,
   toArgv,
   type FfmpegInvocation,
-} from '../../worker/src/transcode/ffmpeg-args.ts';
-import { runFfprobe } from '../../worker/src/transcode/ffmpeg.ts';
-import { planLadder } from '../../worker/src/transcode/ladder.ts';
-import { layout } from '../../worker/src/transcode/output-layout.ts';
+} from '../../worker/src/transcode/encode/ladder-run.ts';
+import { runFfprobe } from '../../worker/src/transcode/ffmpeg/run.ts';
+import { planLadder } from '../../worker/src/transcode/ladder/ladder.ts';
+import { layout } from '../../worker/src/transcode/ladder/layout.ts';
 import {
   acceptAudioPiece,
   audioPieceRuns,
   checkPiece,
   sourceFacts,
   sourceTiming,
-} from '../../worker/src/transcode/pieces.ts';
-import { interpretProbe } from '../../worker/src/transcode/probe.ts';
-import { posterTime } from '../../worker/src/transcode/source-checks.ts';
+} from '../../worker/src/transcode/split/pieces.ts';
+import { interpretProbe } from '../../worker/src/transcode/source/probe.ts';
+import { posterTime } from '../../worker/src/transcode/source/source-checks.ts';
 import { measure, type Cost } from './measure.ts';
 import type { BenchSource } from './sources.ts';
 

@@ -6,10 +6,10 @@ import {
   fpsExpression,
   toArgv,
   type EncoderSettings,
-} from '../../worker/src/transcode/ffmpeg-args.ts';
-import { runFfprobe } from '../../worker/src/transcode/ffmpeg.ts';
-import { planLadder, type PlannedRung } from '../../worker/src/transcode/ladder.ts';
-import { interpretProbe, type SourceInfo } from '../../worker/src/transcode/probe.ts';
+} from '../../worker/src/transcode/encode/ladder-run.ts';
+import { runFfprobe } from '../../worker/src/transcode/ffmpeg/run.ts';
+import { planLadder, type PlannedRung } from '../../worker/src/transcode/ladder/ladder.ts';
+import { interpretProbe, type SourceInfo } from '../../worker/src/transcode/source/probe.ts';
 import { qualityAgainstSource } from '../corpus/measure.ts';
 import { measure, type Cost } from './measure.ts';
 import type { BenchSource } from './sources.ts';

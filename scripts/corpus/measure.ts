@@ -5,7 +5,7 @@ import {
   scalerColour,
   toneMapFilters,
   type PicturePath,
-} from '../../worker/src/transcode/picture.ts';
+} from '../../worker/src/transcode/picture/picture-path.ts';
 
 const run = promisify(execFile);
 const BIG = { maxBuffer: 256 * 1024 * 1024 };

@@ -1,9 +1,9 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeError } from '../../worker/src/base/errors.ts';
-import { planChunks } from '../../worker/src/transcode/chunks.ts';
-import { fpsExpression } from '../../worker/src/transcode/ffmpeg-args.ts';
-import type { SourceInfo } from '../../worker/src/transcode/probe.ts';
+import { planChunks } from '../../worker/src/transcode/split/chunks.ts';
+import { fpsExpression } from '../../worker/src/transcode/encode/ladder-run.ts';
+import type { SourceInfo } from '../../worker/src/transcode/source/probe.ts';
 import type { Transcoder } from '../../worker/src/transcode/transcoder.ts';
 import { decodedAudio, decodedFrames } from './measure.ts';
 

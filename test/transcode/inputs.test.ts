@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { JobRequest } from '../../worker/src/contract/message.ts';
-import { parseMediaPlaylist } from '../../worker/src/transcode/hls.ts';
+import { parseMediaPlaylist } from '../../worker/src/transcode/package/hls.ts';
 import { Transcoder } from '../../worker/src/transcode/transcoder.ts';
 import { makeClip, type ClipSpec } from '../support/clips.ts';
 import { readDash } from '../support/dash-check.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { JobRequest } from '../../worker/src/contract/message.ts';
-import { parseWebVtt } from '../../worker/src/transcode/subtitles.ts';
+import { parseWebVtt } from '../../worker/src/transcode/source/subtitle-tracks.ts';
 import { Transcoder, type TranscodeInput } from '../../worker/src/transcode/transcoder.ts';
 import {
   CAPTION_CUES,

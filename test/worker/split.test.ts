@@ -8,7 +8,7 @@ import { qualityAgainstSource } from '../../scripts/corpus/measure.ts';
 import { InvalidMediaError } from '../../worker/src/base/errors.ts';
 import type { WorkerDeps } from '../../worker/src/job/ports.ts';
 import type { JobRecord } from '../../worker/src/record/job-record.ts';
-import { parseMediaPlaylist } from '../../worker/src/transcode/hls.ts';
+import { parseMediaPlaylist } from '../../worker/src/transcode/package/hls.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, ROOT, type TestEnv } from '../support/env.ts';
 import { audioDigest, frameCount, keyframeTimes, probeFile } from '../support/media.ts';

@@ -8,7 +8,7 @@ import type { EngineConfig } from '../config/config.ts';
 import { parseS3Uri } from '../contract/s3-uri.ts';
 import { sourceExtension } from '../job/work-dir.ts';
 import { S3Storage } from '../storage/s3-storage.ts';
-import { planLadder } from '../transcode/ladder.ts';
+import { planLadder } from '../transcode/ladder/ladder.ts';
 import { Transcoder } from '../transcode/transcoder.ts';
 
 /** What the worker would do with a source, found without transcoding it. */

@@ -14,8 +14,8 @@ import type { DeadLetterReason } from '../contract/dead-letter.ts';
 import type { S3Location } from '../contract/s3-uri.ts';
 import type { Decision, JobRecord } from '../record/job-record.ts';
 import type { UNKNOWN_RECORD } from '../record/store.ts';
-import { sourceInfo } from '../transcode/fixtures.ts';
-import type { SourceInfo } from '../transcode/probe.ts';
+import { sourceInfo } from '../transcode/source/fixtures.ts';
+import type { SourceInfo } from '../transcode/source/probe.ts';
 import type { TranscodeInput, TranscodeResult } from '../transcode/transcoder.ts';
 import type { JobSettings } from './context.ts';
 import type {

@@ -15,7 +15,7 @@ import {
   thumbnailHeight,
   type EncoderSettings,
   type ThumbnailSpec,
-} from './ffmpeg-args.ts';
+} from './encode/ladder-run.ts';
 import {
   measureLoudness,
   runFfmpeg,
@@ -23,22 +23,36 @@ import {
   sampleInterlacing,
   scanPackets,
   type FfmpegPaths,
-} from './ffmpeg.ts';
+} from './ffmpeg/run.ts';
 import {
   loudnessAnalysisFilter,
   loudnessFilter,
   parseLoudnessReport,
   type LoudnessMeasurement,
   type LoudnessTarget,
-} from './loudness.ts';
-import { interlaceCheckNeeded, parseIdet, withDetectedInterlacing } from './picture.ts';
-import { AAC_LC_CODEC, buildMasterPlaylist, type SubtitleRendition, type Variant } from './hls.ts';
-import { planLadder } from './ladder.ts';
-import { layout } from './output-layout.ts';
-import { interpretProbe, packetScanNeeded, refuseEncrypted, type SourceInfo } from './probe.ts';
-import { percentDone } from './progress.ts';
-import { sniffNonVideo } from './sniff.ts';
-import { buildThumbnailVtt } from './thumbnails.ts';
+} from './encode/loudness.ts';
+import {
+  interlaceCheckNeeded,
+  parseIdet,
+  withDetectedInterlacing,
+} from './picture/picture-path.ts';
+import {
+  AAC_LC_CODEC,
+  buildMasterPlaylist,
+  type SubtitleRendition,
+  type Variant,
+} from './package/hls.ts';
+import { planLadder } from './ladder/ladder.ts';
+import { layout } from './ladder/layout.ts';
+import {
+  interpretProbe,
+  packetScanNeeded,
+  refuseEncrypted,
+  type SourceInfo,
+} from './source/probe.ts';
+import { percentDone } from './ffmpeg/progress.ts';
+import { sniffNonVideo } from './source/sniff.ts';
+import { buildThumbnailVtt } from './package/thumbnail-index.ts';
 import {
   emptyDirectory,
   fileSize,
@@ -46,17 +60,17 @@ import {
   listOutputFiles,
   readHead,
   type OutputFile,
-} from './local-files.ts';
+} from './files/local-files.ts';
 import {
   finishAudioRendition,
   finishRendition,
   type AudioRenditionSummary,
   type RenditionSummary,
-} from './rendition.ts';
-import { cutAudioPiece, cutPieces, type AudioPiece, type PieceOutcome } from './pieces.ts';
-import { makeSubtitles, type SubtitleOutcome } from './subtitle-outputs.ts';
-import { languageName } from './subtitles.ts';
-import { buildDashManifest, type DashPresentation } from './dash.ts';
+} from './package/rendition.ts';
+import { cutAudioPiece, cutPieces, type AudioPiece, type PieceOutcome } from './split/pieces.ts';
+import { makeSubtitles, type SubtitleOutcome } from './package/subtitle-outputs.ts';
+import { languageName } from './source/subtitle-tracks.ts';
+import { buildDashManifest, type DashPresentation } from './package/dash.ts';
 import {
   DEFAULT_CHUNKING,
   planChunks,
@@ -64,14 +78,14 @@ import {
   type ChunkPlan,
   type ChunkSettings,
   type ChunkWindow,
-} from './chunks.ts';
+} from './split/chunks.ts';
 import {
   checkComplete,
   checkLimits,
   posterTime,
   withoutAudio,
   type MediaLimits,
-} from './source-checks.ts';
+} from './source/source-checks.ts';
 
 export interface TranscoderOptions {
   readonly paths: FfmpegPaths;

@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeError } from '../base/errors.ts';
+import { describeError } from '../../base/errors.ts';
 import {
   pieceCut,
   seekInPiece,
@@ -15,10 +15,10 @@ import {
   buildPieceInvocation,
   pieceExtension,
   type FfmpegInvocation,
-} from './ffmpeg-args.ts';
-import { runFfmpeg, runFfprobe, type FfmpegPaths } from './ffmpeg.ts';
-import { fileSize } from './local-files.ts';
-import type { SourceInfo } from './probe.ts';
+} from '../encode/ladder-run.ts';
+import { runFfmpeg, runFfprobe, type FfmpegPaths } from '../ffmpeg/run.ts';
+import { fileSize } from '../files/local-files.ts';
+import type { SourceInfo } from '../source/probe.ts';
 
 /**
  * The containers pieces are cut from: indexed ones, whose copies the corpus run checks frame

@@ -10,7 +10,7 @@
  * DVB) would need OCR; they are recorded as not converted.
  */
 import { codecLabel, type ProbeStream } from './stream-choice.ts';
-import { vttTimestamp } from './thumbnails.ts';
+import { vttTimestamp } from '../package/thumbnail-index.ts';
 
 /** Subtitle codecs ffmpeg decodes to text, which its WebVTT encoder writes. */
 const TEXT_CODECS = new Set([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFfmpegFailure } from './ffmpeg-failure.ts';
+import { classifyFfmpegFailure } from './failure.ts';
 
 describe('classifyFfmpegFailure', () => {
   it('names the stream ffmpeg has no decoder for', () => {

@@ -1,6 +1,6 @@
-import { InvalidMediaError } from '../base/errors.ts';
+import { InvalidMediaError } from '../../base/errors.ts';
 import type { SourceInfo } from './probe.ts';
-import type { RenditionSummary } from './rendition.ts';
+import type { RenditionSummary } from '../package/rendition.ts';
 
 export interface MediaLimits {
   readonly maxDurationSeconds: number;

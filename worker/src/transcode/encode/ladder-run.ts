@@ -1,11 +1,11 @@
 import { dirname } from 'node:path';
-import type { OutputFormat } from '../contract/message.ts';
-import { RUN_OPTIONS, SAFE_INPUT_OPTIONS } from './input-guard.ts';
-import { evenFloor, type PlannedRung } from './ladder.ts';
-import { layout } from './output-layout.ts';
-import { BT709_TAGS, preSplitFilters, scalerColour } from './picture.ts';
-import type { ChunkWindow } from './chunks.ts';
-import type { SourceInfo } from './probe.ts';
+import type { OutputFormat } from '../../contract/message.ts';
+import { RUN_OPTIONS, SAFE_INPUT_OPTIONS } from '../ffmpeg/input-guard.ts';
+import { evenFloor, type PlannedRung } from '../ladder/ladder.ts';
+import { layout } from '../ladder/layout.ts';
+import { BT709_TAGS, preSplitFilters, scalerColour } from '../picture/picture-path.ts';
+import type { ChunkWindow } from '../split/chunks.ts';
+import type { SourceInfo } from '../source/probe.ts';
 
 /**
  * One ffmpeg run, as data. `toArgv` turns it into the exact argv the ffmpeg adapter runs

@@ -1,11 +1,11 @@
-import { EncryptedMediaError, InvalidMediaError } from '../base/errors.ts';
+import { EncryptedMediaError, InvalidMediaError } from '../../base/errors.ts';
 import { decideDuration, fromScan, type PacketSpan } from './duration.ts';
-import { ALLOWED_DEMUXERS } from './input-guard.ts';
+import { ALLOWED_DEMUXERS } from '../ffmpeg/input-guard.ts';
 import { decideFrameRate } from './frame-rate.ts';
-import { decidePicture, type PicturePath } from './picture.ts';
-import type { IsoBmffSummary } from './iso-bmff.ts';
+import { decidePicture, type PicturePath } from '../picture/picture-path.ts';
+import type { IsoBmffSummary } from '../files/iso-bmff.ts';
 import { chooseAudio, chooseVideo, codecLabel, type ProbeStream } from './stream-choice.ts';
-import { bcp47, planSubtitles, type SubtitlePlan } from './subtitles.ts';
+import { bcp47, planSubtitles, type SubtitlePlan } from './subtitle-tracks.ts';
 
 export type { ProbeStream } from './stream-choice.ts';
 

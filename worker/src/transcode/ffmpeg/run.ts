@@ -9,12 +9,12 @@ import {
   InvalidMediaError,
   MissingDecoderError,
   TranscodeFailedError,
-} from '../base/errors.ts';
-import type { FfmpegInvocation } from './ffmpeg-args.ts';
+} from '../../base/errors.ts';
+import type { FfmpegInvocation } from '../encode/ladder-run.ts';
 import { INPUT_GUARD } from './input-guard.ts';
-import { classifyFfmpegFailure } from './ffmpeg-failure.ts';
-import type { PacketSpan } from './duration.ts';
-import type { ProbeJson } from './probe.ts';
+import { classifyFfmpegFailure } from './failure.ts';
+import type { PacketSpan } from '../source/duration.ts';
+import type { ProbeJson } from '../source/probe.ts';
 import { ProgressParser, type Progress } from './progress.ts';
 
 /**

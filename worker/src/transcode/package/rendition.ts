@@ -1,16 +1,16 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runFfprobe, type FfmpegPaths } from './ffmpeg.ts';
+import { runFfprobe, type FfmpegPaths } from '../ffmpeg/run.ts';
 import {
   AAC_LC_CODEC,
   avcCodecString,
   parseMediaPlaylist,
   withStrictTargetDuration,
 } from './hls.ts';
-import type { PlannedRung } from './ladder.ts';
+import type { PlannedRung } from '../ladder/ladder.ts';
 import type { Timeline } from './dash.ts';
-import { initSegmentTimescale, segmentTiming } from './local-files.ts';
-import { layout } from './output-layout.ts';
+import { initSegmentTimescale, segmentTiming } from '../files/local-files.ts';
+import { layout } from '../ladder/layout.ts';
 
 export interface RenditionSummary {
   readonly name: string;

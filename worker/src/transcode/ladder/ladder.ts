@@ -1,10 +1,10 @@
-import type { RungRequest } from '../contract/message.ts';
+import type { RungRequest } from '../../contract/message.ts';
 import {
   LADDER_PRESETS,
   type LadderPresetName,
   type RungTemplate,
-} from '../contract/ladder-presets.ts';
-import type { SourceInfo } from './probe.ts';
+} from '../../contract/ladder-presets.ts';
+import type { SourceInfo } from '../source/probe.ts';
 
 /** One rendition to encode, in output pixels. */
 export interface PlannedRung {

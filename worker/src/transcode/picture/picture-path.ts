@@ -1,4 +1,4 @@
-import type { ProbeStream } from './stream-choice.ts';
+import type { ProbeStream } from '../source/stream-choice.ts';
 
 /**
  * The picture path from the decoder to the scalers, decided once per source (pure): whether to

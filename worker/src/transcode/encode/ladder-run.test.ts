@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planChunks } from './chunks.ts';
+import { planChunks } from '../split/chunks.ts';
 import {
   audioPieceExtension,
   buildAudioHashInvocation,
@@ -12,11 +12,11 @@ import {
   scalingParents,
   toArgv,
   type LadderSpec,
-} from './ffmpeg-args.ts';
-import { fluentCommand } from './ffmpeg.ts';
-import { sourceInfo } from './fixtures.ts';
-import { planLadder } from './ladder.ts';
-import { decidePicture } from './picture.ts';
+} from './ladder-run.ts';
+import { fluentCommand } from '../ffmpeg/run.ts';
+import { sourceInfo } from '../source/fixtures.ts';
+import { planLadder } from '../ladder/ladder.ts';
+import { decidePicture } from '../picture/picture-path.ts';
 
 const source = sourceInfo({ width: 1280, height: 720, frameRate: 25 });
 const spec: LadderSpec = {

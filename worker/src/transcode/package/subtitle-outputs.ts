@@ -2,11 +2,11 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { InterruptedError } from '../base/errors.ts';
-import { buildCaptionInvocation, buildSubtitleInvocation } from './ffmpeg-args.ts';
-import { runFfmpeg, type FfmpegPaths } from './ffmpeg.ts';
+import { InterruptedError } from '../../base/errors.ts';
+import { buildCaptionInvocation, buildSubtitleInvocation } from '../encode/ladder-run.ts';
+import { runFfmpeg, type FfmpegPaths } from '../ffmpeg/run.ts';
 import { parseMediaPlaylist } from './hls.ts';
-import { layout } from './output-layout.ts';
+import { layout } from '../ladder/layout.ts';
 import {
   captionTrack,
   formatWebVtt,
@@ -16,7 +16,7 @@ import {
   tidyCues,
   type LeftOutTrack,
   type SubtitleTrack,
-} from './subtitles.ts';
+} from '../source/subtitle-tracks.ts';
 
 /** A subtitle or caption track the job published. */
 export interface PublishedSubtitles extends SubtitleTrack {

@@ -8,7 +8,7 @@ import {
   type FragmentTiming,
   type IsoBmffSummary,
 } from './iso-bmff.ts';
-import { outputFileKind } from './output-layout.ts';
+import { outputFileKind } from '../ladder/layout.ts';
 
 /** One file the transcode wrote, with what S3 should serve it as. */
 export interface OutputFile {

@@ -1,4 +1,4 @@
-import { layout } from './output-layout.ts';
+import { layout } from '../ladder/layout.ts';
 
 /**
  * The WebVTT index of the thumbnail sprite sheets, the de-facto format players (video.js,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildMasterPlaylist } from './hls.ts';
+import { buildMasterPlaylist } from '../package/hls.ts';
 import {
   bcp47,
   captionTrack,
@@ -8,7 +8,7 @@ import {
   planSubtitles,
   subtitleMediaPlaylist,
   tidyCues,
-} from './subtitles.ts';
+} from './subtitle-tracks.ts';
 import type { ProbeStream } from './stream-choice.ts';
 
 const sub = (index: number, codec: string, over: Partial<ProbeStream> = {}): ProbeStream => ({

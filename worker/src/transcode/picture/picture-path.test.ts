@@ -7,7 +7,7 @@ import {
   preSplitFilters,
   scalerColour,
   withDetectedInterlacing,
-} from './picture.ts';
+} from './picture-path.ts';
 
 const hd = { index: 0, codec_type: 'video', width: 1920, height: 1080 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildThumbnailVtt } from './thumbnails.ts';
+import { buildThumbnailVtt } from './thumbnail-index.ts';
 
 describe('buildThumbnailVtt', () => {
   it('points each interval at its cell, moving to the next sheet when one is full', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EncryptedMediaError, InvalidMediaError } from '../base/errors.ts';
+import { EncryptedMediaError, InvalidMediaError } from '../../base/errors.ts';
 import { interpretProbe, packetScanNeeded, type ProbeJson } from './probe.ts';
 
 const video = (over: Record<string, unknown> = {}) => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sourceInfo } from './fixtures.ts';
+import { sourceInfo } from '../source/fixtures.ts';
 import { planLadder } from './ladder.ts';
 
 const sizes = (rungs: { name: string; width: number; height: number }[]) =>
