@@ -40,7 +40,7 @@ import { benchStats, type StatsResult } from './bench/stats.ts';
 import { sweepPoint, type SweepPoint } from './bench/sweep.ts';
 import { benchWorkerJob, type WorkerJobResult } from './bench/worker-job.ts';
 import { startLocalStack, type LocalStack } from './local-stack/index.ts';
-import { DEFAULT_ENCODER } from '../worker/src/transcode/encode/ladder-run.ts';
+import { DEFAULT_ENCODER } from './bench/encoder.ts';
 import { mark, pad, percent, round } from './bench/format.ts';
 
 const SECTIONS = ['ladder', 'quality', 'publish', 'job', 'cold', 'stats', 'cost'] as const;

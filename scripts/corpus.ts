@@ -23,7 +23,8 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } f
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeError } from '../worker/src/base/errors.ts';
-import { Transcoder, type TranscodeResult } from '../worker/src/transcode/transcoder.ts';
+import { Transcoder } from '../worker/src/transcode/transcoder.ts';
+import type { TranscodeResult } from '../worker/src/transcode/finish/result.ts';
 import { evaluate, summarize, type CorpusEntry } from './corpus/evaluate.ts';
 import { decodedTimeline, plainDecode, qualityAgainstSource } from './corpus/measure.ts';
 import { checkPieces } from './corpus/pieces.ts';

@@ -2,17 +2,14 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  buildLadderInvocation,
-  DEFAULT_ENCODER,
-  toArgv,
-  type EncoderSettings,
-  type FfmpegInvocation,
-} from '../../worker/src/transcode/encode/ladder-run.ts';
-import { runFfprobe } from '../../worker/src/transcode/ffmpeg/run.ts';
+import { buildLadderInvocation } from '../../worker/src/transcode/encode/ladder-run.ts';
+import { DEFAULT_ENCODER, ladderEncoding, type EncoderSettings } from './encoder.ts';
+import { toArgv, type FfmpegInvocation } from '../../worker/src/transcode/ffmpeg/invocation.ts';
+import { runFfprobe } from '../../worker/src/transcode/ffmpeg/ffprobe.ts';
 import { INPUT_GUARD } from '../../worker/src/transcode/ffmpeg/input-guard.ts';
 import { planLadder } from '../../worker/src/transcode/ladder/ladder.ts';
-import { interpretProbe, type SourceInfo } from '../../worker/src/transcode/source/probe.ts';
+import { interpretProbe } from '../../worker/src/transcode/source/probe.ts';
+import type { SourceInfo } from '../../worker/src/transcode/source/source-info.ts';
 import { measure, median, type Cost } from './measure.ts';
 import type { BenchSource } from './sources.ts';
 
@@ -59,7 +56,7 @@ export async function benchLadder(
     rungs: only === undefined ? rungs : [rungs[only]!],
     formats: ['hls', 'mp4'] as const,
     segmentSeconds: 4,
-    encoder,
+    ...ladderEncoding(encoder),
     posterAtSeconds: only === undefined || only === 0 ? 1 : (false as const),
     thumbnails: false as const,
     cwd: out,

@@ -1,30 +1,23 @@
 import { cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pieceCut, planChunks, posterInChunk } from '../../worker/src/transcode/split/chunks.ts';
+import { buildAudioInvocation } from '../../worker/src/transcode/encode/audio.ts';
+import { buildLadderInvocation } from '../../worker/src/transcode/encode/ladder-run.ts';
+import { DEFAULT_ENCODER, ladderEncoding } from './encoder.ts';
 import {
-  buildAudioInvocation,
-  buildLadderInvocation,
   buildPieceInvocation,
-  buildSpriteInvocation,
-  buildStitchInvocation,
-  concatList,
-  DEFAULT_ENCODER,
-  fpsExpression,
-  ladderAudioRates,
   pieceExtension,
-  toArgv,
-  type FfmpegInvocation,
-} from '../../worker/src/transcode/encode/ladder-run.ts';
-import { runFfprobe } from '../../worker/src/transcode/ffmpeg/run.ts';
+} from '../../worker/src/transcode/split/piece-invocations.ts';
+import { buildSpriteInvocation } from '../../worker/src/transcode/encode/images.ts';
+import { buildStitchInvocation, concatList } from '../../worker/src/transcode/encode/stitch.ts';
+import { fpsExpression } from '../../worker/src/transcode/ffmpeg/expressions.ts';
+import { ladderAudioRates } from '../../worker/src/transcode/ladder/plan.ts';
+import { toArgv, type FfmpegInvocation } from '../../worker/src/transcode/ffmpeg/invocation.ts';
+import { runFfprobe } from '../../worker/src/transcode/ffmpeg/ffprobe.ts';
 import { planLadder } from '../../worker/src/transcode/ladder/ladder.ts';
 import { layout } from '../../worker/src/transcode/ladder/layout.ts';
-import {
-  acceptAudioPiece,
-  audioPieceRuns,
-  checkPiece,
-  sourceFacts,
-  sourceTiming,
-} from '../../worker/src/transcode/split/pieces.ts';
+import { acceptAudioPiece, audioPieceRuns } from '../../worker/src/transcode/split/audio-piece.ts';
+import { checkPiece, sourceFacts, sourceTiming } from '../../worker/src/transcode/split/pieces.ts';
 import { interpretProbe } from '../../worker/src/transcode/source/probe.ts';
 import { posterTime } from '../../worker/src/transcode/source/source-checks.ts';
 import { measure, type Cost } from './measure.ts';
@@ -91,7 +84,7 @@ export async function benchPublish(
     rungs,
     formats: ['hls', 'mp4'] as const,
     segmentSeconds: SEGMENT_SECONDS,
-    encoder: DEFAULT_ENCODER,
+    ...ladderEncoding(DEFAULT_ENCODER),
   };
   const run = async (inv: FfmpegInvocation) => {
     for (const d of inv.directories) mkdirSync(join(inv.cwd, d), { recursive: true });

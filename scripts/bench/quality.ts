@@ -1,15 +1,13 @@
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  buildLadderInvocation,
-  DEFAULT_ENCODER,
-  fpsExpression,
-  toArgv,
-  type EncoderSettings,
-} from '../../worker/src/transcode/encode/ladder-run.ts';
-import { runFfprobe } from '../../worker/src/transcode/ffmpeg/run.ts';
+import { buildLadderInvocation } from '../../worker/src/transcode/encode/ladder-run.ts';
+import { DEFAULT_ENCODER, ladderEncoding, type EncoderSettings } from './encoder.ts';
+import { fpsExpression } from '../../worker/src/transcode/ffmpeg/expressions.ts';
+import { toArgv } from '../../worker/src/transcode/ffmpeg/invocation.ts';
+import { runFfprobe } from '../../worker/src/transcode/ffmpeg/ffprobe.ts';
 import { planLadder, type PlannedRung } from '../../worker/src/transcode/ladder/ladder.ts';
-import { interpretProbe, type SourceInfo } from '../../worker/src/transcode/source/probe.ts';
+import { interpretProbe } from '../../worker/src/transcode/source/probe.ts';
+import type { SourceInfo } from '../../worker/src/transcode/source/source-info.ts';
 import { qualityAgainstSource } from '../corpus/measure.ts';
 import { measure, type Cost } from './measure.ts';
 import type { BenchSource } from './sources.ts';
@@ -102,7 +100,7 @@ export async function encodeMp4Ladder(
     rungs,
     formats: ['mp4'],
     segmentSeconds: 4,
-    encoder,
+    ...ladderEncoding(encoder),
     posterAtSeconds: false,
     thumbnails: false,
     cwd: out,

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { EncoderSettings } from '../../worker/src/transcode/encode/ladder-run.ts';
+import type { EncoderSettings } from './encoder.ts';
 import type { Cost } from './measure.ts';
 import { encodeMp4Ladder } from './quality.ts';
 import type { BenchSource } from './sources.ts';

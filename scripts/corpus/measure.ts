@@ -1,11 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import {
-  deinterlaceFilters,
-  scalerColour,
-  toneMapFilters,
-  type PicturePath,
-} from '../../worker/src/transcode/picture/picture-path.ts';
+import { deinterlaceFilters } from '../../worker/src/transcode/picture/interlace.ts';
+import { scalerColour, toneMapFilters } from '../../worker/src/transcode/picture/colour.ts';
+import type { PicturePath } from '../../worker/src/transcode/picture/picture-path.ts';
 
 const run = promisify(execFile);
 const BIG = { maxBuffer: 256 * 1024 * 1024 };

@@ -2,8 +2,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeError } from '../../worker/src/base/errors.ts';
 import { planChunks } from '../../worker/src/transcode/split/chunks.ts';
-import { fpsExpression } from '../../worker/src/transcode/encode/ladder-run.ts';
-import type { SourceInfo } from '../../worker/src/transcode/source/probe.ts';
+import { fpsExpression } from '../../worker/src/transcode/ffmpeg/expressions.ts';
+import type { SourceInfo } from '../../worker/src/transcode/source/source-info.ts';
 import type { Transcoder } from '../../worker/src/transcode/transcoder.ts';
 import { decodedAudio, decodedFrames } from './measure.ts';
 

@@ -13,11 +13,9 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import {
-  Transcoder,
-  type TranscodeInput,
-  type TranscodeResult,
-} from '../../worker/src/transcode/transcoder.ts';
+import { Transcoder } from '../../worker/src/transcode/transcoder.ts';
+import type { TranscodeInput } from '../../worker/src/transcode/inputs.ts';
+import type { TranscodeResult } from '../../worker/src/transcode/finish/result.ts';
 import { makeClip, type ClipSpec } from '../support/clips.ts';
 import { TEST_LIMITS } from '../support/media-tools.ts';
 

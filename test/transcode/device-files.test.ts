@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodedTimeline, qualityAgainstSource } from '../../scripts/corpus/measure.ts';
 import { EncryptedMediaError, InvalidMediaError } from '../../worker/src/base/errors.ts';
-import { Transcoder, type TranscodeInput } from '../../worker/src/transcode/transcoder.ts';
+import { Transcoder } from '../../worker/src/transcode/transcoder.ts';
+import type { TranscodeInput } from '../../worker/src/transcode/inputs.ts';
 import {
   cencEncrypted,
   editListCut,

@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidMediaError } from '../../worker/src/base/errors.ts';
 import { DLQ_ATTRIBUTES } from '../../worker/src/contract/dead-letter.ts';
-import { runFfprobe } from '../../worker/src/transcode/ffmpeg/run.ts';
+import { runFfprobe } from '../../worker/src/transcode/ffmpeg/ffprobe.ts';
 import { cencEncrypted, undecodableVideo } from '../support/device-clips.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, ROOT, type TestEnv } from '../support/env.ts';

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { JobRequest } from '../../worker/src/contract/message.ts';
-import { parseWebVtt } from '../../worker/src/transcode/source/subtitle-tracks.ts';
-import { Transcoder, type TranscodeInput } from '../../worker/src/transcode/transcoder.ts';
+import { parseWebVtt } from '../../worker/src/transcode/package/webvtt.ts';
+import { Transcoder } from '../../worker/src/transcode/transcoder.ts';
+import type { TranscodeInput } from '../../worker/src/transcode/inputs.ts';
 import {
   CAPTION_CUES,
   cea608Captions,

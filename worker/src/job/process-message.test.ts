@@ -15,8 +15,9 @@ import type { S3Location } from '../contract/s3-uri.ts';
 import type { Decision, JobRecord } from '../record/job-record.ts';
 import type { UNKNOWN_RECORD } from '../record/store.ts';
 import { sourceInfo } from '../transcode/source/fixtures.ts';
-import type { SourceInfo } from '../transcode/source/probe.ts';
-import type { TranscodeInput, TranscodeResult } from '../transcode/transcoder.ts';
+import type { SourceInfo } from '../transcode/source/source-info.ts';
+import type { TranscodeInput } from '../transcode/inputs.ts';
+import type { TranscodeResult } from '../transcode/finish/result.ts';
 import type { JobSettings } from './context.ts';
 import type {
   LedgerPort,

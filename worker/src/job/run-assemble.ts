@@ -6,7 +6,7 @@ import type { TaskMessage } from '../contract/task.ts';
 import { decideAssembleClaim } from '../record/fanout.ts';
 import type { Fanout, JobRecord } from '../record/job-record.ts';
 import { UNKNOWN_RECORD } from '../record/store.ts';
-import type { AudioOutcome } from '../transcode/transcoder.ts';
+import type { AudioOutcome } from '../transcode/audio.ts';
 import { leaseMs, settleSignal, type JobContext, type MessageOutcome } from './context.ts';
 import { startHeartbeat, type RecordHolder } from './heartbeat.ts';
 import { deliverEvents } from './notify.ts';

@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { planChunks } from '../split/chunks.ts';
-import {
-  audioPieceExtension,
-  buildAudioHashInvocation,
-  buildAudioInvocation,
-  buildAudioPieceInvocation,
-  buildLadderInvocation,
-  buildStitchInvocation,
-  DEFAULT_ENCODER,
-  fpsExpression,
-  scalingParents,
-  toArgv,
-  type LadderSpec,
-} from './ladder-run.ts';
+import { toArgv } from '../ffmpeg/invocation.ts';
 import { fluentCommand } from '../ffmpeg/run.ts';
-import { sourceInfo } from '../source/fixtures.ts';
 import { planLadder } from '../ladder/ladder.ts';
 import { decidePicture } from '../picture/picture-path.ts';
+import { sourceInfo } from '../source/fixtures.ts';
+import { planChunks } from '../split/chunks.ts';
+import { buildLadderInvocation, DEFAULT_SCALER, type LadderSpec } from './ladder-run.ts';
+import { h264Encoder } from './video/h264.ts';
 
 const source = sourceInfo({ width: 1280, height: 720, frameRate: 25 });
 const spec: LadderSpec = {
@@ -25,7 +15,8 @@ const spec: LadderSpec = {
   rungs: planLadder(source, [{ height: 720 }, { height: 360 }]),
   formats: ['hls', 'mp4'],
   segmentSeconds: 4,
-  encoder: DEFAULT_ENCODER,
+  encoder: h264Encoder(),
+  scaler: DEFAULT_SCALER,
   posterAtSeconds: 1.2,
   thumbnails: false,
   cwd: '/work/job/out',
@@ -220,14 +211,6 @@ describe('buildLadderInvocation', () => {
     expect(toArgv(buildLadderInvocation(spec))).not.toContain('-filter:a');
   });
 
-  it('writes a frame rate as ffmpeg reads it back exactly', () => {
-    expect(fpsExpression(30000 / 1001)).toBe('30000/1001');
-    expect(fpsExpression(24000 / 1001)).toBe('24000/1001');
-    expect(fpsExpression(25)).toBe('25');
-    expect(fpsExpression(12.5)).toBe('12.5');
-    expect(fpsExpression(14.285714)).toBe('14.2857');
-  });
-
   it('only ever lets ffmpeg open local files', () => {
     const argv = toArgv(buildLadderInvocation(spec));
     expect(
@@ -248,17 +231,7 @@ describe('buildLadderInvocation', () => {
   });
 });
 
-describe('scalingParents', () => {
-  it('scales each rung from the smallest rung at least twice its size, else from the source', () => {
-    const ladder = planLadder(sourceInfo(), 'standard'); // 1080p .. 144p
-    expect(ladder.map((r) => r.name)).toEqual(['1080p', '720p', '480p', '360p', '240p', '144p']);
-    expect(scalingParents(ladder)).toEqual([undefined, undefined, 0, 1, 2, 3]);
-    const portrait = planLadder(sourceInfo({ width: 720, height: 1280 }), 'standard'); // 720p .. 144p
-    expect(scalingParents(portrait)).toEqual([undefined, undefined, 0, 1, 2]);
-  });
-});
-
-describe('a long source in chunks', () => {
+describe('a chunk of a long source', () => {
   const long = sourceInfo({
     width: 1280,
     height: 720,
@@ -307,114 +280,5 @@ describe('a long source in chunks', () => {
       ...['-start_number', '7', 'thumbnails/thumb_%05d.jpg'],
     ]);
     expect(inv.directories).toEqual(['chunk', 'thumbnails']);
-  });
-
-  it('encodes the audio once, whole: HLS renditions and the M4As the stitch muxes in', () => {
-    const argv = toArgv(
-      buildAudioInvocation({
-        sourcePath: '/work/job/source.mp4',
-        source: long,
-        rates: [128, 96],
-        formats: ['hls', 'mp4'],
-        segmentSeconds: 4,
-        cwd: '/work/job/audio',
-      }),
-    );
-    expect(argv.filter((a) => a === '0:1')).toHaveLength(2);
-    expect(argv[argv.indexOf('tee') + 1]!.split('|')).toEqual([
-      "[f=hls:select=\\'a:0\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/audio_128k/seg_%05d.m4s]hls/audio_128k/playlist.m3u8",
-      "[f=mp4:select=\\'a:0\\']chunk/audio_128k.m4a",
-      "[f=hls:select=\\'a:1\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/audio_96k/seg_%05d.m4s]hls/audio_96k/playlist.m3u8",
-      "[f=mp4:select=\\'a:1\\']chunk/audio_96k.m4a",
-    ]);
-    expect(argv).not.toContain('libx264');
-  });
-
-  it('reads the audio from its piece: stream 0, moved by its offset in whole microseconds', () => {
-    const argv = toArgv(
-      buildAudioInvocation({
-        sourcePath: '/work/job/audio.mov',
-        source: { ...long, audio: { ...long.audio!, index: 0 } },
-        rates: [128],
-        formats: ['mp4'],
-        segmentSeconds: 4,
-        offsetSeconds: 0.0224 + 1e-9,
-        cwd: '/work/job/audio',
-      }),
-    );
-    expect(argv.slice(argv.indexOf('-itsoffset'), argv.indexOf('-i') + 2)).toEqual([
-      ...['-itsoffset', '0.022400', '-i', '/work/job/audio.mov'],
-    ]);
-    expect(argv.slice(argv.indexOf('-map'), argv.indexOf('-map') + 2)).toEqual(['-map', '0:0']);
-    // A source whose audio needs no moving gets no option (and never "1e-7").
-    const plain = toArgv(
-      buildAudioInvocation({
-        sourcePath: '/work/job/source.mp4',
-        source: long,
-        rates: [128],
-        formats: ['mp4'],
-        segmentSeconds: 4,
-        cwd: '/work/job/audio',
-      }),
-    );
-    expect(plain).not.toContain('-itsoffset');
-  });
-
-  it("copies the audio's piece with its timing, hashing the source's decoded track in the same read", () => {
-    const inv = buildAudioPieceInvocation({
-      sourcePath: '/work/job/source.mp4',
-      source: long,
-      timescale: 48000,
-      cwd: '/work/job/out/pieces',
-      target: 'audio.mov',
-      hash: 'audio.source.framemd5',
-    });
-    const argv = toArgv(inv);
-    expect(argv.slice(argv.indexOf('-copyts'), argv.indexOf('-i') + 2)).toEqual([
-      ...['-copyts', '-i', '/work/job/source.mp4'],
-    ]);
-    expect(argv.slice(argv.indexOf('-y') + 1)).toEqual([
-      ...['-map', '0:1', '-c', 'copy', '-movie_timescale', '48000'],
-      ...['-map_metadata', '-1', '-f', 'mov', 'audio.mov'],
-      ...['-map', '0:1', '-f', 'framemd5', 'audio.source.framemd5'],
-    ]);
-    const hash = toArgv(
-      buildAudioHashInvocation({ piecePath: 'audio.mov', cwd: '/w', hash: 'audio.piece.framemd5' }),
-    );
-    expect(hash.slice(hash.indexOf('-copyts'))).toEqual([
-      ...['-copyts', '-i', 'audio.mov', '-y', '-map', '0:0', '-f', 'framemd5'],
-      'audio.piece.framemd5',
-    ]);
-    // Matroska's audio stays in Matroska (its codecs, its timing); everything else goes to MOV.
-    expect(audioPieceExtension({ formatName: 'matroska,webm' })).toBe('mka');
-    expect(audioPieceExtension({ formatName: 'mov,mp4,m4a,3gp,3g2,mj2' })).toBe('mov');
-    expect(audioPieceExtension({ formatName: 'mpegts' })).toBe('mov');
-  });
-
-  it('stitches a rung by stream copy: concat of its chunks, the audio muxed into the MP4 only', () => {
-    const inv = buildStitchInvocation({
-      list: 'chunk/360p.txt',
-      rung: { name: '360p' },
-      audio: '/work/job/audio/chunk/audio_96k.m4a',
-      formats: ['hls', 'mp4'],
-      segmentSeconds: 4,
-      cwd: '/work/job/out',
-    });
-    const argv = toArgv(inv);
-    expect(argv.slice(argv.indexOf('-f'), argv.indexOf('-i') + 2)).toEqual([
-      ...['-f', 'concat', '-safe', '0', '-i', 'chunk/360p.txt'],
-    ]);
-    expect(argv).toContain('/work/job/audio/chunk/audio_96k.m4a');
-    expect(argv.slice(argv.indexOf('-map'), argv.indexOf('tee') + 1)).toEqual([
-      ...['-map', '0:v:0', '-map', '1:a:0', '-c', 'copy', '-map_metadata', '-1', '-f', 'tee'],
-    ]);
-    expect(argv.at(-1)!.split('|')).toEqual([
-      "[f=hls:select=\\'v:0\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/360p/seg_%05d.m4s]hls/360p/playlist.m3u8",
-      "[f=mp4:select=\\'v:0,a:0\\':movflags=+faststart]mp4/360p.mp4",
-    ]);
-    // Only our own files: the concat list and MP4s.
-    expect(
-      argv.slice(argv.indexOf('-format_whitelist'), argv.indexOf('-format_whitelist') + 2),
-    ).toEqual(['-format_whitelist', 'concat,mov']);
   });
 });

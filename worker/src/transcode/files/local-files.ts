@@ -1,5 +1,5 @@
-import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { cp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   initTimescale,
   inspectIsoBmff,
@@ -8,16 +8,8 @@ import {
   type FragmentTiming,
   type IsoBmffSummary,
 } from './iso-bmff.ts';
-import { outputFileKind } from '../ladder/layout.ts';
 
-/** One file the transcode wrote, with what S3 should serve it as. */
-export interface OutputFile {
-  readonly relativeKey: string;
-  readonly path: string;
-  readonly size: number;
-  readonly contentType: string;
-  readonly cacheControl: string;
-}
+/** The local files a job reads and writes: sizes, heads, copies, and their ISO-BMFF boxes. */
 
 export async function fileSize(path: string): Promise<number> {
   return stat(path).then(
@@ -63,19 +55,6 @@ async function withBoxReader<T>(path: string, use: (reader: BoxReader) => Promis
   }
 }
 
-export async function listOutputFiles(outDir: string): Promise<OutputFile[]> {
-  const entries = await readdir(outDir, { recursive: true, withFileTypes: true });
-  const files: OutputFile[] = [];
-  for (const entry of entries) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    const relativeKey = relative(outDir, path).split('\\').join('/');
-    const { size } = await stat(path);
-    files.push({ relativeKey, path, size, ...outputFileKind(relativeKey) });
-  }
-  return files.sort((a, b) => a.relativeKey.localeCompare(b.relativeKey));
-}
-
 export async function readHead(path: string, bytes: number): Promise<Uint8Array> {
   const file = await open(path, 'r');
   try {
@@ -84,5 +63,14 @@ export async function readHead(path: string, bytes: number): Promise<Uint8Array>
     return buffer.subarray(0, bytesRead);
   } finally {
     await file.close();
+  }
+}
+
+/** Copies a directory's files into another, merging; a missing directory copies nothing. */
+export async function copyTree(from: string, to: string): Promise<void> {
+  try {
+    await cp(from, to, { recursive: true, force: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }

@@ -4,7 +4,7 @@ import {
   type LadderPresetName,
   type RungTemplate,
 } from '../../contract/ladder-presets.ts';
-import type { SourceInfo } from '../source/probe.ts';
+import type { SourceInfo } from '../source/source-info.ts';
 
 /** One rendition to encode, in output pixels. */
 export interface PlannedRung {

@@ -20,36 +20,11 @@ export const layout = {
   chunkAudio: (kbps: number) => `chunk/audio_${kbps}k.m4a`,
 } as const;
 
-/** Content-Type and Cache-Control for every file the ladder writes, by its name. */
-export interface OutputFileKind {
-  readonly contentType: string;
-  readonly cacheControl: string;
-}
-
-// Playlists may be rewritten if a job is re-run; segments and renditions never change under
-// the same key within a job, so caches (CloudFront) can keep them for a year.
-const SHORT = 'public, max-age=60';
-const LONG = 'public, max-age=31536000, immutable';
-
-export function outputFileKind(relativeKey: string): OutputFileKind {
-  const ext = relativeKey.slice(relativeKey.lastIndexOf('.') + 1).toLowerCase();
-  switch (ext) {
-    case 'm3u8':
-      return { contentType: 'application/vnd.apple.mpegurl', cacheControl: SHORT };
-    case 'm4s':
-      return { contentType: 'video/iso.segment', cacheControl: LONG };
-    case 'mp4':
-      return { contentType: 'video/mp4', cacheControl: LONG };
-    case 'jpg':
-    case 'jpeg':
-      return { contentType: 'image/jpeg', cacheControl: LONG };
-    case 'vtt':
-      return { contentType: 'text/vtt', cacheControl: SHORT };
-    case 'mpd':
-      return { contentType: 'application/dash+xml', cacheControl: SHORT };
-    case 'json':
-      return { contentType: 'application/json', cacheControl: SHORT };
-    default:
-      return { contentType: 'application/octet-stream', cacheControl: SHORT };
-  }
-}
+/** Where a track's files go, relative to the output prefix. */
+export const subtitleLayout = {
+  /** The sidecar beside the MP4s (and the file the HLS rendition's playlist lists). */
+  vtt: (id: string) => `subtitles/${id}.vtt`,
+  hlsPlaylist: (id: string) => `hls/subtitles/${id}.m3u8`,
+  /** The segment URI as the HLS playlist (in hls/subtitles/) names it. */
+  hlsSegmentUri: (id: string) => `../../subtitles/${id}.vtt`,
+} as const;

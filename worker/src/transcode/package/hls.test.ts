@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  avcCodecString,
   buildMasterPlaylist,
   parseMediaPlaylist,
+  subtitleMediaPlaylist,
   withStrictTargetDuration,
 } from './hls.ts';
 
@@ -113,9 +113,35 @@ describe('HLS playlists', () => {
     }
   });
 
-  it('spells H.264 codec strings per RFC 6381', () => {
-    expect(avcCodecString('High', 31)).toBe('avc1.64001f');
-    expect(avcCodecString('Main', 30)).toBe('avc1.4d401e');
-    expect(avcCodecString('Constrained Baseline', 21)).toBe('avc1.42e015');
+  it('lists a track in HLS as one segment as long as the programme', () => {
+    expect(subtitleMediaPlaylist('s0', 12.5)).toBe(
+      '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:13\n#EXT-X-MEDIA-SEQUENCE:0\n' +
+        '#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:12.500,\n../../subtitles/s0.vtt\n#EXT-X-ENDLIST\n',
+    );
+  });
+
+  it('groups subtitle renditions in the master playlist with unique names and one default', () => {
+    const text = buildMasterPlaylist(
+      [
+        {
+          uri: '360p/playlist.m3u8',
+          bandwidth: 900_000,
+          averageBandwidth: 700_000,
+          width: 640,
+          height: 360,
+          codecs: 'avc1.64001e',
+          frameRate: 25,
+        },
+      ],
+      [
+        { uri: 'subtitles/s0.m3u8', name: 'English', language: 'en', default: true, forced: false },
+        { uri: 'subtitles/s1.m3u8', name: 'English', language: 'en', default: true, forced: false },
+      ],
+    );
+    expect(text.split('\n').filter((l) => l.startsWith('#EXT-X-MEDIA'))).toEqual([
+      '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,FORCED=NO,URI="subtitles/s0.m3u8"',
+      '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English (2)",LANGUAGE="en",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="subtitles/s1.m3u8"',
+    ]);
+    expect(text).toContain(',VIDEO-RANGE=SDR,SUBTITLES="subs",CLOSED-CAPTIONS=NONE\n');
   });
 });

@@ -1,4 +1,9 @@
-/** HLS playlists: reading ffmpeg's media playlists and writing the master playlist. */
+import { subtitleLayout } from '../ladder/layout.ts';
+
+/**
+ * HLS playlists: reading ffmpeg's media playlists, writing the master playlist and the subtitle
+ * renditions' playlists.
+ */
 
 export interface MediaSegment {
   readonly uri: string;
@@ -137,21 +142,21 @@ function quoted(value: string): string {
 }
 
 /**
- * RFC 6381 codec string for H.264 from ffprobe's profile name and level number
- * (High, 31 -> avc1.64001f).
+ * A subtitle rendition's media playlist: the whole WebVTT file as one segment lasting the whole
+ * programme (valid RFC 8216; players fetch it once). No X-TIMESTAMP-MAP: the cue times are the
+ * outputs' own timeline, which starts at 0 as the video's does.
  */
-export function avcCodecString(profile: string | undefined, level: number | undefined): string {
-  const byProfile: Record<string, string> = {
-    Baseline: '4200',
-    'Constrained Baseline': '42e0',
-    Main: '4d40',
-    High: '6400',
-    'High 10': '6e00',
-  };
-  const prefix = byProfile[profile ?? ''] ?? '6400';
-  const lvl = level && level > 0 ? level : 40;
-  return `avc1.${prefix}${lvl.toString(16).padStart(2, '0')}`;
+export function subtitleMediaPlaylist(id: string, durationSeconds: number): string {
+  const duration = Math.max(0.001, durationSeconds);
+  return [
+    '#EXTM3U',
+    '#EXT-X-VERSION:7',
+    `#EXT-X-TARGETDURATION:${Math.max(1, Math.ceil(duration - 0.001))}`,
+    '#EXT-X-MEDIA-SEQUENCE:0',
+    '#EXT-X-PLAYLIST-TYPE:VOD',
+    `#EXTINF:${duration.toFixed(3)},`,
+    subtitleLayout.hlsSegmentUri(id),
+    '#EXT-X-ENDLIST',
+    '',
+  ].join('\n');
 }
-
-/** AAC-LC, the only audio codec the ladder writes. */
-export const AAC_LC_CODEC = 'mp4a.40.2';

@@ -1,16 +1,14 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runFfprobe, type FfmpegPaths } from '../ffmpeg/run.ts';
-import {
-  AAC_LC_CODEC,
-  avcCodecString,
-  parseMediaPlaylist,
-  withStrictTargetDuration,
-} from './hls.ts';
-import type { PlannedRung } from '../ladder/ladder.ts';
-import type { Timeline } from './dash.ts';
+import { AAC_LC_CODEC } from '../encode/audio.ts';
+import type { VideoEncoder } from '../encode/video/encoder.ts';
+import { runFfprobe } from '../ffmpeg/ffprobe.ts';
+import type { FfmpegPaths } from '../ffmpeg/invocation.ts';
 import { initSegmentTimescale, segmentTiming } from '../files/local-files.ts';
+import type { PlannedRung } from '../ladder/ladder.ts';
 import { layout } from '../ladder/layout.ts';
+import type { Timeline } from './dash.ts';
+import { parseMediaPlaylist, withStrictTargetDuration } from './hls.ts';
 
 export interface RenditionSummary {
   readonly name: string;
@@ -114,14 +112,17 @@ export async function finishAudioRendition(
  * Finishes one rung as ffmpeg wrote it: its HLS video track (finishHlsTrack), its MP4, and the
  * codec string its video has. With HLS, the rung's bit rates add its audio rendition's.
  */
-export async function finishRendition(
-  paths: FfmpegPaths,
-  outDir: string,
-  rung: PlannedRung,
-  formats: readonly string[],
-  signal: AbortSignal,
-  audio?: AudioRenditionSummary,
-): Promise<RenditionSummary> {
+export async function finishRendition(p: {
+  readonly paths: FfmpegPaths;
+  readonly outDir: string;
+  readonly rung: PlannedRung;
+  readonly formats: readonly string[];
+  /** The encoder that wrote the rung's video: it names its codec string. */
+  readonly encoder: Pick<VideoEncoder, 'codecString'>;
+  readonly signal: AbortSignal;
+  readonly audio?: AudioRenditionSummary;
+}): Promise<RenditionSummary> {
+  const { paths, outDir, rung, formats, signal, audio } = p;
   let hls: RenditionSummary['hls'];
   let mp4: RenditionSummary['mp4'];
   let probeTarget = join(outDir, layout.mp4(rung.name));
@@ -136,10 +137,9 @@ export async function finishRendition(
   }
   const probe = await runFfprobe(paths, probeTarget, signal);
   const video = probe.streams?.find((s) => s.codec_type === 'video');
-  const codecs = [
-    avcCodecString(video?.profile, video?.level),
-    ...(rung.audioKbps ? [AAC_LC_CODEC] : []),
-  ].join(',');
+  const codecs = [p.encoder.codecString(video), ...(rung.audioKbps ? [AAC_LC_CODEC] : [])].join(
+    ',',
+  );
   let averageKbps: number;
   let peakKbps: number;
   let durationSeconds: number;

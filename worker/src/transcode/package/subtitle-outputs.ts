@@ -3,20 +3,13 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { InterruptedError } from '../../base/errors.ts';
-import { buildCaptionInvocation, buildSubtitleInvocation } from '../encode/ladder-run.ts';
-import { runFfmpeg, type FfmpegPaths } from '../ffmpeg/run.ts';
-import { parseMediaPlaylist } from './hls.ts';
-import { layout } from '../ladder/layout.ts';
-import {
-  captionTrack,
-  formatWebVtt,
-  parseWebVtt,
-  subtitleLayout,
-  subtitleMediaPlaylist,
-  tidyCues,
-  type LeftOutTrack,
-  type SubtitleTrack,
-} from '../source/subtitle-tracks.ts';
+import { buildCaptionInvocation, buildSubtitleInvocation } from '../encode/subtitles.ts';
+import type { FfmpegPaths } from '../ffmpeg/invocation.ts';
+import { runFfmpeg } from '../ffmpeg/run.ts';
+import { layout, subtitleLayout } from '../ladder/layout.ts';
+import { captionTrack, type LeftOutTrack, type SubtitleTrack } from '../source/subtitle-tracks.ts';
+import { parseMediaPlaylist, subtitleMediaPlaylist } from './hls.ts';
+import { formatWebVtt, parseWebVtt, tidyCues } from './webvtt.ts';
 
 /** A subtitle or caption track the job published. */
 export interface PublishedSubtitles extends SubtitleTrack {

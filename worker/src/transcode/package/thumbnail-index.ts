@@ -1,4 +1,5 @@
 import { layout } from '../ladder/layout.ts';
+import { vttTimestamp } from './webvtt.ts';
 
 /**
  * The WebVTT index of the thumbnail sprite sheets, the de-facto format players (video.js,
@@ -31,14 +32,4 @@ export function buildThumbnailVtt(options: {
     );
   }
   return cues.join('\n');
-}
-
-/** A WebVTT cue time, `hh:mm:ss.mmm`. */
-export function vttTimestamp(seconds: number): string {
-  const ms = Math.round(seconds * 1000);
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = Math.floor((ms % 60_000) / 1000);
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${pad(h)}:${pad(m)}:${pad(s)}.${pad(ms % 1000, 3)}`;
 }

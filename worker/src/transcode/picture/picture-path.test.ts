@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { decidePicture } from './picture-path.ts';
 import {
-  decidePicture,
   deinterlaceFilters,
   interlaceCheckNeeded,
   parseIdet,
-  preSplitFilters,
-  scalerColour,
   withDetectedInterlacing,
-} from './picture-path.ts';
+} from './interlace.ts';
+import { preSplitFilters, scalerColour } from './colour.ts';
 
 const hd = { index: 0, codec_type: 'video', width: 1920, height: 1080 };
 

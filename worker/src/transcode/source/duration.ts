@@ -1,17 +1,11 @@
+import type { PacketSpan } from '../ffmpeg/probe-json.ts';
+
 /**
  * How long the source's video really is. The container's figure is what players show, and is
  * right for almost every file; but a fragmented MP4 may carry a garbage `mehd` (143,166 s for a
  * one-second clip), a file with placeholder tracks may declare 0, and a stream's own duration
  * may disagree with the file's. Then the packets decide. Pure: figures in, a decision out.
  */
-export interface PacketSpan {
-  /** Video packets counted. */
-  readonly packets: number;
-  /** Earliest presentation time. */
-  readonly firstSeconds: number;
-  /** Latest presentation time plus that packet's duration. */
-  readonly endSeconds: number;
-}
 
 export interface DurationEvidence {
   /** The file's duration (ffprobe format.duration). */

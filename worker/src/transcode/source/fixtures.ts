@@ -1,4 +1,4 @@
-import type { SourceInfo } from './probe.ts';
+import type { SourceInfo } from './source-info.ts';
 
 /** A SourceInfo for planning tests: landscape 1920x1080 at 30 fps with stereo audio. */
 export function sourceInfo(over: Partial<SourceInfo['video']> = {}, audio = true): SourceInfo {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EncryptedMediaError, InvalidMediaError } from '../../base/errors.ts';
-import { interpretProbe, packetScanNeeded, type ProbeJson } from './probe.ts';
+import type { ProbeJson } from '../ffmpeg/probe-json.ts';
+import { interpretProbe, packetScanNeeded } from './probe.ts';
 
 const video = (over: Record<string, unknown> = {}) => ({
   index: 0,

@@ -1,93 +1,13 @@
 import { EncryptedMediaError, InvalidMediaError } from '../../base/errors.ts';
-import { decideDuration, fromScan, type PacketSpan } from './duration.ts';
+import type { PacketSpan, ProbeJson, ProbeStream } from '../ffmpeg/probe-json.ts';
+import { decideDuration, fromScan } from './duration.ts';
 import { ALLOWED_DEMUXERS } from '../ffmpeg/input-guard.ts';
 import { decideFrameRate } from './frame-rate.ts';
-import { decidePicture, type PicturePath } from '../picture/picture-path.ts';
+import { decidePicture } from '../picture/picture-path.ts';
 import type { IsoBmffSummary } from '../files/iso-bmff.ts';
-import { chooseAudio, chooseVideo, codecLabel, type ProbeStream } from './stream-choice.ts';
-import { bcp47, planSubtitles, type SubtitlePlan } from './subtitle-tracks.ts';
-
-export type { ProbeStream } from './stream-choice.ts';
-
-/** What the ladder needs to know about a source, from ffprobe's JSON and the packets. */
-export interface SourceInfo {
-  readonly formatName: string;
-  /** How long the source plays: the video's duration, or the file's when the audio runs on. */
-  readonly durationSeconds: number;
-  readonly sizeBytes: number;
-  readonly video: {
-    readonly index: number;
-    readonly codec: string;
-    readonly profile?: string;
-    readonly pixelFormat?: string;
-    readonly bitDepth: number;
-    /** Coded size, before rotation and sample aspect ratio. */
-    readonly width: number;
-    readonly height: number;
-    /** The size a player shows: rotation applied, sample aspect ratio squared. */
-    readonly displayWidth: number;
-    readonly displayHeight: number;
-    readonly rotation: number;
-    /** The nominal rate, checked against the packets (see frame-rate.ts); the outputs' rate. */
-    readonly frameRate: number;
-    readonly variableFrameRate: boolean;
-    /** When the first video frame is shown, from the start of the file (ffmpeg's time 0). */
-    readonly startSeconds: number;
-    /** How long the video plays (checked against the packets when the container is doubtful). */
-    readonly durationSeconds: number;
-    /** Deinterlacing, tone mapping and the colours the scalers convert from (picture.ts). */
-    readonly picture?: PicturePath;
-  };
-  readonly audio?: {
-    readonly index: number;
-    readonly codec: string;
-    readonly channels: number;
-    readonly sampleRate: number;
-    /** BCP 47, when the track says (`eng` -> `en`). */
-    readonly language?: string;
-    /**
-     * The track's timestamps do not advance with its samples (a broken AVI header): the
-     * outputs time the audio by its sample count from its first timestamp instead.
-     */
-    readonly retime?: boolean;
-  };
-  /** The source has audio, but no track this ffmpeg can decode. */
-  readonly undecodableAudio?: {
-    readonly index: number;
-    readonly codec: string;
-    readonly reason: string;
-  };
-  /** The text subtitle tracks to convert, and the subtitle tracks that cannot be (subtitles.ts). */
-  readonly subtitles: SubtitlePlan;
-  /** Streams that are neither the video, the audio nor a subtitle track we use (timecode, data). */
-  readonly ignoredStreams: readonly string[];
-  /** Where the probe did not take the container's word, and why (for the job record). */
-  readonly notes: readonly string[];
-}
-
-interface ProbePacket {
-  stream_index?: number;
-  pts_time?: string;
-  dts_time?: string;
-  duration_time?: string;
-  /** `K` keyframe, `D` discarded (before an edit list's start: decoded, never shown). */
-  flags?: string;
-}
-
-export interface ProbeJson {
-  streams?: ProbeStream[];
-  format?: {
-    format_name?: string;
-    duration?: string;
-    size?: string;
-    nb_streams?: number;
-    start_time?: string;
-  };
-  /** The first packets of the file (`-read_intervals %+#N`), all streams interleaved. */
-  packets?: ProbePacket[];
-  /** Added by the adapter: what ffprobe complained of while reading (it exits 0 regardless). */
-  readErrors?: string[];
-}
+import { chooseAudio, chooseVideo, codecLabel } from './stream-choice.ts';
+import type { SourceInfo } from './source-info.ts';
+import { bcp47, planSubtitles } from './subtitle-tracks.ts';
 
 export interface ProbeContext {
   /** How many packets the probe asked for; fewer came back means it saw the whole file. */

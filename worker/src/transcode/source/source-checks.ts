@@ -1,6 +1,5 @@
 import { InvalidMediaError } from '../../base/errors.ts';
-import type { SourceInfo } from './probe.ts';
-import type { RenditionSummary } from '../package/rendition.ts';
+import type { SourceInfo } from './source-info.ts';
 
 export interface MediaLimits {
   readonly maxDurationSeconds: number;
@@ -8,9 +7,6 @@ export interface MediaLimits {
   readonly maxDimension: number;
   readonly maxFrameRate: number;
 }
-
-/** Decoded video shorter than the source says by more than this is a damaged source. */
-const TRUNCATION_TOLERANCE = { seconds: 1, fraction: 0.05 } as const;
 
 export function checkLimits(info: SourceInfo, limits: MediaLimits): void {
   const { displayWidth: w, displayHeight: h, frameRate } = info.video;
@@ -27,23 +23,6 @@ export function checkLimits(info: SourceInfo, limits: MediaLimits): void {
   if (frameRate > limits.maxFrameRate) {
     throw new InvalidMediaError(
       `the source runs at ${frameRate.toFixed(2)} fps; the limit is ${limits.maxFrameRate} fps`,
-    );
-  }
-}
-
-/**
- * ffmpeg decodes a truncated or damaged file as far as it can and still exits 0; a rendition
- * much shorter than the source's own video duration means the source is broken.
- */
-export function checkComplete(source: SourceInfo, top: RenditionSummary): void {
-  const expected = source.video.durationSeconds;
-  const tolerance = Math.max(
-    TRUNCATION_TOLERANCE.seconds,
-    expected * TRUNCATION_TOLERANCE.fraction,
-  );
-  if (top.durationSeconds + tolerance < expected) {
-    throw new InvalidMediaError(
-      `the source is truncated or damaged: only ${top.durationSeconds.toFixed(1)} s of its ${expected.toFixed(1)} s of video could be decoded`,
     );
   }
 }

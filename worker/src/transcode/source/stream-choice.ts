@@ -1,43 +1,11 @@
+import type { ProbeStream } from '../ffmpeg/probe-json.ts';
+
 /**
  * Which of a file's streams are the video and the audio to transcode. Files from phones and
  * cameras carry more than one of each: cover art, a still beside a motion photo, an empty
  * placeholder track, an auxiliary depth or timecode track, an audio track in a codec nothing
  * decodes. Pure: ffprobe's streams and the packets seen in, a choice and its reasons out.
  */
-export interface ProbeStream {
-  index: number;
-  codec_type?: string;
-  codec_name?: string;
-  codec_tag_string?: string;
-  profile?: string;
-  level?: number;
-  pix_fmt?: string;
-  bits_per_raw_sample?: string;
-  color_range?: string;
-  color_space?: string;
-  color_transfer?: string;
-  color_primaries?: string;
-  field_order?: string;
-  width?: number;
-  height?: number;
-  sample_aspect_ratio?: string;
-  avg_frame_rate?: string;
-  r_frame_rate?: string;
-  time_base?: string;
-  start_time?: string;
-  duration?: string;
-  nb_frames?: string;
-  channels?: number;
-  sample_rate?: string;
-  disposition?: {
-    attached_pic?: number;
-    default?: number;
-    forced?: number;
-    timed_thumbnails?: number;
-  };
-  tags?: Record<string, string>;
-  side_data_list?: { side_data_type?: string; rotation?: number }[];
-}
 
 /** A codec ffmpeg has no name for is a codec it cannot decode. */
 const UNKNOWN_CODECS = new Set([undefined, '', 'unknown', 'none']);

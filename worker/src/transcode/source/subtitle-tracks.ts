@@ -1,7 +1,9 @@
+import type { ProbeStream } from '../ffmpeg/probe-json.ts';
+import { codecLabel } from './stream-choice.ts';
+
 /**
- * Subtitles and captions: which of a source's tracks become WebVTT, what they are called, and
- * the files and playlists that carry them. Pure: ffprobe's streams and WebVTT text in, plans and
- * text out (the transcoder runs ffmpeg).
+ * Subtitles and captions: which of a source's tracks become WebVTT and what they are called.
+ * Pure: ffprobe's streams in, a plan out (package/subtitle-outputs.ts converts them).
  *
  * Text tracks (SubRip, ASS/SSA, WebVTT, mov_text, plain text) are converted by ffmpeg's WebVTT
  * encoder (ASS styling is dropped, italics and bold kept). CEA-608 captions carried in the video
@@ -9,8 +11,6 @@
  * read from the smallest full-rate rung, which decodes cheaply. Bitmap subtitles (PGS, VobSub,
  * DVB) would need OCR; they are recorded as not converted.
  */
-import { codecLabel, type ProbeStream } from './stream-choice.ts';
-import { vttTimestamp } from '../package/thumbnail-index.ts';
 
 /** Subtitle codecs ffmpeg decodes to text, which its WebVTT encoder writes. */
 const TEXT_CODECS = new Set([
@@ -125,93 +125,6 @@ export function captionTrack(language?: string): SubtitleTrack {
     forced: false,
     kind: 'captions',
   };
-}
-
-/** Where a track's files go, relative to the output prefix. */
-export const subtitleLayout = {
-  /** The sidecar beside the MP4s (and the file the HLS rendition's playlist lists). */
-  vtt: (id: string) => `subtitles/${id}.vtt`,
-  hlsPlaylist: (id: string) => `hls/subtitles/${id}.m3u8`,
-  /** The segment URI as the HLS playlist (in hls/subtitles/) names it. */
-  hlsSegmentUri: (id: string) => `../../subtitles/${id}.vtt`,
-} as const;
-
-/**
- * A subtitle rendition's media playlist: the whole WebVTT file as one segment lasting the whole
- * programme (valid RFC 8216; players fetch it once). No X-TIMESTAMP-MAP: the cue times are the
- * outputs' own timeline, which starts at 0 as the video's does.
- */
-export function subtitleMediaPlaylist(id: string, durationSeconds: number): string {
-  const duration = Math.max(0.001, durationSeconds);
-  return [
-    '#EXTM3U',
-    '#EXT-X-VERSION:7',
-    `#EXT-X-TARGETDURATION:${Math.max(1, Math.ceil(duration - 0.001))}`,
-    '#EXT-X-MEDIA-SEQUENCE:0',
-    '#EXT-X-PLAYLIST-TYPE:VOD',
-    `#EXTINF:${duration.toFixed(3)},`,
-    subtitleLayout.hlsSegmentUri(id),
-    '#EXT-X-ENDLIST',
-    '',
-  ].join('\n');
-}
-
-export interface WebVttCue {
-  readonly start: number;
-  readonly end: number;
-  readonly text: string;
-}
-
-/**
- * Parses WebVTT as ffmpeg writes it (header, blank-line separated cues with optional ids and
- * settings). Throws on text that is not WebVTT.
- */
-export function parseWebVtt(text: string): WebVttCue[] {
-  const body = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
-  if (!/^WEBVTT(?:[ \t].*)?(?:\n|$)/.test(body)) throw new Error('not WebVTT (no WEBVTT header)');
-  const cues: WebVttCue[] = [];
-  for (const block of body.split(/\n{2,}/).slice(1)) {
-    const lines = block.split('\n').filter((l) => l !== '');
-    const timing = lines.findIndex((l) => l.includes('-->'));
-    if (timing < 0) continue; // NOTE, STYLE, REGION blocks
-    const match = /^\s*([\d:.]+)\s+-->\s+([\d:.]+)/.exec(lines[timing]!);
-    if (!match) continue;
-    cues.push({
-      start: vttSeconds(match[1]!),
-      end: vttSeconds(match[2]!),
-      text: lines.slice(timing + 1).join('\n'),
-    });
-  }
-  return cues;
-}
-
-/**
- * Tidied cues: empty and zero-length cues dropped, and a cue that repeats the one before it
- * without a gap (what caption decoders write on every frame that re-sends the same screen)
- * merged into it.
- */
-export function tidyCues(cues: readonly WebVttCue[]): WebVttCue[] {
-  const out: WebVttCue[] = [];
-  for (const cue of cues) {
-    if (cue.text.trim() === '' || !(cue.end > cue.start)) continue;
-    const last = out.at(-1);
-    if (last && last.text === cue.text && cue.start - last.end <= 0.05) {
-      out[out.length - 1] = { ...last, end: Math.max(last.end, cue.end) };
-    } else {
-      out.push(cue);
-    }
-  }
-  return out;
-}
-
-export function formatWebVtt(cues: readonly WebVttCue[]): string {
-  const blocks = cues.map((c) => `${vttTimestamp(c.start)} --> ${vttTimestamp(c.end)}\n${c.text}`);
-  return `WEBVTT\n\n${blocks.join('\n\n')}${blocks.length ? '\n' : ''}`;
-}
-
-function vttSeconds(t: string): number {
-  const parts = t.split(':').map(Number);
-  return parts.reduce((acc, p) => acc * 60 + p, 0);
 }
 
 /** `eng` -> `en`, `pt-BR` stays; `und`, `qaa` and nonsense are undefined. */

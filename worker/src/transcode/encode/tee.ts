@@ -1,0 +1,20 @@
+import { layout } from '../ladder/layout.ts';
+
+/**
+ * The outputs of ffmpeg's tee muxer that the runs write: each encoded stream muxed into several
+ * files without a second encode. `selector` picks the streams (`v:0`, `v:1,a:0`).
+ */
+
+/** The selected stream as fMP4 (CMAF) segments and their VOD playlist under hls/<dir>/. */
+export function hlsTeeOutput(selector: string, dir: string, segmentSeconds: number): string {
+  return (
+    `[f=hls:select=\\'${selector}\\':hls_time=${segmentSeconds}:hls_playlist_type=vod:hls_segment_type=fmp4` +
+    `:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4` +
+    `:hls_segment_filename=${layout.hlsSegmentPattern(dir)}]${layout.hlsPlaylist(dir)}`
+  );
+}
+
+/** The selected streams as one MP4 at `target`; `faststart` puts the index first, for download. */
+export function mp4TeeOutput(selector: string, target: string, faststart = false): string {
+  return `[f=mp4:select=\\'${selector}\\'${faststart ? ':movflags=+faststart' : ''}]${target}`;
+}

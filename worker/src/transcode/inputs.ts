@@ -1,0 +1,31 @@
+import type { VideoEncoder } from './encode/video/encoder.ts';
+import type { FfmpegPaths } from './ffmpeg/invocation.ts';
+import type { TranscodeRequest } from './ladder/plan.ts';
+import type { SourceInfo } from './source/source-info.ts';
+import type { MediaLimits } from './source/source-checks.ts';
+
+/** What every operation runs with: the worker's ffmpeg, its limits, its encoding settings. */
+export interface TranscodeEnv {
+  readonly paths: FfmpegPaths;
+  readonly limits: MediaLimits;
+  /** How every rung's video is encoded (encode/video/). */
+  readonly encoder: VideoEncoder;
+  /** swscale's algorithm for the rungs' downscales. */
+  readonly scaler: string;
+  readonly segmentSeconds: number;
+}
+
+export interface TranscodeInput {
+  readonly sourcePath: string;
+  /** An empty directory the outputs are written into. */
+  readonly outDir: string;
+  readonly request: TranscodeRequest;
+  readonly signal: AbortSignal;
+  /** The source as probe() read it, when the caller already did. */
+  readonly probed?: SourceInfo;
+  readonly onProgress?: (progress: {
+    percent: number;
+    speed?: number;
+    rungs: readonly string[];
+  }) => void;
+}
