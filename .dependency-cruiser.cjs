@@ -11,7 +11,20 @@ const LAYERS = [
   ['worker-contract', '^worker/src/contract/'],
   ['worker-config', '^worker/src/config/'],
   ['worker-record', '^worker/src/record/'],
-  ['worker-transcode', '^worker/src/transcode/'],
+  // transcode/: the engine by stage, lowest first. The ffmpeg adapter and local files under
+  // everything; how the picture is treated; what the source is; what the outputs are to be; how
+  // a long source is split; each codec's encoder, then every ffmpeg command as data; what is
+  // done with the written files; the finishing steps; the operations and their facade.
+  ['worker-transcode-ffmpeg', '^worker/src/transcode/(ffmpeg|files)/'],
+  ['worker-transcode-picture', '^worker/src/transcode/picture/'],
+  ['worker-transcode-source', '^worker/src/transcode/source/'],
+  ['worker-transcode-ladder', '^worker/src/transcode/ladder/'],
+  ['worker-transcode-split', '^worker/src/transcode/split/'],
+  ['worker-transcode-encoders', '^worker/src/transcode/encode/video/'],
+  ['worker-transcode-encode', '^worker/src/transcode/encode/[^/]+$'],
+  ['worker-transcode-package', '^worker/src/transcode/package/'],
+  ['worker-transcode-finish', '^worker/src/transcode/finish/'],
+  ['worker-transcode', '^worker/src/transcode/[^/]+$'],
   ['worker-use-cases', '^worker/src/(job|control)/'],
   ['worker-adapters', '^worker/src/(queue|storage|ledger|scheduler|events)/'],
   ['worker-wiring', '^worker/src/wiring/'],
@@ -38,6 +51,8 @@ const PEERS = [
     `^worker/src/${a}/`,
     `^worker/src/${b}/`,
   ]),
+  ['^worker/src/transcode/ffmpeg/', '^worker/src/transcode/files/'],
+  ['^worker/src/transcode/files/', '^worker/src/transcode/ffmpeg/'],
   ['^worker/src/api/', '^worker/src/cli/'],
   ['^worker/src/cli/', '^worker/src/api/'],
 ];
@@ -75,6 +90,16 @@ module.exports = {
       from: { path: from, pathNot: '\\.test\\.ts$' },
       to: { path: to },
     })),
+    {
+      name: 'transcode-pure-planning',
+      comment:
+        'picture/, ladder/ and encode/ decide and build argv; they never touch files or processes (run them from a step or an operation)',
+      severity: 'error',
+      from: { path: '^worker/src/transcode/(picture|ladder|encode)/', pathNot: '\\.test\\.ts$' },
+      to: {
+        path: '^(node:)?(fs|fs/promises|child_process|readline|stream|stream/promises)$|fluent-ffmpeg|^worker/src/transcode/(files/|ffmpeg/(run|ffprobe|analysis)\\.ts$)',
+      },
+    },
     {
       name: 'worker-stands-alone',
       comment: 'the worker is built into the image alone: it never imports the charts or scripts',
