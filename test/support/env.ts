@@ -22,7 +22,7 @@ import {
 import { provision, type Resources } from '../../scripts/local-stack/provision.ts';
 import { loadConfig, type Config } from '../../worker/src/config/config.ts';
 import { createAwsClients, createWorkerDeps } from '../../worker/src/wiring/deps.ts';
-import type { WorkerDeps } from '../../worker/src/job/ports.ts';
+import type { WorkerDeps } from '../../worker/src/job/base/ports.ts';
 import { runWorker, type WorkerOutcome } from '../../worker/src/job/worker.ts';
 import { DynamoLedger } from '../../worker/src/ledger/dynamo-ledger.ts';
 import type { JobRecord, Stats } from '../../worker/src/record/job-record.ts';

@@ -1,4 +1,4 @@
-import type { WorkerDeps } from '../../worker/src/job/ports.ts';
+import type { WorkerDeps } from '../../worker/src/job/base/ports.ts';
 
 /** The transcoder's methods, bound to it, so a test can spread them and wrap one. */
 export function boundTranscoder(t: WorkerDeps['transcoder']): WorkerDeps['transcoder'] {

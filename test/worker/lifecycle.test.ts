@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip } from '../support/clips.ts';
-import type { WorkerDeps } from '../../worker/src/job/ports.ts';
+import type { WorkerDeps } from '../../worker/src/job/base/ports.ts';
 import type { TranscodeInput } from '../../worker/src/transcode/inputs.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { boundTranscoder } from '../support/transcoder.ts';

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qualityAgainstSource } from '../../scripts/corpus/measure.ts';
 import { InvalidMediaError } from '../../worker/src/base/errors.ts';
-import type { WorkerDeps } from '../../worker/src/job/ports.ts';
+import type { WorkerDeps } from '../../worker/src/job/base/ports.ts';
 import type { JobRecord } from '../../worker/src/record/job-record.ts';
 import { parseMediaPlaylist } from '../../worker/src/transcode/package/hls.ts';
 import { makeClip } from '../support/clips.ts';

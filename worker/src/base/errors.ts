@@ -1,6 +1,6 @@
 /**
  * What the worker does after an error. The error says it; the retry policy only adds the
- * delivery count (job/retry-policy.ts).
+ * delivery count (job/base/retry-policy.ts).
  *
  * - `retry`: another attempt may pass (throttling, a network fault): the message comes back
  *   after a backoff delay, until the last delivery the redrive policy allows.

@@ -6,7 +6,7 @@ import { describeError, TranscoderError } from '../base/errors.ts';
 import type { LadderPresetName } from '../contract/ladder-presets.ts';
 import type { EngineConfig } from '../config/config.ts';
 import { parseS3Uri } from '../contract/s3-uri.ts';
-import { sourceExtension } from '../job/work-dir.ts';
+import { sourceExtension } from '../job/base/work-dir.ts';
 import { S3Storage } from '../storage/s3-storage.ts';
 import { planLadder } from '../transcode/ladder/ladder.ts';
 import { Transcoder } from '../transcode/transcoder.ts';

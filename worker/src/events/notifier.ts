@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorAction } from '../base/errors.ts';
 import type { JobEvent } from '../record/job-event.ts';
-import type { NotifierPort } from '../job/ports.ts';
+import type { NotifierPort } from '../job/base/ports.ts';
 import type { Delivery } from '../record/job-record.ts';
 import { postWebhook, type WebhookOptions } from './webhook.ts';
 

@@ -1,7 +1,7 @@
 import type { JobRequest } from '../contract/message.ts';
 import { formatS3Uri, type S3Location } from '../contract/s3-uri.ts';
 import { decideClaim, type JobRecord } from '../record/job-record.ts';
-import { leaseMs, settleSignal, type JobContext, type MessageOutcome } from './context.ts';
+import { leaseMs, settleSignal, type JobContext, type MessageOutcome } from './base/context.ts';
 import { deliverEvents } from './notify.ts';
 import { settleFailure } from './settle-failure.ts';
 

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { decideNotified, type JobRecord } from '../record/job-record.ts';
 import { buildJobEvent } from '../record/job-event.ts';
-import { type JobContext } from './context.ts';
-import type { WorkerDeps } from './ports.ts';
+import { type JobContext } from './base/context.ts';
+import type { WorkerDeps } from './base/ports.ts';
 
 /** How long the message stays hidden while a finished job's events are delivered. */
 const DELIVERY_BUDGET_SECONDS = 120;

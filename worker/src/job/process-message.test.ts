@@ -18,7 +18,7 @@ import { sourceInfo } from '../transcode/source/fixtures.ts';
 import type { SourceInfo } from '../transcode/source/source-info.ts';
 import type { TranscodeInput } from '../transcode/inputs.ts';
 import type { TranscodeResult } from '../transcode/finish/result.ts';
-import type { JobSettings } from './context.ts';
+import type { JobSettings } from './base/context.ts';
 import type {
   LedgerPort,
   QueuePort,
@@ -27,7 +27,7 @@ import type {
   TranscoderPort,
   UploadItem,
   WorkerDeps,
-} from './ports.ts';
+} from './base/ports.ts';
 import { processMessage } from './process-message.ts';
 
 /**

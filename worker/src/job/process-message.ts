@@ -10,8 +10,8 @@ import { parseTaskMessage, taskName } from '../contract/task.ts';
 import { processTask } from './run-task.ts';
 import { childOf } from '../contract/s3-uri.ts';
 import { claimJob } from './claim.ts';
-import type { JobContext, JobSettings, MessageOutcome } from './context.ts';
-import type { ReceivedMessage, WorkerDeps } from './ports.ts';
+import type { JobContext, JobSettings, MessageOutcome } from './base/context.ts';
+import type { ReceivedMessage, WorkerDeps } from './base/ports.ts';
 import { rejectMessage } from './reject.ts';
 import { runClaimed } from './run-claimed.ts';
 

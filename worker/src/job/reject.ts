@@ -1,6 +1,6 @@
 import { decideRejected } from '../record/unclaimed.ts';
 import { UNKNOWN_RECORD } from '../record/store.ts';
-import { settleSignal, ttl, type JobContext, type MessageOutcome } from './context.ts';
+import { settleSignal, ttl, type JobContext, type MessageOutcome } from './base/context.ts';
 import { deliverEvents, shouldNotify } from './notify.ts';
 
 /** A body that is not a job: DLQ with the reason, FAILED in the ledger, delete. */

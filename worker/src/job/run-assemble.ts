@@ -7,8 +7,8 @@ import { decideAssembleClaim } from '../record/fanout.ts';
 import type { Fanout, JobRecord } from '../record/job-record.ts';
 import { UNKNOWN_RECORD } from '../record/store.ts';
 import type { AudioOutcome } from '../transcode/audio.ts';
-import { leaseMs, settleSignal, type JobContext, type MessageOutcome } from './context.ts';
-import { startHeartbeat, type RecordHolder } from './heartbeat.ts';
+import { leaseMs, settleSignal, type JobContext, type MessageOutcome } from './base/context.ts';
+import { startHeartbeat, type RecordHolder } from './base/heartbeat.ts';
 import { deliverEvents } from './notify.ts';
 import { recordSuccess } from './run-claimed.ts';
 import { publishOutputs } from './run-job.ts';
@@ -20,9 +20,9 @@ import {
   PART,
   readPlan,
   recordedJob,
-} from './split-work.ts';
-import { summarize, type JobResultSummary } from './summary.ts';
-import { createWorkDir } from './work-dir.ts';
+} from './base/split-work.ts';
+import { summarize, type JobResultSummary } from './base/summary.ts';
+import { createWorkDir } from './base/work-dir.ts';
 
 /**
  * The stitch of a split job, once every part is done: the job's lease taken as a claim takes it

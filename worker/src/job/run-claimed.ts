@@ -2,14 +2,20 @@ import { LeaseLostError } from '../base/errors.ts';
 import type { JobRequest } from '../contract/message.ts';
 import { formatS3Uri, type S3Location } from '../contract/s3-uri.ts';
 import { decideSuccess, type JobProgress, type JobRecord } from '../record/job-record.ts';
-import { leaseMs, settleSignal, ttl, type JobContext, type MessageOutcome } from './context.ts';
-import { startHeartbeat, type RecordHolder } from './heartbeat.ts';
+import {
+  leaseMs,
+  settleSignal,
+  ttl,
+  type JobContext,
+  type MessageOutcome,
+} from './base/context.ts';
+import { startHeartbeat, type RecordHolder } from './base/heartbeat.ts';
 import { deliverEvents, shouldNotify } from './notify.ts';
 import { runJob } from './run-job.ts';
 import { settleFailure } from './settle-failure.ts';
 import { splitJob } from './split.ts';
-import { fanoutPrefix } from './split-work.ts';
-import type { JobResultSummary } from './summary.ts';
+import { fanoutPrefix } from './base/split-work.ts';
+import type { JobResultSummary } from './base/summary.ts';
 
 /** Progress is logged every 10 points or 30 s, whichever comes first. */
 const PROGRESS_LOG = { percent: 10, ms: 30_000 } as const;

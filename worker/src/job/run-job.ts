@@ -8,11 +8,11 @@ import type { ChunkPlan } from '../transcode/split/chunks.ts';
 import type { OutputFile } from '../transcode/package/output-files.ts';
 import type { Piece } from '../transcode/split/pieces.ts';
 import type { SourceInfo } from '../transcode/source/source-info.ts';
-import type { JobContext } from './context.ts';
-import type { StoragePort } from './ports.ts';
-import { summarize, type JobResultSummary } from './summary.ts';
-import { PART, uploadDir, type SplitPlan } from './split-work.ts';
-import { checkFreeSpace, createWorkDir, sourceExtension, type WorkDir } from './work-dir.ts';
+import type { JobContext } from './base/context.ts';
+import type { StoragePort } from './base/ports.ts';
+import { summarize, type JobResultSummary } from './base/summary.ts';
+import { PART, uploadDir, type SplitPlan } from './base/split-work.ts';
+import { checkFreeSpace, createWorkDir, sourceExtension, type WorkDir } from './base/work-dir.ts';
 
 /** A claimed job's end: its outputs published, or a plan to split it across many Jobs. */
 export type JobOutcome =

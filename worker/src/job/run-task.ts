@@ -4,10 +4,10 @@ import { childOf } from '../contract/s3-uri.ts';
 import { taskBody, taskName, type TaskMessage } from '../contract/task.ts';
 import { decideTaskDone, decideTaskFailed, isComplete } from '../record/fanout.ts';
 import type { Fanout, JobRecord } from '../record/job-record.ts';
-import { settleSignal, ttl, type JobContext, type MessageOutcome } from './context.ts';
-import { startVisibilityHeartbeat } from './heartbeat.ts';
+import { settleSignal, ttl, type JobContext, type MessageOutcome } from './base/context.ts';
+import { startVisibilityHeartbeat } from './base/heartbeat.ts';
 import { deliverEvents, shouldNotify } from './notify.ts';
-import { decideFailureAction } from './retry-policy.ts';
+import { decideFailureAction } from './base/retry-policy.ts';
 import { runAssemble } from './run-assemble.ts';
 import {
   downloadPiece,
@@ -18,8 +18,8 @@ import {
   recordedJob,
   uploadDir,
   type PlannedPiece,
-} from './split-work.ts';
-import { createWorkDir } from './work-dir.ts';
+} from './base/split-work.ts';
+import { createWorkDir } from './base/work-dir.ts';
 
 type SplitRecord = JobRecord & { fanout: Fanout };
 

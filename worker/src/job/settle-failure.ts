@@ -1,9 +1,9 @@
 import { describeError, errorAction } from '../base/errors.ts';
 import { decideFailure } from '../record/job-record.ts';
-import { settleSignal, ttl, type JobContext, type MessageOutcome } from './context.ts';
-import type { RecordHolder } from './heartbeat.ts';
+import { settleSignal, ttl, type JobContext, type MessageOutcome } from './base/context.ts';
+import type { RecordHolder } from './base/heartbeat.ts';
 import { deliverEvents, shouldNotify } from './notify.ts';
-import { decideFailureAction } from './retry-policy.ts';
+import { decideFailureAction } from './base/retry-policy.ts';
 
 /**
  * Records the failed attempt and puts the message where the retry decision says. A split job's

@@ -2,9 +2,9 @@ import { LeaseLostError } from '../base/errors.ts';
 import { childOf, formatS3Uri, type S3Location } from '../contract/s3-uri.ts';
 import { taskBody, taskName, type TaskSpec } from '../contract/task.ts';
 import { decideDispatched, decidePlanned } from '../record/fanout.ts';
-import { settleSignal, type JobContext, type MessageOutcome } from './context.ts';
-import type { RecordHolder } from './heartbeat.ts';
-import { PART, type SplitPlan } from './split-work.ts';
+import { settleSignal, type JobContext, type MessageOutcome } from './base/context.ts';
+import type { RecordHolder } from './base/heartbeat.ts';
+import { PART, type SplitPlan } from './base/split-work.ts';
 
 /**
  * Hands a long source to many Jobs. The plan goes to the job's work prefix, then into the

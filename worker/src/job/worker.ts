@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.ts';
-import type { JobSettings, MessageOutcome } from './context.ts';
+import type { JobSettings, MessageOutcome } from './base/context.ts';
 import { processMessage } from './process-message.ts';
-import type { WorkerDeps } from './ports.ts';
+import type { WorkerDeps } from './base/ports.ts';
 import { sleep } from '../base/time.ts';
 
 export type WorkerSettings = JobSettings &

@@ -20,7 +20,7 @@ import {
   type Stats,
 } from '../record/job-record.ts';
 import type { JobLedgerPort } from '../control/ports.ts';
-import type { LedgerPort } from '../job/ports.ts';
+import type { LedgerPort } from '../job/base/ports.ts';
 import { UNKNOWN_RECORD } from '../record/store.ts';
 import {
   idempotencyKey,

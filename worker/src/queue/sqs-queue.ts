@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { classifyAwsError, TransientError } from '../base/errors.ts';
 import { DLQ_ATTRIBUTES, type DeadLetterReason } from '../contract/dead-letter.ts';
-import type { QueuePort, ReceivedMessage } from '../job/ports.ts';
+import type { QueuePort, ReceivedMessage } from '../job/base/ports.ts';
 import { stringAttribute, stringAttributesOf } from './sqs-attributes.ts';
 import { truncate } from '../base/text.ts';
 

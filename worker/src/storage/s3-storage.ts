@@ -16,7 +16,7 @@ import {
   SourceUnavailableError,
   TransientError,
 } from '../base/errors.ts';
-import type { StoragePort, UploadItem } from '../job/ports.ts';
+import type { StoragePort, UploadItem } from '../job/base/ports.ts';
 import type { OpenedObject } from '../control/ports.ts';
 import { childOf, formatS3Uri, type S3Location } from '../contract/s3-uri.ts';
 

@@ -35,7 +35,7 @@ export interface TranscoderOptions {
 }
 
 /**
- * The transcoding engine, as the job use case sees it (job/ports.ts): one method per operation,
+ * The transcoding engine, as the job use case sees it (job/base/ports.ts): one method per operation,
  * each in a module of its own beside this one (single-run.ts, chunk.ts, audio.ts, assemble.ts)
  * or in the stage it belongs to (source/, split/).
  */

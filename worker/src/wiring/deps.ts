@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { ControlConfig } from '../config/control.ts';
 import type { ControlDeps } from '../control/deps.ts';
-import type { WorkerDeps } from '../job/ports.ts';
+import type { WorkerDeps } from '../job/base/ports.ts';
 import { Notifier, type EventTarget } from '../events/notifier.ts';
 import { DynamoLedger } from '../ledger/dynamo-ledger.ts';
 import { queueArn } from '../contract/queue-url.ts';

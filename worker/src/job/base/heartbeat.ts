@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { decideHeartbeat, type JobProgress, type JobRecord } from '../record/job-record.ts';
-import type { Clock } from '../base/time.ts';
+import { decideHeartbeat, type JobProgress, type JobRecord } from '../../record/job-record.ts';
+import type { Clock } from '../../base/time.ts';
 import type { LedgerPort, QueuePort } from './ports.ts';
 
 export interface Heartbeat {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InsufficientStorageError } from '../base/errors.ts';
+import { InsufficientStorageError } from '../../base/errors.ts';
 import { checkFreeSpace, createWorkDir, sourceExtension } from './work-dir.ts';
 
 describe('work directory', () => {

@@ -1,6 +1,6 @@
 import { mkdir, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InsufficientStorageError } from '../base/errors.ts';
+import { InsufficientStorageError } from '../../base/errors.ts';
 
 /** Room kept free beyond the estimate, for ffmpeg's temporary files and the playlists. */
 const HEADROOM_BYTES = 64 * 1024 * 1024;

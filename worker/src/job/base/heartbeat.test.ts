@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { decideClaim, type Decision, type JobRecord } from '../record/job-record.ts';
+import { decideClaim, type Decision, type JobRecord } from '../../record/job-record.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import type { LedgerPort, QueuePort } from './ports.ts';
 

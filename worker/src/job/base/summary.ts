@@ -1,6 +1,6 @@
-import { childOf, formatS3Uri, type S3Location } from '../contract/s3-uri.ts';
-import type { RenditionSummary } from '../transcode/package/rendition.ts';
-import type { TranscodeResult } from '../transcode/finish/result.ts';
+import { childOf, formatS3Uri, type S3Location } from '../../contract/s3-uri.ts';
+import type { RenditionSummary } from '../../transcode/package/rendition.ts';
+import type { TranscodeResult } from '../../transcode/finish/result.ts';
 
 /** A rendition as the record shows it: the transcoder's summary, with S3 URIs for its files. */
 export type PublishedRendition = Pick<

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config/config.ts';
+import type { Config } from '../../config/config.ts';
 import type { ReceivedMessage, WorkerDeps } from './ports.ts';
 
 export type JobSettings = Pick<

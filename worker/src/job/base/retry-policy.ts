@@ -1,4 +1,4 @@
-import type { ErrorAction } from '../base/errors.ts';
+import type { ErrorAction } from '../../base/errors.ts';
 
 export interface RetrySettings {
   readonly maxReceiveCount: number;

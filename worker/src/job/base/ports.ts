@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../base/time.ts';
-import type { DeadLetterReason } from '../contract/dead-letter.ts';
-import type { Delivery } from '../record/job-record.ts';
-import type { RecordStore } from '../record/store.ts';
+import type { Clock } from '../../base/time.ts';
+import type { DeadLetterReason } from '../../contract/dead-letter.ts';
+import type { Delivery } from '../../record/job-record.ts';
+import type { RecordStore } from '../../record/store.ts';
 
-import type { Transcoder } from '../transcode/transcoder.ts';
-import type { JobEvent } from '../record/job-event.ts';
-import type { S3Location } from '../contract/s3-uri.ts';
+import type { Transcoder } from '../../transcode/transcoder.ts';
+import type { JobEvent } from '../../record/job-event.ts';
+import type { S3Location } from '../../contract/s3-uri.ts';
 
 /**
  * What the job use case needs from the outside world. The adapters in queue/, storage/,

@@ -1,11 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { JobRequest } from '../contract/message.ts';
-import { childOf, parseS3Uri, type S3Location } from '../contract/s3-uri.ts';
-import type { Fanout, JobRecord } from '../record/job-record.ts';
-import type { ChunkPlan } from '../transcode/split/chunks.ts';
-import { listOutputFiles } from '../transcode/package/output-files.ts';
-import type { SourceInfo } from '../transcode/source/source-info.ts';
+import type { JobRequest } from '../../contract/message.ts';
+import { childOf, parseS3Uri, type S3Location } from '../../contract/s3-uri.ts';
+import type { Fanout, JobRecord } from '../../record/job-record.ts';
+import type { ChunkPlan } from '../../transcode/split/chunks.ts';
+import { listOutputFiles } from '../../transcode/package/output-files.ts';
+import type { SourceInfo } from '../../transcode/source/source-info.ts';
 import type { StoragePort } from './ports.ts';
 import { checkFreeSpace, sourceExtension, type WorkDir } from './work-dir.ts';
 

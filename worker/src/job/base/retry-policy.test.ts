@@ -5,7 +5,7 @@ import {
   InvalidMediaError,
   LeaseLostError,
   TransientError,
-} from '../base/errors.ts';
+} from '../../base/errors.ts';
 import { decideFailureAction, retryDelaySeconds } from './retry-policy.ts';
 
 const settings = { maxReceiveCount: 3, retryDelaySeconds: 30, retryDelayMaxSeconds: 300 };
