@@ -75,7 +75,7 @@ export interface StoragePort {
 /** Job records: read one, apply a decision (record/store.ts). */
 export type LedgerPort = RecordStore;
 
-/** The transcoding engine: one run for a source, or the parts of a split one (transcoder.ts). */
+/** The transcoding engine: one run for a source, or the parts of a split one (transcode/transcoder.ts). */
 export type TranscoderPort = Pick<
   Transcoder,
   | 'probe'

@@ -30,7 +30,7 @@ export interface LadderSpec {
   readonly thumbnails: false | ThumbnailSpec;
   /** Carry the CEA-608 captions of the source's video into every rung (the encoder's a53cc). */
   readonly keepCaptions?: boolean;
-  /** The second loudnorm pass (loudness.ts), applied to the one audio decode. */
+  /** The second loudnorm pass (loudness.ts, loudness-pass.ts), applied to the one audio decode. */
   readonly loudnessFilter?: string;
   /**
    * One chunk of a long source (split/chunks.ts): only its frames are read and encoded, video

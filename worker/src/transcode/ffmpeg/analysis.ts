@@ -7,7 +7,7 @@ import type { FfmpegPaths } from './invocation.ts';
 
 /**
  * ffmpeg's interlace detector (idet) over a sample of one video stream: its log, where it
- * prints its verdict (picture.ts reads it). Decodes `frames` frames from `atSeconds`; nothing
+ * prints its verdict (picture/interlace.ts reads it). Decodes `frames` frames from `atSeconds`; nothing
  * is encoded (the null muxer takes wrapped frames). A failure here is not the source's fault
  * alone: the caller goes on without the sample.
  */
@@ -35,7 +35,7 @@ export function sampleInterlacing(
 }
 
 /**
- * The first loudness pass over one audio stream (loudness.ts): decodes the audio alone, the
+ * The first loudness pass over one audio stream (encode/loudness.ts): decodes the audio alone, the
  * whole of it, and returns ffmpeg's log, where loudnorm prints its measurement.
  */
 export function measureLoudness(

@@ -54,7 +54,7 @@ export interface DashPresentation {
   readonly audioLanguage?: string;
 }
 
-/** Segment file names as ffmpeg's HLS muxer writes them (output-layout.ts): seg_00000.m4s. */
+/** Segment file names as ffmpeg's HLS muxer writes them (ladder/layout.ts): seg_00000.m4s. */
 const MEDIA_TEMPLATE = 'seg_$Number%05d$.m4s';
 
 export function buildDashManifest(p: DashPresentation): string {

@@ -27,7 +27,7 @@ export interface SourceInfo {
     readonly startSeconds: number;
     /** How long the video plays (checked against the packets when the container is doubtful). */
     readonly durationSeconds: number;
-    /** Deinterlacing, tone mapping and the colours the scalers convert from (picture.ts). */
+    /** Deinterlacing, tone mapping and the colours the scalers convert from (picture/). */
     readonly picture?: PicturePath;
   };
   readonly audio?: {
@@ -49,7 +49,7 @@ export interface SourceInfo {
     readonly codec: string;
     readonly reason: string;
   };
-  /** The text subtitle tracks to convert, and the subtitle tracks that cannot be (subtitles.ts). */
+  /** The text subtitle tracks to convert, and the subtitle tracks that cannot be (subtitle-tracks.ts). */
   readonly subtitles: SubtitlePlan;
   /** Streams that are neither the video, the audio nor a subtitle track we use (timecode, data). */
   readonly ignoredStreams: readonly string[];

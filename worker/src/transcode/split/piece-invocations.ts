@@ -4,7 +4,7 @@ import type { FfmpegInvocation } from '../ffmpeg/invocation.ts';
 import type { SourceInfo } from '../source/source-info.ts';
 
 /**
- * A chunk's piece (chunks.ts): its part of the source's video stream-copied, timestamps kept
+ * A chunk's piece (pieces.ts): its part of the source's video stream-copied, timestamps kept
  * (-copyts: the piece plays on the source's timeline, in its time base), into a MOV (an MP4 for AV1 and VP9,
  * which MOV does not carry). Video only: the audio is encoded whole, from the source.
  */
