@@ -17,6 +17,7 @@ import { Transcoder } from '../../worker/src/transcode/transcoder.ts';
 import type { TranscodeInput } from '../../worker/src/transcode/inputs.ts';
 import type { TranscodeResult } from '../../worker/src/transcode/finish/result.ts';
 import { makeClip, type ClipSpec } from '../support/clips.ts';
+import { runSplitJob } from '../support/transcoder.ts';
 import { TEST_LIMITS } from '../support/media-tools.ts';
 
 const run = promisify(execFile);
@@ -385,65 +386,24 @@ describe.skipIf(onImageFfmpeg)('the ffmpeg commands the transcoder runs (snapsho
     const rec = recorder(root);
     const transcoder = new Transcoder({ paths: rec.paths, limits: TEST_LIMITS });
     const sections: string[] = [];
-    const step = (title: string, made: unknown) =>
-      sections.push(`######## ${title}`, render(root, rec.take(), made as Record<string, unknown>));
 
-    // As the split job's Jobs run it: the planner probes, plans and cuts the pieces...
-    const probed = await transcoder.probe(sourcePath, signal);
-    const plan = transcoder.planChunks(probed, request, { thresholdSeconds: 3, chunkSeconds: 4 });
-    expect(plan).toBeDefined();
-    const piecesDir = join(root, 'pieces');
-    mkdirSync(piecesDir);
-    const cut = { sourcePath, source: probed, outDir: piecesDir, signal };
-    const pieces = await transcoder.cutPieces({ ...cut, chunks: plan! });
-    const audioPiece = await transcoder.cutAudioPiece(cut);
-    step('plan and pieces', { probed, plan, pieces, audioPiece });
-
-    // ...each chunk's Job encodes its piece (or the source)...
-    const chunkDirs: string[] = [];
-    for (const window of plan!.chunks) {
-      const dir = join(root, `chunk-${window.index}`);
-      mkdirSync(dir);
-      const piece = pieces[window.index];
-      await transcoder.encodeChunk({
-        sourcePath: piece && 'file' in piece ? join(piecesDir, piece.file) : sourcePath,
-        outDir: dir,
-        request,
-        signal,
-        source: probed,
-        window,
-        ...(piece && 'file' in piece ? { piece } : {}),
-      });
-      chunkDirs.push(dir);
-      step(`chunk ${window.index}`, { files: listTree(dir) });
-    }
-
-    // ...the audio's Job its piece (or the source)...
-    const audioDir = join(root, 'audio');
-    mkdirSync(audioDir);
-    const audio = await transcoder.encodeAudio({
-      sourcePath: () =>
-        Promise.resolve('file' in audioPiece ? join(piecesDir, audioPiece.file) : sourcePath),
-      outDir: audioDir,
+    // As the split job's Jobs run it: the planner probes, plans and cuts the pieces, each
+    // chunk's Job encodes its piece, the audio's Job its piece, and the stitch joins them.
+    await runSplitJob(transcoder, {
+      sourcePath,
       request,
+      settings: { thresholdSeconds: 3, chunkSeconds: 4 },
+      root,
       signal,
-      probed,
-      ...('file' in audioPiece ? { piece: audioPiece } : {}),
+      onStep: (title, made) => {
+        const { dir, result, ...rest } = made as {
+          dir?: string;
+          result?: TranscodeResult;
+        } & Record<string, unknown>;
+        const shown = result ? summary(result) : dir ? { ...rest, files: listTree(dir) } : rest;
+        sections.push(`######## ${title}`, render(root, rec.take(), shown));
+      },
     });
-    step('audio', { audio, files: listTree(audioDir) });
-
-    // ...and the stitch joins them.
-    const result = await transcoder.assemble({
-      sourcePath: () => Promise.resolve(sourcePath),
-      outDir: join(root, 'out'),
-      request,
-      signal,
-      probed,
-      chunkDirs,
-      audioDir,
-      audio,
-    });
-    step('stitch', summary(result));
     await expect(sections.join('\n')).toMatchFileSnapshot(snapshot(name));
     rmSync(root, { recursive: true, force: true });
   });

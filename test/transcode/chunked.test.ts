@@ -11,6 +11,7 @@ import type { PieceOutcome } from '../../worker/src/transcode/split/pieces.ts';
 import { Transcoder } from '../../worker/src/transcode/transcoder.ts';
 import type { TranscodeResult } from '../../worker/src/transcode/finish/result.ts';
 import { makeClip } from '../support/clips.ts';
+import { runSplitJob } from '../support/transcoder.ts';
 import { readDash } from '../support/dash-check.ts';
 import { strictHlsProblems } from '../support/hls-strict.ts';
 import { audioDigest, frameCount, keyframeTimes } from '../support/media.ts';
@@ -44,7 +45,7 @@ describe.each([
   let chunked: TranscodeResult;
   let chunkedDir: string;
   let chunkCount = 0;
-  let pieces: PieceOutcome[] = [];
+  let pieces: readonly PieceOutcome[] = [];
   let audioPiece: Awaited<ReturnType<Transcoder['cutAudioPiece']>>;
   let plan: ChunkPlan;
   let piecesDir: string;
@@ -63,63 +64,18 @@ describe.each([
     singleDir = mkdtempSync(join(tmpdir(), 'single-'));
     single = await transcoder.transcode({ sourcePath: source, outDir: singleDir, request, signal });
 
-    const probed = await transcoder.probe(source, signal);
-    plan = transcoder.planChunks(probed, request, { thresholdSeconds: 10, chunkSeconds: 8 })!;
-    expect(plan).toBeDefined();
-    chunkCount = plan.chunks.length;
-    // Each chunk reads its piece of the source, as a chunk's Job does.
-    piecesDir = mkdtempSync(join(tmpdir(), 'pieces-'));
-    pieces = await transcoder.cutPieces({
-      sourcePath: source,
-      source: probed,
-      chunks: plan,
-      outDir: piecesDir,
-      signal,
-    });
-    const chunkDirs: string[] = [];
-    for (const window of plan.chunks) {
-      const dir = mkdtempSync(join(tmpdir(), `chunk${window.index}-`));
-      const piece = pieces[window.index];
-      await transcoder.encodeChunk({
-        sourcePath: piece && 'file' in piece ? join(piecesDir, piece.file) : source,
-        outDir: dir,
-        request,
-        signal,
-        source: probed,
-        window,
-        ...(piece && 'file' in piece ? { piece } : {}),
-      });
-      chunkDirs.push(dir);
-    }
     sourceBytes = statSync(source).size;
-    // The audio reads its own piece, as the audio's Job does.
-    audioPiece = await transcoder.cutAudioPiece({
+    const split = await runSplitJob(transcoder, {
       sourcePath: source,
-      source: probed,
-      outDir: piecesDir,
-      signal,
-    });
-    const audioDir = mkdtempSync(join(tmpdir(), 'audio-'));
-    const audio = await transcoder.encodeAudio({
-      sourcePath: () =>
-        Promise.resolve('file' in audioPiece ? join(piecesDir, audioPiece.file) : source),
-      outDir: audioDir,
       request,
+      settings: { thresholdSeconds: 10, chunkSeconds: 8 },
+      root: mkdtempSync(join(tmpdir(), 'split-')),
       signal,
-      probed,
-      ...('file' in audioPiece ? { piece: audioPiece } : {}),
     });
-    chunkedDir = mkdtempSync(join(tmpdir(), 'stitched-'));
-    chunked = await transcoder.assemble({
-      sourcePath: () => Promise.resolve(source),
-      outDir: chunkedDir,
-      request,
-      signal,
-      probed,
-      chunkDirs,
-      audioDir,
-      audio,
-    });
+    ({ plan, pieces, audioPiece, piecesDir } = split);
+    chunkCount = plan.chunks.length;
+    chunked = split.result;
+    chunkedDir = split.outDir;
   }, 600_000);
 
   it('plans chunks of whole segments', () => {

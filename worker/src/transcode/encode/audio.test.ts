@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { toArgv } from '../ffmpeg/invocation.ts';
-import { sourceInfo } from '../source/fixtures.ts';
+import { LONG_SOURCE } from '../source/fixtures.ts';
 import { buildAudioInvocation } from './audio.ts';
 
-const long = sourceInfo({
-  width: 1280,
-  height: 720,
-  frameRate: 30000 / 1001,
-  durationSeconds: 130,
-});
+const long = LONG_SOURCE;
 
 describe('the audio of a long source', () => {
   it('encodes the audio once, whole: HLS renditions and the M4As the stitch muxes in', () => {

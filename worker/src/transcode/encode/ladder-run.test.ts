@@ -3,7 +3,7 @@ import { toArgv } from '../ffmpeg/invocation.ts';
 import { fluentCommand } from '../ffmpeg/run.ts';
 import { planLadder } from '../ladder/ladder.ts';
 import { decidePicture } from '../picture/picture-path.ts';
-import { sourceInfo } from '../source/fixtures.ts';
+import { LONG_SOURCE, sourceInfo } from '../source/fixtures.ts';
 import { planChunks } from '../split/chunks.ts';
 import { buildLadderInvocation, DEFAULT_SCALER, type LadderSpec } from './ladder-run.ts';
 import { h264Encoder } from './video/h264.ts';
@@ -232,12 +232,7 @@ describe('buildLadderInvocation', () => {
 });
 
 describe('a chunk of a long source', () => {
-  const long = sourceInfo({
-    width: 1280,
-    height: 720,
-    frameRate: 30000 / 1001,
-    durationSeconds: 130,
-  });
+  const long = LONG_SOURCE;
   const rungs = planLadder(long, [{ height: 720 }, { height: 360 }]);
   const plan = planChunks({
     durationSeconds: 130,

@@ -29,3 +29,11 @@ export function sourceInfo(over: Partial<SourceInfo['video']> = {}, audio = true
     notes: [],
   };
 }
+
+/** A long source for split tests: 130 s of 720p at 29.97 fps with stereo audio. */
+export const LONG_SOURCE = sourceInfo({
+  width: 1280,
+  height: 720,
+  frameRate: 30000 / 1001,
+  durationSeconds: 130,
+});

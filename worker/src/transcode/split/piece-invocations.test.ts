@@ -1,18 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { toArgv } from '../ffmpeg/invocation.ts';
-import { sourceInfo } from '../source/fixtures.ts';
+import { LONG_SOURCE } from '../source/fixtures.ts';
 import {
   audioPieceExtension,
   buildAudioHashInvocation,
   buildAudioPieceInvocation,
 } from './piece-invocations.ts';
 
-const long = sourceInfo({
-  width: 1280,
-  height: 720,
-  frameRate: 30000 / 1001,
-  durationSeconds: 130,
-});
+const long = LONG_SOURCE;
 
 describe("the audio's piece", () => {
   it("copies the audio's piece with its timing, hashing the source's decoded track in the same read", () => {
