@@ -13,21 +13,26 @@
 # a base it made itself (see scripts/image/). Every stage starts from it.
 ARG NODE_IMAGE=docker.io/library/node:24-bookworm-slim
 
-# ---- ffmpeg: Debian's own ffmpeg source, built minimal and static with Debian's libx264 ----
+# ---- ffmpeg: Debian's own ffmpeg source, built minimal and static with Debian's codecs ----
 # Debian's ffmpeg package pulls ~250 MB of shared libraries (README: "The image"); this build
-# keeps what keda-transcoder uses and weighs ~24 MB for ffmpeg and ffprobe together.
+# keeps what keda-transcoder uses: libx264 and libx265 as Debian ships them (static archives),
+# dav1d (AV1 decoding) and SVT-AV1 (AV1 encoding) built static from Debian's source packages.
 FROM ${NODE_IMAGE} AS ffmpeg
 ARG FFMPEG_DEBIAN_SUITES="bookworm bookworm-updates"
+COPY docker/build-codec-libs.sh /usr/local/bin/build-codec-libs.sh
 COPY docker/build-ffmpeg.sh /usr/local/bin/build-ffmpeg.sh
 RUN set -eux; \
     printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\nTypes: deb-src\nURIs: http://deb.debian.org/debian-security\nSuites: bookworm-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
       "$FFMPEG_DEBIAN_SUITES" > /etc/apt/sources.list.d/debian-src.sources; \
     apt-get update; \
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      build-essential dpkg-dev nasm pkg-config libx264-dev libzimg-dev xz-utils; \
+      build-essential dpkg-dev nasm pkg-config xz-utils meson ninja-build cmake \
+      libx264-dev libx265-dev libnuma-dev libzimg-dev; \
     mkdir -p /src; cd /src; \
-    apt-get source ffmpeg; \
-    build-ffmpeg.sh "$(find /src -maxdepth 1 -type d -name 'ffmpeg-*' | head -n1)" /opt/ffmpeg; \
+    apt-get source ffmpeg dav1d svt-av1; \
+    build-codec-libs.sh /src /opt/codecs; \
+    PKG_CONFIG_PATH=/opt/codecs/lib/pkgconfig \
+      build-ffmpeg.sh "$(find /src -maxdepth 1 -type d -name 'ffmpeg-*' | head -n1)" /opt/ffmpeg; \
     /opt/ffmpeg/bin/ffmpeg -hide_banner -version | head -n1
 
 # ---- app: the worker, API and CLI bundled with esbuild (no node_modules at run time) ----

@@ -1,5 +1,6 @@
 import { DEFAULT_SCALER } from '../../worker/src/transcode/encode/ladder-run.ts';
-import type { VideoEncoder } from '../../worker/src/transcode/encode/video/encoder.ts';
+import type { Encoders } from '../../worker/src/transcode/encode/video/encoder.ts';
+import { defaultEncoders } from '../../worker/src/transcode/encode/video/encoders.ts';
 import {
   DEFAULT_X264,
   h264Encoder,
@@ -14,10 +15,10 @@ export interface EncoderSettings extends X264Settings {
 /** What the worker runs with (transcoder.ts's defaults). */
 export const DEFAULT_ENCODER: EncoderSettings = { ...DEFAULT_X264, scaler: DEFAULT_SCALER };
 
-/** The ladder run's encoder and scaler under these settings. */
+/** The ladder run's encoders (x264 under these settings) and scaler. */
 export function ladderEncoding(settings: EncoderSettings): {
-  readonly encoder: VideoEncoder;
+  readonly encoders: Encoders;
   readonly scaler: string;
 } {
-  return { encoder: h264Encoder(settings), scaler: settings.scaler };
+  return { encoders: defaultEncoders({ h264: h264Encoder(settings) }), scaler: settings.scaler };
 }

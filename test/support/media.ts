@@ -11,6 +11,8 @@ export interface StreamInfo {
   width?: number;
   height?: number;
   pix_fmt?: string;
+  level?: number;
+  codec_tag_string?: string;
   channels?: number;
 }
 

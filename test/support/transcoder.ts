@@ -13,6 +13,7 @@ import type { Transcoder } from '../../worker/src/transcode/transcoder.ts';
 /** The transcoder's methods, bound to it, so a test can spread them and wrap one. */
 export function boundTranscoder(t: WorkerDeps['transcoder']): WorkerDeps['transcoder'] {
   return {
+    checkCodecs: t.checkCodecs.bind(t),
     probe: t.probe.bind(t),
     transcode: t.transcode.bind(t),
     planChunks: t.planChunks.bind(t),

@@ -93,6 +93,17 @@ const CASES: Case[] = [
     rungs: ['360p 640x360', '240p 426x240', '144p 256x144'],
   },
   {
+    // Android phones and screen recorders write AV1; the image's ffmpeg decodes it with dav1d.
+    name: 'AV1 (SVT-AV1, as an Android screen recorder writes it)',
+    clip: {
+      seconds: 9,
+      width: 640,
+      height: 360,
+      outputOptions: ['-c:v', 'libsvtav1', '-preset', '12', '-crf', '45', '-pix_fmt', 'yuv420p'],
+    },
+    rungs: ['360p 640x360', '240p 426x240', '144p 256x144'],
+  },
+  {
     name: 'smaller than 144p (160x90)',
     clip: { seconds: 9, width: 160, height: 90 },
     rungs: ['90p 160x90'],

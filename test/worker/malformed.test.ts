@@ -89,6 +89,16 @@ const ROWS: Row[] = [
     reason: /formats: Too small/,
   },
   {
+    name: 'an unknown codec',
+    body: { version: 1, input: OK, codecs: ['vp9'] },
+    reason: /codecs\.0: must be one of h264, hevc, av1/,
+  },
+  {
+    name: 'a codec twice',
+    body: { version: 1, input: OK, codecs: ['av1', 'av1'] },
+    reason: /codecs: must not repeat a codec/,
+  },
+  {
     name: 'an unknown ladder preset',
     body: { version: 1, input: OK, ladder: 'ultra-hd-max' },
     reason: /ladder: must be a preset name \(standard, high, economy\)/,

@@ -77,6 +77,7 @@ function jobBody(
     jobId?: string;
     ladder?: string;
     formats?: string;
+    codecs?: string;
     thumbnails?: string | boolean;
     output?: string;
     audio?: string;
@@ -107,6 +108,7 @@ function jobBody(
     ...(o.output ? { output: o.output } : {}),
     ...(ladder !== undefined ? { ladder } : {}),
     ...(o.formats ? { formats: o.formats.split(',').map((f) => f.trim()) } : {}),
+    ...(o.codecs ? { codecs: o.codecs.split(',').map((c) => c.trim()) } : {}),
     ...(o.audio ? { audio: o.audio } : {}),
     ...(o.subtitles ? { subtitles: o.subtitles } : {}),
     ...(o.loudness ? { loudness: { targetLufs: Number(o.loudness) } } : {}),
@@ -128,6 +130,7 @@ program
     'standard | high | economy, or rungs as JSON: \'[{"height":720}]\'',
   )
   .option('--formats <list>', 'hls,mp4 (default both)')
+  .option('--codecs <list>', 'h264,hevc,av1: the ladder in each (default h264)')
   .option('--thumbnails [seconds]', 'thumbnails, every N seconds (default 10)')
   .option('--output <s3-prefix>', 'where the renditions go')
   .option(
@@ -256,6 +259,7 @@ schedule
   .option('--name <name>', 'schedule name (default: derived)')
   .option('--ladder <preset|json>')
   .option('--formats <list>')
+  .option('--codecs <list>')
   .option('--thumbnails [seconds]')
   .option('--output <s3-prefix>')
   .action(

@@ -64,3 +64,12 @@ export const LIMITS = {
   minAudioKbps: 32,
   maxAudioKbps: 320,
 } as const;
+
+/**
+ * The video codecs a ladder can be encoded in (`"codecs": ["h264", "hevc"]`): H.264 plays
+ * everywhere; HEVC (hvc1) and AV1 spend fewer bits for the same picture where players decode
+ * them. Each codec is a full set of the ladder's rungs, on the same keyframes.
+ */
+export const VIDEO_CODECS = ['h264', 'hevc', 'av1'] as const;
+
+export type VideoCodec = (typeof VIDEO_CODECS)[number];

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { LADDER_PRESETS, LIMITS, type LadderPresetName } from './ladder-presets.ts';
+import {
+  LADDER_PRESETS,
+  LIMITS,
+  VIDEO_CODECS,
+  type LadderPresetName,
+  type VideoCodec,
+} from './ladder-presets.ts';
 import { formatS3Uri, s3UriSchema, type Parsed, type S3Location } from './s3-uri.ts';
 
 /**
@@ -13,6 +19,8 @@ export interface JobRequest {
   readonly output?: S3Location;
   readonly ladder: LadderPresetName | readonly RungRequest[];
   readonly formats: readonly OutputFormat[];
+  /** The ladder in each of these codecs, H.264 first if asked (default `["h264"]`). */
+  readonly codecs: readonly VideoCodec[];
   readonly thumbnails: false | { readonly intervalSeconds: number };
   readonly audio: AudioPolicy;
   readonly subtitles: SubtitlePolicy;
@@ -93,6 +101,11 @@ const MessageSchema = z.strictObject({
     .min(1)
     .refine((f) => new Set(f).size === f.length, 'must not repeat a format')
     .default(['hls', 'mp4']),
+  codecs: z
+    .array(z.enum(VIDEO_CODECS, { error: `must be one of ${VIDEO_CODECS.join(', ')}` }))
+    .min(1)
+    .refine((c) => new Set(c).size === c.length, 'must not repeat a codec')
+    .default(['h264']),
   thumbnails: z
     .union([z.boolean(), z.strictObject({ intervalSeconds: z.number().min(1).max(3600) })], {
       error: 'must be true, false or {"intervalSeconds": <1-3600>}',

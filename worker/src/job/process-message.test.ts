@@ -131,6 +131,7 @@ class Steps implements StoragePort, TranscoderPort {
       renditions: [
         {
           name: '360p',
+          codec: 'h264',
           width: 640,
           height: 360,
           codecs: 'avc1.64001e,mp4a.40.2',
@@ -156,6 +157,9 @@ class Steps implements StoragePort, TranscoderPort {
   async uploadAll(items: readonly UploadItem[], signal?: AbortSignal): Promise<void> {
     await this.#step('upload', signal);
     this.uploaded.push(...items);
+  }
+  checkCodecs(): Promise<void> {
+    return Promise.resolve();
   }
   probe(): Promise<SourceInfo> {
     return Promise.resolve(sourceInfo());

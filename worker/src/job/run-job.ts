@@ -33,6 +33,8 @@ export async function runJob(
   onProgress: (p: JobProgress) => void,
 ): Promise<JobOutcome> {
   const { deps, settings, jobId, log } = ctx;
+  // A codec this worker cannot write is refused before anything is downloaded.
+  await deps.transcoder.checkCodecs(request.codecs, signal);
   const dir = await createWorkDir(settings.workDir, jobId);
   try {
     const head = await deps.storage.head(request.input, signal);

@@ -79,7 +79,7 @@ export async function assemble(env: TranscodeEnv, input: AssembleInput): Promise
   return finishOutputs(
     finishContext({
       paths,
-      encoder: env.encoder,
+      encoders: env.encoders,
       segmentSeconds,
       outDir: out,
       request: input.request,

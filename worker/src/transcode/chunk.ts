@@ -33,7 +33,7 @@ export async function encodeChunk(env: TranscodeEnv, input: ChunkInput): Promise
       rungs,
       formats: input.request.formats,
       segmentSeconds: env.segmentSeconds,
-      encoder: env.encoder,
+      encoders: env.encoders,
       scaler: env.scaler,
       posterAtSeconds: posterInChunk(window, posterTime(source) - source.video.startSeconds),
       thumbnails,

@@ -1,4 +1,4 @@
-import type { VideoEncoder } from './encode/video/encoder.ts';
+import type { Encoders } from './encode/video/encoder.ts';
 import type { FfmpegPaths } from './ffmpeg/invocation.ts';
 import type { TranscodeRequest } from './ladder/plan.ts';
 import type { SourceInfo } from './source/source-info.ts';
@@ -8,8 +8,8 @@ import type { MediaLimits } from './source/source-checks.ts';
 export interface TranscodeEnv {
   readonly paths: FfmpegPaths;
   readonly limits: MediaLimits;
-  /** How every rung's video is encoded (encode/video/). */
-  readonly encoder: VideoEncoder;
+  /** How each codec's rungs are encoded (encode/video/). */
+  readonly encoders: Encoders;
   /** swscale's algorithm for the rungs' downscales. */
   readonly scaler: string;
   readonly segmentSeconds: number;

@@ -46,7 +46,7 @@ export async function transcodeOnce(
   return finishOutputs(
     finishContext({
       paths: env.paths,
-      encoder: env.encoder,
+      encoders: env.encoders,
       segmentSeconds: env.segmentSeconds,
       outDir: input.outDir,
       request: input.request,
@@ -75,7 +75,7 @@ async function runLadder(
     rungs,
     formats: input.request.formats,
     segmentSeconds: env.segmentSeconds,
-    encoder: env.encoder,
+    encoders: env.encoders,
     scaler: env.scaler,
     posterAtSeconds: posterTime(source),
     thumbnails,

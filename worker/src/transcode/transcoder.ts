@@ -2,8 +2,11 @@ import { assemble, type AssembleInput } from './assemble.ts';
 import { encodeAudio, type AudioInput, type AudioOutcome } from './audio.ts';
 import { encodeChunk, type ChunkInput } from './chunk.ts';
 import { DEFAULT_SCALER } from './encode/ladder-run.ts';
-import { h264Encoder } from './encode/video/h264.ts';
-import type { VideoEncoder } from './encode/video/encoder.ts';
+import type { Encoders } from './encode/video/encoder.ts';
+import { codecsRefusal, defaultEncoders } from './encode/video/encoders.ts';
+import { listEncoders } from './ffmpeg/encoder-list.ts';
+import { InvalidMessageError } from '../base/errors.ts';
+import type { VideoCodec } from '../contract/ladder-presets.ts';
 import { fpsExpression } from './ffmpeg/expressions.ts';
 import type { FfmpegPaths } from './ffmpeg/invocation.ts';
 import type { TranscodeResult } from './finish/result.ts';
@@ -26,8 +29,11 @@ import { cutPieces, type PieceOutcome } from './split/pieces.ts';
 export interface TranscoderOptions {
   readonly paths: FfmpegPaths;
   readonly limits: MediaLimits;
-  /** @default H.264 with x264 at the benchmark's preset (encode/video/h264.ts) */
-  readonly encoder?: VideoEncoder;
+  /**
+   * Encoders replacing the defaults of their codecs (the benchmark's sweeps).
+   * @default each codec's at the benchmark's settings (encode/video/encoders.ts)
+   */
+  readonly encoders?: Partial<Encoders>;
   /** @default 'bicubic' */
   readonly scaler?: string;
   /** @default 4 */
@@ -41,15 +47,26 @@ export interface TranscoderOptions {
  */
 export class Transcoder {
   readonly #env: TranscodeEnv;
+  #encoderList?: Promise<Set<string>>;
 
   constructor(options: TranscoderOptions) {
     this.#env = {
       paths: options.paths,
       limits: options.limits,
-      encoder: options.encoder ?? h264Encoder(),
+      encoders: defaultEncoders(options.encoders),
       scaler: options.scaler ?? DEFAULT_SCALER,
       segmentSeconds: options.segmentSeconds ?? 4,
     };
+  }
+
+  /**
+   * Refuses, before anything is downloaded, codecs this worker's ffmpeg has no encoder for
+   * (InvalidMessageError, naming those it has). ffmpeg is asked once per process.
+   */
+  async checkCodecs(codecs: readonly VideoCodec[], signal?: AbortSignal): Promise<void> {
+    this.#encoderList ??= listEncoders(this.#env.paths, signal);
+    const refusal = codecsRefusal(codecs, this.#env.encoders, await this.#encoderList);
+    if (refusal) throw new InvalidMessageError(refusal);
   }
 
   /** The source's streams, checked and described, or a refusal (source/read-source.ts). */

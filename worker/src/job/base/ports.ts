@@ -78,6 +78,7 @@ export type LedgerPort = RecordStore;
 /** The transcoding engine: one run for a source, or the parts of a split one (transcode/transcoder.ts). */
 export type TranscoderPort = Pick<
   Transcoder,
+  | 'checkCodecs'
   | 'probe'
   | 'transcode'
   | 'planChunks'

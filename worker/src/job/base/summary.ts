@@ -5,7 +5,7 @@ import type { TranscodeResult } from '../../transcode/finish/result.ts';
 /** A rendition as the record shows it: the transcoder's summary, with S3 URIs for its files. */
 export type PublishedRendition = Pick<
   RenditionSummary,
-  'name' | 'width' | 'height' | 'codecs' | 'averageBitrateKbps' | 'peakBitrateKbps'
+  'name' | 'codec' | 'width' | 'height' | 'codecs' | 'averageBitrateKbps' | 'peakBitrateKbps'
 > & {
   readonly mp4?: { readonly uri: string; readonly bytes: number };
   /** The rung's video as HLS and DASH serve it; `playlist` is the playlist's S3 URI. */
@@ -138,6 +138,7 @@ export function summarize(
     ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
     renditions: result.renditions.map((r) => ({
       name: r.name,
+      codec: r.codec,
       width: r.width,
       height: r.height,
       codecs: r.codecs,

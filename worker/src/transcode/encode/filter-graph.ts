@@ -47,8 +47,16 @@ export function ladderFilterGraph(spec: GraphSpec): LadderGraph {
   const top = rungs[0]!;
   const scale = (w: number, h: number, colour?: string) =>
     `scale=w=${w}:h=${h}:flags=${spec.scaler}${colour ? `:${colour}` : ''},setsar=1`;
-  const parents = scalingParents(rungs);
-  const fromSource = rungs.map((_, i) => i).filter((i) => parents[i] === undefined);
+  // A ladder in several codecs scales each picture once and hands it to every codec's rung.
+  const pictureOf = samePictures(rungs);
+  const pictures = rungs.map((_, i) => i).filter((i) => pictureOf[i] === i);
+  const pictureParents = scalingParents(pictures.map((i) => rungs[i]!));
+  const parents: (number | undefined)[] = [];
+  for (const [k, i] of pictures.entries()) {
+    const parent = pictureParents[k];
+    parents[i] = parent === undefined ? undefined : pictures[parent];
+  }
+  const fromSource = pictures.filter((i) => parents[i] === undefined);
   const posterBranch = spec.posterAtSeconds === false ? undefined : fromSource.length;
   const thumbBranch = spec.thumbnails
     ? fromSource.length + (posterBranch === undefined ? 0 : 1)
@@ -67,18 +75,24 @@ export function ladderFilterGraph(spec: GraphSpec): LadderGraph {
     `[0:${source.video.index}]${pre},split=${branches}${range(branches)
       .map((i) => `[s${i}]`)
       .join('')}`,
-    ...rungs.map((r, i) => {
+    ...pictures.map((i) => {
+      const r = rungs[i]!;
       const fromParent = parents[i] !== undefined;
       const input = fromParent ? `[r${parents[i]}to${i}]` : `[s${fromSource.indexOf(i)}]`;
-      const children = rungs.map((_, c) => c).filter((c) => parents[c] === i);
+      const children = pictures.filter((c) => parents[c] === i);
+      const variants = rungs.map((_, v) => v).filter((v) => pictureOf[v] === i);
       // A small rung of a high-rate source keeps every n-th frame, dropped before it is scaled
       // (once: a rung scaled from an already reduced parent inherits its rate).
       const parentStep = fromParent ? rungs[parents[i]!]!.frameStep : 1;
       const reduce = r.frameStep !== parentStep ? `fps=${fpsExpression(r.frameRate)},` : '';
       const chain = `${input}${reduce}${scale(r.width, r.height, fromParent ? undefined : sourceColour)},format=${spec.pixelFormat}`;
-      return children.length === 0
-        ? `${chain}${GRAPH_LABELS.video(i)}`
-        : `${chain},split=${children.length + 1}${GRAPH_LABELS.video(i)}${children.map((c) => `[r${i}to${c}]`).join('')}`;
+      const outputs = [
+        ...variants.map((v) => GRAPH_LABELS.video(v)),
+        ...children.map((c) => `[r${i}to${c}]`),
+      ];
+      return outputs.length === 1
+        ? `${chain}${outputs[0]}`
+        : `${chain},split=${outputs.length}${outputs.join('')}`;
     }),
   ];
   if (spec.posterAtSeconds !== false) {
@@ -111,6 +125,20 @@ export function ladderFilterGraph(spec: GraphSpec): LadderGraph {
     if (!thumbs) filters.push(`[tiles]tile=${t.columns}x${t.rows}${GRAPH_LABELS.sprites}`);
   }
   return { filter: filters.join(';'), ...(thumbs ? { chunkThumbnails: thumbs } : {}) };
+}
+
+/**
+ * For each rung, the first rung with the same picture (size and frame rate): the same rung in
+ * another codec.
+ */
+export function samePictures(
+  rungs: readonly Pick<PlannedRung, 'width' | 'height' | 'frameStep'>[],
+): number[] {
+  return rungs.map((r) =>
+    rungs.findIndex(
+      (o) => o.width === r.width && o.height === r.height && o.frameStep === r.frameStep,
+    ),
+  );
 }
 
 /**

@@ -6,7 +6,7 @@ import { decidePicture } from '../picture/picture-path.ts';
 import { LONG_SOURCE, sourceInfo } from '../source/fixtures.ts';
 import { planChunks } from '../split/chunks.ts';
 import { buildLadderInvocation, DEFAULT_SCALER, type LadderSpec } from './ladder-run.ts';
-import { h264Encoder } from './video/h264.ts';
+import { defaultEncoders } from './video/encoders.ts';
 
 const source = sourceInfo({ width: 1280, height: 720, frameRate: 25 });
 const spec: LadderSpec = {
@@ -15,7 +15,7 @@ const spec: LadderSpec = {
   rungs: planLadder(source, [{ height: 720 }, { height: 360 }]),
   formats: ['hls', 'mp4'],
   segmentSeconds: 4,
-  encoder: h264Encoder(),
+  encoders: defaultEncoders(),
   scaler: DEFAULT_SCALER,
   posterAtSeconds: 1.2,
   thumbnails: false,

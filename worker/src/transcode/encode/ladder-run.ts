@@ -12,7 +12,13 @@ import { audioEncoding } from './audio.ts';
 import { GRAPH_LABELS, ladderFilterGraph } from './filter-graph.ts';
 import { posterOptions, thumbnailOutputs } from './images.ts';
 import { hlsTeeOutput, mp4TeeOutput } from './tee.ts';
-import type { EncoderOption, VideoEncoder } from './video/encoder.ts';
+import type {
+  EncodeContext,
+  EncoderOption,
+  Encoders,
+  KeyframeGrid,
+  VideoEncoder,
+} from './video/encoder.ts';
 
 export interface LadderSpec {
   /** Absolute path of the downloaded source. */
@@ -21,8 +27,8 @@ export interface LadderSpec {
   readonly rungs: readonly PlannedRung[];
   readonly formats: readonly OutputFormat[];
   readonly segmentSeconds: number;
-  /** How every rung's video is encoded (encode/video/). */
-  readonly encoder: VideoEncoder;
+  /** How each codec's rungs are encoded (encode/video/): the encoder of each rung's codec. */
+  readonly encoders: Encoders;
   /** swscale algorithm for the downscales. */
   readonly scaler: string;
   /** One JPEG at this time, as wide as the top rung (capped at 1280); false for none. */
@@ -60,12 +66,16 @@ export const DEFAULT_SCALER = 'bicubic';
  * so a player can switch renditions at any segment.
  */
 export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
-  const { rungs, source, encoder, window } = spec;
+  const { rungs, source, window } = spec;
+  const encoders = rungs.map((r) => spec.encoders[r.codec]);
+  const pixelFormats = new Set(encoders.map((e) => e.pixelFormat));
+  if (pixelFormats.size !== 1)
+    throw new Error('every codec of a ladder takes the same pixel format');
   const graph = ladderFilterGraph({
     source,
     rungs,
     scaler: spec.scaler,
-    pixelFormat: encoder.pixelFormat,
+    pixelFormat: encoders[0]!.pixelFormat,
     posterAtSeconds: spec.posterAtSeconds,
     thumbnails: spec.thumbnails,
     ...(window ? { window } : {}),
@@ -81,18 +91,17 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
   // Keyframes on the segment grid of the whole source: ffmpeg counts t from a run's first
   // frame, which in a chunk lies keyOffsetSeconds past the chunk's boundary.
   const keyOffset = window && window.keyOffsetSeconds > 0 ? `-${window.keyOffsetSeconds}` : '';
-  const keyframes = {
+  const keyframes: KeyframeGrid = {
     forceExpression: `expr:gte(t,n_forced*${secondsExpression(spec.segmentSeconds)}${keyOffset})`,
     segmentFrames: Math.max(1, Math.round(source.video.frameRate * spec.segmentSeconds)),
   };
-  // One encoder for every rung: its shared options apply to all video streams (`:v`), a rung's
-  // to its own (`:v:i`).
-  const forAll = (options: readonly EncoderOption[]) =>
-    options.flatMap(([name, value]) => [`-${name}:v`, value]);
+  const context: EncodeContext = {
+    ...(spec.keepCaptions !== undefined ? { keepCaptions: spec.keepCaptions } : {}),
+    continuesStream: window !== undefined && window.index > 0,
+  };
   const perRung = rungs.flatMap((r, i) =>
-    encoder.rungOptions(r).flatMap(([name, value]) => [`-${name}:v:${i}`, value]),
+    encoders[i]!.rungOptions(r).flatMap(([name, value]) => [`-${name}:v:${i}`, value]),
   );
-
   // HLS (and DASH over the same segments): each rung's video alone, and each audio encode once
   // as its own rendition (CMAF: one track per file, which DASH players require and which stores
   // the audio once rather than in every rung). MP4: each rung with its audio, for download.
@@ -119,15 +128,10 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
     options: [
       ...rungs.flatMap((_, i) => ['-map', GRAPH_LABELS.video(i)]),
       ...audio.maps,
-      ...forAll(encoder.sharedOptions(keyframes)),
+      ...byCodec(encoders, (e) => e.sharedOptions(keyframes)),
       ...perRung,
       ...audio.options,
-      ...forAll(
-        encoder.contextOptions({
-          ...(spec.keepCaptions !== undefined ? { keepCaptions: spec.keepCaptions } : {}),
-          continuesStream: window !== undefined && window.index > 0,
-        }),
-      ),
+      ...byCodec(encoders, (e) => e.contextOptions(context)),
       // Every rung is SDR BT.709, and says so in the stream (VUI) and the container (colr).
       ...(source.video.picture ? BT709_TAGS : []),
       '-map_metadata',
@@ -176,4 +180,23 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
     outputs,
     directories,
   };
+}
+
+/**
+ * Options each rung's encoder gives every stream it writes: for all video streams at once
+ * (`-preset:v`) when one encoder writes them all, else stream by stream (`-preset:v:3`).
+ */
+function byCodec(
+  encoders: readonly VideoEncoder[],
+  options: (encoder: VideoEncoder) => readonly EncoderOption[],
+): string[] {
+  const [first] = encoders;
+  if (first && encoders.every((e) => e === first)) {
+    return options(first).flatMap(([name, value]) => [`-${name}:v`, value]);
+  }
+  const cache = new Map<VideoEncoder, readonly EncoderOption[]>();
+  return encoders.flatMap((e, i) => {
+    if (!cache.has(e)) cache.set(e, options(e));
+    return cache.get(e)!.flatMap(([name, value]) => [`-${name}:v:${i}`, value]);
+  });
 }

@@ -15,7 +15,7 @@ export type FfmpegFailure =
 
 /** Bracketed log contexts that are ours (filters, muxers, encoders), not the source's decoders. */
 const OUR_CONTEXTS =
-  /^(Parsed_|graph|tee|hls|mp4|image2|libx264|AVFilterGraph|null|out_|in_|fps|scale|aac @ .*encoder)/;
+  /^(Parsed_|graph|tee|hls|mp4|image2|libx264|libx265|libsvtav1|AVFilterGraph|null|out_|in_|fps|scale|aac @ .*encoder)/;
 
 export function classifyFfmpegFailure(stderr: string): FfmpegFailure {
   const missing = /Decoder \(codec (\w+)\) not found for input stream #\d+:(\d+)/.exec(stderr);

@@ -1,4 +1,4 @@
-import type { VideoEncoder } from '../encode/video/encoder.ts';
+import type { Encoders } from '../encode/video/encoder.ts';
 import type { FfmpegPaths } from '../ffmpeg/invocation.ts';
 import type { AudioFate } from '../ladder/audio-decision.ts';
 import type { PlannedRung } from '../ladder/ladder.ts';
@@ -9,8 +9,8 @@ import type { Loudness } from './result.ts';
 /** What every finishing step reads: the run's outputs in `outDir`, and what made them. */
 export interface FinishContext {
   readonly paths: FfmpegPaths;
-  /** The encoder the rungs' video was written with: it names their codec strings. */
-  readonly encoder: VideoEncoder;
+  /** The encoders the rungs' video was written with: they name their codec strings. */
+  readonly encoders: Encoders;
   readonly segmentSeconds: number;
   readonly outDir: string;
   readonly request: TranscodeRequest;

@@ -40,7 +40,7 @@ export async function measureRenditions(ctx: FinishContext): Promise<Renditions>
         outDir,
         rung,
         formats: request.formats,
-        encoder: ctx.encoder,
+        encoder: ctx.encoders[rung.codec],
         signal: ctx.signal,
         ...(audio ? { audio } : {}),
       });

@@ -1,15 +1,22 @@
 import type { RungRequest } from '../../contract/message.ts';
 import {
   LADDER_PRESETS,
+  VIDEO_CODECS,
   type LadderPresetName,
   type RungTemplate,
+  type VideoCodec,
 } from '../../contract/ladder-presets.ts';
 import type { SourceInfo } from '../source/source-info.ts';
 
-/** One rendition to encode, in output pixels. */
+/** One rendition to encode, in output pixels, in one codec. */
 export interface PlannedRung {
-  /** `720p`; also the rendition's directory and file name. */
+  /**
+   * `720p` (H.264) or `720p-hevc`, `720p-av1`: also the rendition's directory and file name
+   * (variantName).
+   */
   readonly name: string;
+  /** The codec of its video; a ladder in several codecs has a rung of each per picture. */
+  readonly codec: VideoCodec;
   readonly width: number;
   readonly height: number;
   readonly crf: number;
@@ -41,7 +48,29 @@ const FULL_RATE_MIN_HEIGHT = 720;
 export function planLadder(
   source: SourceInfo,
   ladder: LadderPresetName | readonly RungRequest[],
+  codecs: readonly VideoCodec[] = ['h264'],
 ): PlannedRung[] {
+  const pictures = planPictures(source, ladder);
+  // Codec by codec in one order (H.264 first): the first rung is the top H.264 one when H.264
+  // is asked, the rung the poster, thumbnails and the length check are taken from.
+  return VIDEO_CODECS.filter((c) => codecs.includes(c)).flatMap((codec) =>
+    pictures.map((p) => ({ ...p, codec, name: variantName(p.name, codec) })),
+  );
+}
+
+/**
+ * A rung's name in a codec: H.264's keeps the picture's (`720p`, as before codecs could be
+ * chosen), the others add theirs (`720p-hevc`).
+ */
+export function variantName(picture: string, codec: VideoCodec): string {
+  return codec === 'h264' ? picture : `${picture}-${codec}`;
+}
+
+/** The pictures of a ladder, codec aside. */
+function planPictures(
+  source: SourceInfo,
+  ladder: LadderPresetName | readonly RungRequest[],
+): Omit<PlannedRung, 'codec'>[] {
   const { crf, templates } = resolveTemplates(ladder);
   const { displayWidth: w, displayHeight: h } = source.video;
   const portrait = h > w;

@@ -4,6 +4,8 @@ import { evenFloor, planLadder, type PlannedRung } from './ladder.ts';
 
 /** What a job asks of the transcode: the parts of its message the engine reads. */
 export type TranscodeRequest = Pick<JobRequest, 'ladder' | 'formats' | 'thumbnails'> & {
+  /** Default `["h264"]`. */
+  readonly codecs?: JobRequest['codecs'];
   /** Default `auto`. */
   readonly audio?: AudioPolicy;
   /** Default `auto`. */
@@ -23,10 +25,10 @@ const THUMBNAIL_GRID = { width: 160, columns: 5, rows: 5 } as const;
 
 /** The rungs and thumbnail grid a request asks of a source (pure; the same for a run and its retry). */
 export function planOutputs(
-  request: Pick<TranscodeRequest, 'ladder' | 'thumbnails'>,
+  request: Pick<TranscodeRequest, 'ladder' | 'thumbnails' | 'codecs'>,
   source: SourceInfo,
 ): { readonly rungs: PlannedRung[]; readonly thumbnails: ThumbnailSpec | false } {
-  const rungs = planLadder(source, request.ladder);
+  const rungs = planLadder(source, request.ladder, request.codecs);
   const thumbnails: ThumbnailSpec | false =
     request.thumbnails === false
       ? false

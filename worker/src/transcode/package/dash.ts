@@ -59,18 +59,28 @@ const MEDIA_TEMPLATE = 'seg_$Number%05d$.m4s';
 
 export function buildDashManifest(p: DashPresentation): string {
   if (p.video.length === 0) throw new Error('a DASH manifest needs a video representation');
-  const video = [...p.video].sort((a, b) => b.bandwidth - a.bandwidth);
+  // One video adaptation set per codec (a player switches within a set, and picks the set
+  // its decoder plays): the first, H.264 when asked, keeps id 0; the others come after the text.
+  const families = [...new Set(p.video.map(codecFamily))];
+  const videoSet = (family: string, id: number) => {
+    const video = p.video
+      .filter((v) => codecFamily(v) === family)
+      .sort((a, b) => b.bandwidth - a.bandwidth);
+    return [
+      `    <AdaptationSet id="${id}" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1" maxWidth="${video[0]!.width}" maxHeight="${video[0]!.height}">`,
+      ...video.flatMap((v) => [
+        `      <Representation id="${attr(v.id)}" bandwidth="${Math.ceil(v.bandwidth)}" codecs="${attr(v.codecs)}" width="${v.width}" height="${v.height}" frameRate="${attr(v.frameRate)}" sar="1:1">`,
+        ...segmentTemplate(v, '        '),
+        '      </Representation>',
+      ]),
+      '    </AdaptationSet>',
+    ];
+  };
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" type="static" mediaPresentationDuration="${isoDuration(p.durationSeconds)}" minBufferTime="${isoDuration(p.segmentSeconds)}">`,
     '  <Period id="0" start="PT0S">',
-    `    <AdaptationSet id="0" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1" maxWidth="${video[0]!.width}" maxHeight="${video[0]!.height}">`,
-    ...video.flatMap((v) => [
-      `      <Representation id="${attr(v.id)}" bandwidth="${Math.ceil(v.bandwidth)}" codecs="${attr(v.codecs)}" width="${v.width}" height="${v.height}" frameRate="${attr(v.frameRate)}" sar="1:1">`,
-      ...segmentTemplate(v, '        '),
-      '      </Representation>',
-    ]),
-    '    </AdaptationSet>',
+    ...videoSet(families[0]!, 0),
   ];
   if (p.audio.length > 0) {
     lines.push(
@@ -99,6 +109,7 @@ export function buildDashManifest(p: DashPresentation): string {
       '    </AdaptationSet>',
     );
   });
+  families.slice(1).forEach((family, k) => lines.push(...videoSet(family, 2 + p.text.length + k)));
   lines.push('  </Period>', '</MPD>');
   return `${lines.join('\n')}\n`;
 }
@@ -142,4 +153,9 @@ function text(value: string): string {
 
 function attr(value: string): string {
   return text(value).replace(/"/g, '&quot;');
+}
+
+/** `avc1`, `hvc1`, `av01`: the part of a codec string that names the codec. */
+function codecFamily(v: Pick<DashVideo, 'codecs'>): string {
+  return v.codecs.split('.')[0]!;
 }

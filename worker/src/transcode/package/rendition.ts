@@ -1,9 +1,11 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { VideoCodec } from '../../contract/ladder-presets.ts';
 import { AAC_LC_CODEC } from '../encode/audio.ts';
 import type { VideoEncoder } from '../encode/video/encoder.ts';
 import { runFfprobe } from '../ffmpeg/ffprobe.ts';
 import type { FfmpegPaths } from '../ffmpeg/invocation.ts';
+import { readCodecConfig } from '../files/codec-config.ts';
 import { initSegmentTimescale, segmentTiming } from '../files/local-files.ts';
 import type { PlannedRung } from '../ladder/ladder.ts';
 import { layout } from '../ladder/layout.ts';
@@ -12,6 +14,8 @@ import { parseMediaPlaylist, withStrictTargetDuration } from './hls.ts';
 
 export interface RenditionSummary {
   readonly name: string;
+  /** The codec of its video (`h264`, `hevc`, `av1`). */
+  readonly codec: VideoCodec;
   readonly width: number;
   readonly height: number;
   /** What a player of this rung decodes: its video, and its audio when it has some. */
@@ -137,7 +141,9 @@ export async function finishRendition(p: {
   }
   const probe = await runFfprobe(paths, probeTarget, signal);
   const video = probe.streams?.find((s) => s.codec_type === 'video');
-  const codecs = [p.encoder.codecString(video), ...(rung.audioKbps ? [AAC_LC_CODEC] : [])].join(
+  const record = (await readCodecConfig(probeTarget))?.record;
+  const written = { ...(video ? { stream: video } : {}), ...(record ? { record } : {}) };
+  const codecs = [p.encoder.codecString(written), ...(rung.audioKbps ? [AAC_LC_CODEC] : [])].join(
     ',',
   );
   let averageKbps: number;
@@ -155,6 +161,7 @@ export async function finishRendition(p: {
   }
   return {
     name: rung.name,
+    codec: rung.codec,
     width: rung.width,
     height: rung.height,
     codecs,

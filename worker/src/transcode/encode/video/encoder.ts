@@ -1,4 +1,5 @@
 import type { ProbeStream } from '../../ffmpeg/probe-json.ts';
+import type { VideoCodec } from '../../../contract/ladder-presets.ts';
 import type { PlannedRung } from '../../ladder/ladder.ts';
 
 /**
@@ -27,9 +28,18 @@ export interface EncodeContext {
   readonly continuesStream: boolean;
 }
 
+/** What a finished rendition's video is read as: ffprobe's view and its configuration record. */
+export interface WrittenStream {
+  readonly stream?: Pick<ProbeStream, 'profile' | 'level'>;
+  /** The payload of its `avcC`, `hvcC` or `av1C` box. */
+  readonly record?: Uint8Array;
+}
+
 export interface VideoEncoder {
   /** The codec, as the record and the CODECS strings name its family (`h264`). */
-  readonly codec: string;
+  readonly codec: VideoCodec;
+  /** The ffmpeg encoder it needs (`libx264`): a worker whose ffmpeg lacks it refuses the codec. */
+  readonly ffmpegEncoder: string;
   /** The encoder and its settings, for logs and the benchmark (`x264 veryfast`). */
   readonly label: string;
   /** The pixel format frames are handed over in: each rung's filter chain ends with it. */
@@ -39,10 +49,18 @@ export interface VideoEncoder {
   /** One rung's options: the encoder itself and its rate control (capped quality), threads. */
   rungOptions(rung: PlannedRung): readonly EncoderOption[];
   /**
-   * Options that depend on the run (captions kept, a chunk's rate-control start); written
-   * after the audio's options.
+   * Options that depend on the run (captions kept, a chunk's rate-control start), and the
+   * encoder's own parameter string (`-x265-params`), which is one option and so is written
+   * whole here; after the audio's options.
    */
   contextOptions(context: EncodeContext): readonly EncoderOption[];
-  /** The RFC 6381 codec string (HLS CODECS, DASH @codecs) of a stream it wrote, as ffprobe reads it. */
-  codecString(stream: Pick<ProbeStream, 'profile' | 'level'> | undefined): string;
+  /**
+   * The RFC 6381 codec string (HLS CODECS, DASH @codecs) of a stream it wrote: from its codec
+   * configuration record (files/codec-config.ts) where the string needs its fields, else as
+   * ffprobe reads the stream.
+   */
+  codecString(written: WrittenStream): string;
 }
+
+/** The encoder of each codec a worker can write. */
+export type Encoders = Readonly<Record<VideoCodec, VideoEncoder>>;

@@ -47,8 +47,10 @@ describe('the H.264 encoder (x264)', () => {
     expect(avcCodecString('High', 31)).toBe('avc1.64001f');
     expect(avcCodecString('Main', 30)).toBe('avc1.4d401e');
     expect(avcCodecString('Constrained Baseline', 21)).toBe('avc1.42e015');
-    expect(h264Encoder().codecString({ profile: 'High', level: 40 })).toBe('avc1.640028');
+    expect(h264Encoder().codecString({ stream: { profile: 'High', level: 40 } })).toBe(
+      'avc1.640028',
+    );
     // ffprobe read nothing: High at level 4.0, what x264 writes for HD.
-    expect(h264Encoder().codecString(undefined)).toBe('avc1.640028');
+    expect(h264Encoder().codecString({})).toBe('avc1.640028');
   });
 });

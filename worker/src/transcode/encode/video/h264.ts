@@ -19,6 +19,7 @@ export const DEFAULT_X264: X264Settings = { preset: 'veryfast', threadsPerRung: 
 export function h264Encoder(settings: X264Settings = DEFAULT_X264): VideoEncoder {
   return {
     codec: 'h264',
+    ffmpegEncoder: 'libx264',
     label: `x264 ${settings.preset}`,
     pixelFormat: 'yuv420p',
     sharedOptions: (keyframes) => [
@@ -46,7 +47,7 @@ export function h264Encoder(settings: X264Settings = DEFAULT_X264): VideoEncoder
       // and within 0.02 dB).
       ...(context.continuesStream ? [['x264-params', 'vbv-init=0.5'] as EncoderOption] : []),
     ],
-    codecString: (stream) => avcCodecString(stream?.profile, stream?.level),
+    codecString: ({ stream }) => avcCodecString(stream?.profile, stream?.level),
   };
 }
 
