@@ -160,6 +160,30 @@ export async function editListCut(): Promise<string> {
   });
 }
 
+/**
+ * The same kind of cut of a phone's HDR video (issue 28): HLG (ARIB STD-B67, BT.2020) in 10-bit
+ * HEVC with a long GOP (a keyframe every 3 s) and B-frames, cut 1.23 s in by stream copy, so the
+ * edit list starts 37 frames past the keyframe the decoder must start from; with the default
+ * `baseSeconds` the cut runs 2.77 s, as the reported file did.
+ */
+export async function hlgEditListCut(baseSeconds = 4): Promise<string> {
+  const base = await makeClip({
+    seconds: baseSeconds,
+    width: 640,
+    height: 360,
+    fps: 30,
+    outputOptions: [
+      ...['-c:v', 'libx265', '-preset', 'ultrafast', '-tag:v', 'hvc1'],
+      ...['-x265-params', 'keyint=90:min-keyint=90:bframes=3:log-level=error'],
+      ...['-pix_fmt', 'yuv420p10le', '-color_primaries', 'bt2020'],
+      ...['-color_trc', 'arib-std-b67', '-colorspace', 'bt2020nc'],
+    ],
+  });
+  return derived(base, 'hlg-edit-list-cut', 'mp4', async (tmp) => {
+    await run('ffmpeg', ['-v', 'error', '-ss', '1.23', '-i', base, '-c', 'copy', '-y', tmp]);
+  });
+}
+
 /** An MP4 whose audio sample entry is one ffmpeg 5.1 has no decoder for (`fpcm`, no `esds`). */
 export async function undecodableAudio(): Promise<string> {
   const base = await makeClip({ seconds: 4, width: 320, height: 240, fps: 30 });

@@ -31,8 +31,11 @@ export async function probeFile(
   return JSON.parse(stdout) as { streams: StreamInfo[]; format: { duration?: string } };
 }
 
-/** Presentation times of the video keyframes, in seconds, to the millisecond. */
-export async function keyframeTimes(file: string): Promise<number[]> {
+/**
+ * The first video stream's packets in file (decode) order: presentation time and ffprobe's
+ * flags (`K` a sync sample, `D` discarded: before the edit list's start, decoded and never shown).
+ */
+export async function videoPackets(file: string): Promise<{ pts: number; flags: string }[]> {
   const { stdout } = await run(
     'ffprobe',
     [
@@ -52,8 +55,14 @@ export async function keyframeTimes(file: string): Promise<number[]> {
     .trim()
     .split('\n')
     .map((line) => line.split(','))
-    .filter(([, flags]) => flags?.includes('K'))
-    .map(([pts]) => Math.round(Number(pts) * 1000) / 1000)
+    .map(([pts, flags]) => ({ pts: Number(pts), flags: flags ?? '' }));
+}
+
+/** Presentation times of the video keyframes, in seconds, to the millisecond. */
+export async function keyframeTimes(file: string): Promise<number[]> {
+  return (await videoPackets(file))
+    .filter((p) => p.flags.includes('K'))
+    .map((p) => Math.round(p.pts * 1000) / 1000)
     .sort((a, b) => a - b);
 }
 

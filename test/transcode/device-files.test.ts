@@ -5,10 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { decodedTimeline, qualityAgainstSource } from '../../scripts/corpus/measure.ts';
 import { EncryptedMediaError, InvalidMediaError } from '../../worker/src/base/errors.ts';
 import { Transcoder } from '../../worker/src/transcode/transcoder.ts';
+import type { TranscodeResult } from '../../worker/src/transcode/finish/result.ts';
 import type { TranscodeInput } from '../../worker/src/transcode/inputs.ts';
 import {
   cencEncrypted,
   editListCut,
+  hlgEditListCut,
   fragmentedWithUnknownDuration,
   lateShortVideoTs,
   matroskaWithoutFrameDurations,
@@ -16,8 +18,9 @@ import {
   undecodableVideo,
   videoBesideAStill,
 } from '../support/device-clips.ts';
-import { probeFile } from '../support/media.ts';
+import { probeFile, videoPackets } from '../support/media.ts';
 import { strictHlsProblems } from '../support/hls-strict.ts';
+import { runSplitJob } from '../support/transcoder.ts';
 import { PRODUCT_FFMPEG, PRODUCT_FFPROBE } from '../support/media-tools.ts';
 
 /**
@@ -58,6 +61,31 @@ async function compare(source: string, mp4: string, videoIndex: number, fps: num
   return { src: src!, out: out!, frame: 1 / fps };
 }
 
+/** The top rendition's PSNR-Y/SSIM-Y against the frames a player presents of the source. */
+async function quality(source: string, mp4: string, result: TranscodeResult) {
+  const q = await qualityAgainstSource(
+    'ffmpeg',
+    mp4,
+    source,
+    result.source.video.index,
+    result.renditions[0]!,
+    result.source.video.picture,
+  );
+  return q!;
+}
+
+/**
+ * The clip has the shape under test: the decoder starts at a sync sample the edit list hides,
+ * and frames that are not sync samples lie between it and the edit's start (decoded, dropped).
+ */
+async function expectEditAfterNonSyncSample(source: string) {
+  const packets = await videoPackets(source);
+  expect(packets[0]!.flags).toMatch(/^K.*D/);
+  expect(
+    packets.filter((p) => p.flags.includes('D') && !p.flags.includes('K')).length,
+  ).toBeGreaterThan(10);
+}
+
 describe('files whose containers misreport their streams', () => {
   it('reads 30 fps from a Matroska file whose container average says 500 fps', async () => {
     const source = await matroskaWithoutFrameDurations();
@@ -86,29 +114,50 @@ describe('files whose containers misreport their streams', () => {
     expect(Math.abs(out.endSeconds - src.endSeconds)).toBeLessThanOrEqual(frame + 0.002);
   });
 
-  it('honours an edit list that starts between sync samples: same first frame, length and sync', async () => {
-    const source = await editListCut();
-    const { result, mp4 } = await transcode(source);
+  it.each([
+    { name: 'H.264', clip: () => editListCut() },
+    { name: 'HLG in 10-bit HEVC, 2.77 s (issue 28)', clip: () => hlgEditListCut() },
+  ])(
+    'honours an edit list that starts between sync samples ($name): same first frame, length and sync',
+    async ({ clip }) => {
+      const source = await clip();
+      await expectEditAfterNonSyncSample(source);
+      const { result, mp4 } = await transcode(source);
+      const fps = result.source.video.frameRate;
+      const { src, out, frame } = await compare(source, mp4, result.source.video.index, fps);
+      expect(out.firstSeconds).toBeCloseTo(src.firstSeconds, 2);
+      expect(Math.abs(out.endSeconds - src.endSeconds)).toBeLessThanOrEqual(frame + 0.002);
+      const [srcAudio, outAudio] = await Promise.all([
+        decodedTimeline('ffprobe', source, 'a:0'),
+        decodedTimeline('ffprobe', mp4, 'a:0'),
+      ]);
+      // A/V sync: the audio starts where it started against the video, within one AAC frame.
+      expect(Math.abs(outAudio!.firstSeconds - srcAudio!.firstSeconds)).toBeLessThanOrEqual(0.024);
+      // The picture matches the source frame for frame (a shift by one frame scores far lower).
+      expect((await quality(source, mp4, result)).psnrY).toBeGreaterThan(35);
+    },
+  );
+
+  it('splits an HLG source whose edit list starts between sync samples: the pieces, chunks and stitch keep the presented frames', async () => {
+    const source = await hlgEditListCut(16);
+    await expectEditAfterNonSyncSample(source);
+    const split = await runSplitJob(transcoder, {
+      sourcePath: source,
+      request,
+      settings: { thresholdSeconds: 10, chunkSeconds: 8 },
+      root: mkdtempSync(join(tmpdir(), 'kt-device-split-')),
+      signal: AbortSignal.timeout(300_000),
+    });
+    expect(split.plan.chunks).toHaveLength(2);
+    // Both chunks read their stream-copied piece (the first one starts with the source's edit).
+    expect(split.pieces.map((p) => ('file' in p ? p.index : p.reason))).toEqual([0, 1]);
+    const { result } = split;
+    const mp4 = join(split.outDir, result.renditions[0]!.mp4!.key);
     const fps = result.source.video.frameRate;
     const { src, out, frame } = await compare(source, mp4, result.source.video.index, fps);
     expect(out.firstSeconds).toBeCloseTo(src.firstSeconds, 2);
     expect(Math.abs(out.endSeconds - src.endSeconds)).toBeLessThanOrEqual(frame + 0.002);
-    const [srcAudio, outAudio] = await Promise.all([
-      decodedTimeline('ffprobe', source, 'a:0'),
-      decodedTimeline('ffprobe', mp4, 'a:0'),
-    ]);
-    // A/V sync: the audio starts where it started against the video, within one AAC frame.
-    expect(Math.abs(outAudio!.firstSeconds - srcAudio!.firstSeconds)).toBeLessThanOrEqual(0.024);
-    // The picture matches the source frame for frame (a shift by one frame scores far lower).
-    const quality = await qualityAgainstSource(
-      'ffmpeg',
-      mp4,
-      source,
-      result.source.video.index,
-      result.renditions[0]!,
-      result.source.video.picture,
-    );
-    expect(quality!.psnrY).toBeGreaterThan(35);
+    expect((await quality(source, mp4, result)).psnrY).toBeGreaterThan(35);
   });
 
   it('takes the video beside a larger one-frame still, and says it passed the still over', async () => {
