@@ -11,6 +11,12 @@ export async function publishSubtitles(
   { renditions }: Renditions,
 ): Promise<SubtitleOutcome> {
   const { source, request } = ctx;
+  const captionRung = ctx.rungs.filter((r) => r.frameStep === 1 && r.codec === 'h264').at(-1);
+  if (!captionRung && request.subtitles !== 'none') {
+    ctx.warnings.push(
+      'CEA-608 captions in the video, if any, were not read: only H.264 rungs carry them (add "h264" to codecs to keep them)',
+    );
+  }
   const subtitles: SubtitleOutcome =
     request.subtitles === 'none'
       ? { published: [], leftOut: [] }
@@ -19,7 +25,9 @@ export async function publishSubtitles(
           sourcePath: ctx.sourcePath,
           outDir: ctx.outDir,
           tracks: source.subtitles.tracks,
-          captionRung: ctx.rungs.filter((r) => r.frameStep === 1).at(-1)!.name,
+          // x264 carries the source's CEA-608 captions into its rungs; x265 and SVT-AV1 (in
+          // ffmpeg 5.1) do not, so the captions are read from an H.264 rung or not at all.
+          ...(captionRung ? { captionRung: captionRung.name } : {}),
           formats: request.formats,
           durationSeconds: renditions[0]!.durationSeconds || source.durationSeconds,
           signal: ctx.signal,

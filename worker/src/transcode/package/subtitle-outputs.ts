@@ -31,8 +31,11 @@ export interface SubtitleJob {
   readonly sourcePath: () => Promise<string>;
   readonly outDir: string;
   readonly tracks: readonly SubtitleTrack[];
-  /** The rendition the captions are read from (smallest, at the source's frame rate). */
-  readonly captionRung: string;
+  /**
+   * The rendition the captions are read from (smallest, at the source's frame rate, H.264);
+   * none: the captions are not read.
+   */
+  readonly captionRung?: string;
   readonly formats: readonly string[];
   /** How long the outputs play: the subtitle playlists' one segment. */
   readonly durationSeconds: number;
@@ -99,6 +102,7 @@ export async function makeSubtitles(job: SubtitleJob): Promise<SubtitleOutcome> 
   }
 
   // CEA-608: read from our own smallest rendition (an MP4, or the HLS segments joined into one).
+  if (job.captionRung === undefined) return { published, leftOut };
   const cc = captionTrack();
   const joined = '.captions-source.mp4';
   try {
