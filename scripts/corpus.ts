@@ -153,23 +153,25 @@ for (const [i, name] of files.entries()) {
   const ref = await runOn(transcoder, refDir);
   refEntries.push(ref);
   const verdict = evaluate(ref);
-  const cut = input.firstSeconds === undefined ? '' : ` (first ${input.firstSeconds} s)`;
-  console.log(
-    `${String(i + 1).padStart(3)}/${files.length} ${verdict.ok ? 'ok  ' : 'FAIL'} ${name}${cut}: ${verdict.line}`,
-  );
-  if (input.note) console.log(`        note: ${input.note}`);
-  for (const p of verdict.problems) console.log(`        - ${p}`);
+  // With --compare, one verdict for the file: both builds' checks and their comparison.
+  const lines = verdict.problems.map((p) => `- ${p}`);
   let ok = verdict.ok;
   if (other) {
     const entry = await runOn(other.transcoder, 'other');
     const comparison = compareEntries(ref, entry);
     pairs.push({ ref, other: entry, comparison });
     const theirs = evaluate(entry);
-    console.log(`        other build: ${describeComparison(comparison)}`);
-    if (theirs.line !== verdict.line) console.log(`        other build: ${theirs.line}`);
-    for (const p of theirs.problems) console.log(`        - other build: ${p}`);
+    lines.push(`other build: ${describeComparison(comparison)}`);
+    if (theirs.line !== verdict.line) lines.push(`other build: ${theirs.line}`);
+    lines.push(...theirs.problems.map((p) => `- other build: ${p}`));
     ok &&= theirs.ok && comparison.differences.length === 0;
   }
+  const cut = input.firstSeconds === undefined ? '' : ` (first ${input.firstSeconds} s)`;
+  console.log(
+    `${String(i + 1).padStart(3)}/${files.length} ${ok ? 'ok  ' : 'FAIL'} ${name}${cut}: ${verdict.line}`,
+  );
+  if (input.note) lines.unshift(`note: ${input.note}`);
+  for (const l of lines) console.log(`        ${l}`);
   if (ok) rmSync(outBase, { recursive: true, force: true });
 }
 
