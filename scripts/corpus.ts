@@ -10,23 +10,45 @@
  *   --only <substring>   files whose name contains it
  *   --ladder economy     a preset or JSON rungs (default: standard)
  *   --json <file>        also write the results as JSON (default: .local/corpus/results.json)
+ *   --compare <dir>      also run every file on the ffmpeg and ffprobe in <dir> (the image's
+ *                        build) and compare the two builds file by file (corpus/compare.ts)
+ *   --max-seconds <n>    a file longer than n seconds runs as its first n seconds, cut by stream
+ *                        copy (corpus/first-seconds.ts): CI's budget, not a product limit
  *   --pieces             instead: cut each file into three chunks and their pieces (a split
  *                        job's stream copies, the audio's too) and check that every piece the
  *                        product accepts decodes the same frames, at the same times, as the
  *                        source
  *
- * Nothing is uploaded: the engine runs on the local file, as a worker runs it after download.
- * Exit code 1 if any check failed (a file ffmpeg decodes refused for something other than a
- * documented limit or encryption, or an output that does not match its source).
+ * FFMPEG_PATH and FFPROBE_PATH choose the reference build (default: ffmpeg and ffprobe on PATH,
+ * Debian's); whichever build transcodes, the reference's tools measure. Nothing is uploaded: the
+ * engine runs on the local file, as a worker runs it after download. Exit code 1 if any check
+ * failed (a file ffmpeg decodes refused for something other than a documented limit or
+ * encryption, or an output that does not match its source, on either build), or if a file the
+ * reference accepts is refused or comes out otherwise on the other build.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { describeError } from '../worker/src/base/errors.ts';
+import { parseArgs, promisify } from 'node:util';
 import { Transcoder } from '../worker/src/transcode/transcoder.ts';
-import type { TranscodeResult } from '../worker/src/transcode/finish/result.ts';
+import {
+  compareEntries,
+  describeComparison,
+  summarizeComparisons,
+  type BuildComparison,
+} from './corpus/compare.ts';
 import { evaluate, summarize, type CorpusEntry } from './corpus/evaluate.ts';
-import { decodedTimeline, plainDecode, qualityAgainstSource } from './corpus/measure.ts';
+import { firstSeconds } from './corpus/first-seconds.ts';
+import { runEngine, type Measured } from './corpus/inspect.ts';
+import { plainDecode } from './corpus/measure.ts';
 import { checkPieces } from './corpus/pieces.ts';
 
 const { values, positionals } = parseArgs({
@@ -35,13 +57,22 @@ const { values, positionals } = parseArgs({
     only: { type: 'string' },
     ladder: { type: 'string', default: 'standard' },
     json: { type: 'string' },
+    compare: { type: 'string' },
+    'max-seconds': { type: 'string' },
     pieces: { type: 'boolean', default: false },
   },
 });
 const folder = positionals[0];
-if (!folder) {
+const maxSeconds = values['max-seconds'] === undefined ? undefined : Number(values['max-seconds']);
+if (!folder || (maxSeconds !== undefined && !(maxSeconds > 0))) {
   console.error(
-    'usage: npm run corpus -- <folder> [--only substring] [--ladder preset] [--json file]',
+    'usage: npm run corpus -- <folder> [--only substring] [--ladder preset|json] [--json file] [--compare dir-with-ffmpeg-and-ffprobe] [--max-seconds n] [--pieces]',
+  );
+  process.exit(2);
+}
+if (values.pieces && (values.compare || maxSeconds)) {
+  console.error(
+    '--pieces runs on one build, whole files: drop --compare and --max-seconds, and set FFMPEG_PATH and FFPROBE_PATH to run it on another build',
   );
   process.exit(2);
 }
@@ -53,10 +84,9 @@ const paths = {
   ffprobePath: process.env.FFPROBE_PATH ?? 'ffprobe',
 };
 // The worker's defaults (README "Configuration").
-const transcoder = new Transcoder({
-  paths,
-  limits: { maxDurationSeconds: 14_400, maxDimension: 8192, maxFrameRate: 120 },
-});
+const LIMITS = { maxDurationSeconds: 14_400, maxDimension: 8192, maxFrameRate: 120 };
+const transcoder = new Transcoder({ paths, limits: LIMITS });
+const other = values.compare ? await otherBuild(resolve(values.compare)) : undefined;
 const ladder = values.ladder.startsWith('[')
   ? (JSON.parse(values.ladder) as { height: number }[])
   : (values.ladder as 'standard');
@@ -88,120 +118,126 @@ if (values.pieces) {
   process.exit(bad === 0 ? 0 : 1);
 }
 
-const entries: CorpusEntry[] = [];
+// With --compare each build writes beside the other: out/<file>/reference and out/<file>/other.
+const refDir = other ? 'reference' : '';
+const refEntries: CorpusEntry[] = [];
+const pairs: { ref: CorpusEntry; other: CorpusEntry; comparison: BuildComparison }[] = [];
+const cutDir = join(work, 'cut');
 const started = Date.now();
 for (const [i, name] of files.entries()) {
-  const source = resolve(folder, name);
-  const outDir = join(work, 'out', name.replace(/[^\w.-]/g, '_'));
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-  const plain = await plainDecode(paths.ffmpegPath, source);
-  const t0 = Date.now();
-  let result: TranscodeResult | undefined;
-  let error: ReturnType<typeof describeError> | undefined;
-  try {
-    result = await transcoder.transcode({
-      sourcePath: source,
+  rmSync(cutDir, { recursive: true, force: true });
+  mkdirSync(cutDir, { recursive: true });
+  const outBase = join(work, 'out', name.replace(/[^\w.-]/g, '_'));
+  rmSync(outBase, { recursive: true, force: true });
+  mkdirSync(outBase, { recursive: true });
+  const input = maxSeconds
+    ? await firstSeconds(paths, transcoder, resolve(folder, name), maxSeconds, cutDir)
+    : { path: resolve(folder, name) };
+  const plain = await plainDecode(paths.ffmpegPath, input.path);
+  const measured: Measured = new Map();
+  const runOn = (t: Transcoder, dir: string) => {
+    const outDir = join(outBase, dir);
+    mkdirSync(outDir, { recursive: true });
+    return runEngine({
+      transcoder: t,
+      tools: paths,
+      ladder,
+      file: name,
+      source: input.path,
       outDir,
-      request: { ladder, formats: ['hls', 'mp4'], thumbnails: { intervalSeconds: 2 } },
-      signal: AbortSignal.timeout(3_600_000),
+      plain,
+      measured,
+      ...(input.firstSeconds === undefined ? {} : { firstSeconds: input.firstSeconds }),
     });
-  } catch (err) {
-    error = describeError(err);
-  }
-  const seconds = (Date.now() - t0) / 1000;
-  const entry: CorpusEntry = {
-    file: name,
-    sizeBytes: statSync(source).size,
-    plainDecode: plain,
-    seconds,
-    ...(error ? { error } : {}),
-    ...(result ? { accepted: await inspect(source, outDir, result) } : {}),
   };
-  entries.push(entry);
-  const verdict = evaluate(entry);
+  const ref = await runOn(transcoder, refDir);
+  refEntries.push(ref);
+  const verdict = evaluate(ref);
+  // With --compare, one verdict for the file: both builds' checks and their comparison.
+  const lines = verdict.problems.map((p) => `- ${p}`);
+  let ok = verdict.ok;
+  if (other) {
+    const entry = await runOn(other.transcoder, 'other');
+    const comparison = compareEntries(ref, entry);
+    pairs.push({ ref, other: entry, comparison });
+    const theirs = evaluate(entry);
+    lines.push(`other build: ${describeComparison(comparison)}`);
+    if (theirs.line !== verdict.line) lines.push(`other build: ${theirs.line}`);
+    lines.push(...theirs.problems.map((p) => `- other build: ${p}`));
+    ok &&= theirs.ok && comparison.differences.length === 0;
+  }
+  const cut = input.firstSeconds === undefined ? '' : ` (first ${input.firstSeconds} s)`;
   console.log(
-    `${String(i + 1).padStart(3)}/${files.length} ${verdict.ok ? 'ok  ' : 'FAIL'} ${name}: ${verdict.line}`,
+    `${String(i + 1).padStart(3)}/${files.length} ${ok ? 'ok  ' : 'FAIL'} ${name}${cut}: ${verdict.line}`,
   );
-  if (!verdict.ok) for (const p of verdict.problems) console.log(`        - ${p}`);
-  if (verdict.ok) rmSync(outDir, { recursive: true, force: true });
+  if (input.note) lines.unshift(`note: ${input.note}`);
+  for (const l of lines) console.log(`        ${l}`);
+  if (ok) rmSync(outBase, { recursive: true, force: true });
 }
 
-const summary = summarize(entries);
-console.log(`\n${summary.text}`);
-console.log(`\n${files.length} files in ${Math.round((Date.now() - started) / 1000)} s`);
+rmSync(cutDir, { recursive: true, force: true });
+
+const summary = summarize(refEntries);
+const took = Math.round((Date.now() - started) / 1000);
+const otherSummary = other ? summarize(pairs.map((p) => p.other)) : undefined;
+const comparison = other ? summarizeComparisons(pairs) : undefined;
+if (other) {
+  console.log(`\nreference (${paths.ffmpegPath}):\n${summary.text}`);
+  console.log(`\nother build (${other.dir}):\n${otherSummary!.text}`);
+  console.log(`\ncompared:\n${comparison!.text}`);
+} else {
+  console.log(`\n${summary.text}`);
+}
+console.log(`\n${files.length} files in ${took} s`);
 mkdirSync(work, { recursive: true });
 writeFileSync(
   jsonPath,
   JSON.stringify(
-    { folder: resolve(folder), date: new Date().toISOString(), summary, entries },
+    {
+      folder: resolve(folder),
+      date: new Date().toISOString(),
+      ladder,
+      ...(maxSeconds ? { maxSeconds } : {}),
+      seconds: took,
+      reference: { ...paths, version: await versionOf(paths.ffmpegPath) },
+      summary,
+      entries: refEntries,
+      ...(other
+        ? {
+            other: { dir: other.dir, version: other.version, summary: otherSummary },
+            comparison: { summary: comparison, files: pairs.map((p) => p.comparison) },
+            otherEntries: pairs.map((p) => p.other),
+          }
+        : {}),
+    },
     null,
     2,
   ),
 );
 console.log(`results: ${jsonPath}`);
-process.exitCode = summary.problems > 0 ? 1 : 0;
+const failed = summary.problems + (otherSummary?.problems ?? 0) + (comparison?.failing.length ?? 0);
+process.exitCode = failed > 0 ? 1 : 0;
 
-/** Compares the top rendition with its source by decoding both. */
-async function inspect(
-  source: string,
-  outDir: string,
-  result: TranscodeResult,
-): Promise<NonNullable<CorpusEntry['accepted']>> {
-  const top = result.renditions[0]!;
-  const mp4 = join(outDir, top.mp4!.key);
-  const videoIndex = result.source.video.index;
-  const audioIndex = result.source.audio?.index;
-  const [srcVideo, srcAudio, outVideo, outAudio, quality] = await Promise.all([
-    decodedTimeline(paths.ffprobePath, source, String(videoIndex)),
-    audioIndex === undefined || result.audio !== 'encoded'
-      ? undefined
-      : decodedTimeline(paths.ffprobePath, source, String(audioIndex)).catch(() => undefined),
-    decodedTimeline(paths.ffprobePath, mp4, 'v:0'),
-    decodedTimeline(paths.ffprobePath, mp4, 'a:0').catch(() => undefined),
-    qualityAgainstSource(
-      paths.ffmpegPath,
-      mp4,
-      source,
-      videoIndex,
-      top,
-      result.source.video.picture,
-    ),
-  ]);
-  const named = [
-    ...result.files.map((f) => f.relativeKey),
-    result.poster,
-    ...(result.masterPlaylist ? [result.masterPlaylist] : []),
-  ];
-  const missing = named.filter(
-    (key) => !existsSync(join(outDir, key)) || statSync(join(outDir, key)).size === 0,
-  );
-  return {
-    source: {
-      format: result.source.formatName,
-      video: `${result.source.video.codec} ${result.source.video.width}x${result.source.video.height}`,
-      frameRate: result.source.video.frameRate,
-      durationSeconds: result.source.durationSeconds,
-      videoDurationSeconds: result.source.video.durationSeconds,
-      notes: result.source.notes,
-    },
-    audio: result.audio,
-    rungs: result.renditions.map((r) => r.name),
-    top: { name: top.name, width: top.width, height: top.height },
-    sourceVideo: srcVideo,
-    sourceAudio: srcAudio,
-    outputVideo: outVideo,
-    outputAudio: outAudio,
-    ...(quality ? { quality } : {}),
-    missing,
-    subtitles: result.subtitles.published.map(
-      (t) => `${t.id} ${t.kind}${t.language ? ` ${t.language}` : ''} (${t.cues} cues)`,
-    ),
-    subtitleFailures: result.subtitles.leftOut
-      .filter((t) => /could not be/.test(t.reason))
-      .map((t) => `${t.streamIndex === undefined ? 'captions' : `#${t.streamIndex}`}: ${t.reason}`),
-    posterBytes: existsSync(join(outDir, result.poster))
-      ? statSync(join(outDir, result.poster)).size
-      : 0,
-  };
+/** The other build: `<dir>/ffmpeg` and `<dir>/ffprobe`, checked before the run starts. */
+async function otherBuild(dir: string) {
+  const p = { ffmpegPath: join(dir, 'ffmpeg'), ffprobePath: join(dir, 'ffprobe') };
+  for (const bin of [p.ffmpegPath, p.ffprobePath]) {
+    try {
+      accessSync(bin, constants.X_OK);
+    } catch {
+      console.error(
+        `--compare ${dir}: ${bin} is missing or not executable; give a folder holding both ffmpeg and ffprobe (e.g. the image's, copied out to .local/image/ffmpeg by scripts/image/ci.sh)`,
+      );
+      process.exit(2);
+    }
+  }
+  const version = await versionOf(p.ffmpegPath);
+  console.log(`reference: ${paths.ffmpegPath} (${await versionOf(paths.ffmpegPath)})`);
+  console.log(`other build: ${dir} (${version})`);
+  return { dir, version, transcoder: new Transcoder({ paths: p, limits: LIMITS }) };
+}
+
+async function versionOf(ffmpeg: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(ffmpeg, ['-hide_banner', '-version']);
+  return stdout.split('\n')[0] ?? '';
 }

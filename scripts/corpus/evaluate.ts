@@ -6,6 +6,8 @@ export interface CorpusEntry {
   readonly sizeBytes: number;
   readonly plainDecode: PlainDecode;
   readonly seconds: number;
+  /** Set when only the file's first seconds ran (`--max-seconds`, a CI budget): how many. */
+  readonly firstSeconds?: number;
   readonly error?: { code: string; message: string; retryable: boolean };
   readonly accepted?: {
     readonly source: {
@@ -24,6 +26,10 @@ export interface CorpusEntry {
     readonly outputVideo?: DecodedTimeline;
     readonly outputAudio?: DecodedTimeline;
     readonly quality?: { psnrY: number; ssimY: number };
+    /** SHA-256 of the top rendition's MP4, and MD5 of its video packets: to tell two builds'
+     * outputs apart bit for bit. */
+    readonly topSha256?: string;
+    readonly topVideoMd5?: string;
     readonly missing: readonly string[];
     readonly posterBytes: number;
     /** WebVTT tracks published: `s0 subtitles en (12 cues)`. */
@@ -36,7 +42,7 @@ export interface CorpusEntry {
 /** Below this, a top rendition does not show its source (a shifted or grey picture). */
 const MIN_PSNR_Y = 25;
 /** One AAC frame at 44.1 kHz: audio cannot be placed finer than this. */
-const AUDIO_GRANULE_SECONDS = 1024 / 44_100;
+export const AUDIO_GRANULE_SECONDS = 1024 / 44_100;
 
 /**
  * Refusals that are the product working as documented: an encrypted file, or a file with no
@@ -187,6 +193,6 @@ function reasonKind(message: string): string {
     .slice(0, 120);
 }
 
-function fmt(n: number): string {
+export function fmt(n: number): string {
   return n.toFixed(3).replace(/\.?0+$/, '');
 }

@@ -183,6 +183,20 @@ export async function qualityAgainstSource(
   }
 }
 
+/** MD5 of a file's first video stream's packets, copied as they are (the md5 muxer). */
+export async function videoStreamMd5(ffmpeg: string, file: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await run(
+      ffmpeg,
+      ['-v', 'error', '-nostdin', '-i', file, '-map', '0:v:0', '-c', 'copy', '-f', 'md5', '-'],
+      BIG,
+    );
+    return /^MD5=([0-9a-f]+)/m.exec(stdout)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 function lastLines(text: string, n: number): string {
   return text.trim().split('\n').slice(-n).join(' ').slice(0, 200);
 }

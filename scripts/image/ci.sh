@@ -4,7 +4,7 @@
 # plugin's render image, --target render), reports their sizes, runs them under podman (the
 # image against the local stack on loopback, the render image on a clean checkout: npm run
 # test:image), then runs the transcoding and worker tests again on the image's own ffmpeg and
-# ffprobe.
+# ffprobe, and the corpus on both builds when a corpus folder is there (KT_CORPUS_DIR).
 # Usage: bash scripts/image/ci.sh   (root, after `. scripts/setup.sh`)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -69,4 +69,16 @@ $KT_PODMAN cp "$ctr:/usr/local/bin/ffprobe" "$ffdir/ffprobe"
 $KT_PODMAN rm "$ctr" >/dev/null
 "$ffdir/ffmpeg" -hide_banner -version | head -n1
 TEST_FFMPEG_DIR=$ffdir npx vitest run --project integration test/transcode test/worker
+
+# The corpus (real device and encoder files kept beside the checkout, never in it) on Debian's
+# ffmpeg and the image's, compared file by file, so that what ships is what is tested. Two rungs
+# and long files cut to their first 60 s keep it within CI's budget (README, "npm run corpus").
+corpus=${KT_CORPUS_DIR:-../shared/media/androidx}
+if [[ -d "$corpus" ]]; then
+  npm run -s corpus -- "$corpus" --compare "$ffdir" --max-seconds 60 \
+    --ladder '[{"height":360},{"height":144}]' --json "$work/corpus.json"
+  echo "image: corpus compared at $((SECONDS - started)) s"
+else
+  echo "image: no corpus folder at $corpus (set KT_CORPUS_DIR to one); corpus comparison skipped"
+fi
 echo "image: done in $((SECONDS - started)) s"
