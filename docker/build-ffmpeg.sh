@@ -26,27 +26,36 @@ encoders=libx264,libx265,libsvtav1,aac,mjpeg,webvtt,wrapped_avframe,pcm_s16le
 muxers=mp4,mov,matroska,hls,tee,image2,null,webvtt,framemd5
 filters=movie,loudnorm,split,asplit,scale,format,aformat,setsar,fps,tile,trim,atrim,select,aselect,aresample,null,anull,copy,setpts,asetpts,transpose,hflip,vflip,rotate,bwdif,idet,zscale,tonemap
 
+# Two out-of-tree builds of the same source: ffmpeg with everything above, and ffprobe with
+# what reading a file takes (demuxers, decoders, parsers; no encoder, filter or muxer), so that
+# ffprobe does not carry x264, x265 and SVT-AV1 too (37.8 MB against 14 MB).
+common="--prefix=$prefix --pkg-config-flags=--static --extra-ldflags=-static --extra-libs=-lm
+  --disable-debug --disable-doc --disable-ffplay
+  --disable-autodetect --disable-network --disable-devices --disable-postproc
+  --disable-everything --enable-protocol=file,pipe --enable-libdav1d
+  --enable-demuxer=$demuxers --enable-decoder=$video_decoders,$audio_decoders,$subtitle_decoders
+  --enable-parser=$parsers --enable-bsf=$bsfs"
+
 # zimg and x265 are C++: statically their libm calls need -lm after them (pkg-config's --static
 # adds -lstdc++).
-./configure \
-  --prefix="$prefix" \
-  --pkg-config-flags=--static \
-  --extra-ldflags=-static \
-  --extra-libs=-lm \
-  --disable-debug --disable-doc --disable-ffplay \
-  --disable-autodetect --disable-network --disable-devices --disable-postproc \
-  --disable-everything \
-  --enable-gpl --enable-libx264 --enable-libx265 --enable-libdav1d --enable-libsvtav1 \
-  --enable-libzimg \
-  --enable-protocol=file,pipe \
-  --enable-demuxer="$demuxers" \
-  --enable-decoder="$video_decoders,$audio_decoders,$subtitle_decoders" \
-  --enable-indev=lavfi \
-  --enable-parser="$parsers" \
-  --enable-bsf="$bsfs" \
-  --enable-encoder="$encoders" \
-  --enable-muxer="$muxers" \
-  --enable-filter="$filters"
-make -j"$(nproc)"
-make install
+mkdir -p build-ffmpeg build-ffprobe
+(
+  cd build-ffmpeg
+  # shellcheck disable=SC2086 # $common is a list of options
+  ../configure $common --disable-ffprobe \
+    --enable-gpl --enable-libx264 --enable-libx265 --enable-libsvtav1 --enable-libzimg \
+    --enable-indev=lavfi \
+    --enable-encoder="$encoders" \
+    --enable-muxer="$muxers" \
+    --enable-filter="$filters"
+  make -j"$(nproc)"
+  make install
+)
+(
+  cd build-ffprobe
+  # shellcheck disable=SC2086
+  ../configure $common --disable-ffmpeg
+  make -j"$(nproc)"
+  make install
+)
 strip "$prefix/bin/ffmpeg" "$prefix/bin/ffprobe"
