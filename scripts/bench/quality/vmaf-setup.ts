@@ -169,3 +169,10 @@ async function tool(
     });
   }
 }
+
+/** The benchmark's line about its meter: what measures VMAF, or why nothing does. */
+export function vmafNotice(tool: VmafTool): string {
+  return 'missing' in tool
+    ? `VMAF: not measured (run ${SETUP_COMMAND}; ${tool.missing})`
+    : `VMAF: ${tool.version} (libvmaf, for measuring only), the rung upscaled (bicubic) to the source's size against the source`;
+}
