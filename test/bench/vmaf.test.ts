@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { bdRate } from '../../scripts/bench/quality/bd-rate.ts';
+import { ratePoints } from '../../scripts/bench/quality/rate-points.ts';
 import { findVmafFfmpeg, SETUP_COMMAND } from '../../scripts/bench/quality/vmaf-setup.ts';
 import { measureVmaf } from '../../scripts/bench/quality/vmaf.ts';
+import { h264Encoder } from '../../worker/src/transcode/encode/video/h264.ts';
 import { makeClip } from '../support/clips.ts';
 
 const run = promisify(execFile);
@@ -13,7 +16,8 @@ const run = promisify(execFile);
 /**
  * The benchmark's VMAF meter against the real libvmaf (the ffmpeg `npm run bench:setup` puts in
  * .local/vmaf/; CI sets it up, so there this runs): a clip against itself, against a heavily
- * compressed copy, and a half-rate, half-size rung as the ladder makes for 60 fps sources.
+ * compressed copy, and a half-rate, half-size rung as the ladder makes for 60 fps sources; and
+ * two rate-quality curves, made by the worker's single-rung command, compared by BD-rate.
  */
 const tool = await findVmafFfmpeg(join(import.meta.dirname, '..', '..'));
 const missing = 'missing' in tool ? `${tool.missing}; run ${SETUP_COMMAND}` : undefined;
@@ -129,6 +133,33 @@ describe.skipIf(missing !== undefined)(
         threads: 2,
       });
       expect(misaligned.mean).toBeLessThan(thinned.mean - 20);
+    });
+
+    it("measures rate points with the worker's own command, and BD-rate tells x264 presets apart", async () => {
+      // Small and short: eight encodes and eight measurements.
+      const source = await makeClip({ seconds: 2, width: 426, height: 240, fps: 30, audio: false });
+      const curve = (preset: string) =>
+        ratePoints({
+          source,
+          rung: '240p',
+          encoder: h264Encoder({ preset, threadsPerRung: 0 }),
+          crfs: [20, 26, 32, 38],
+          meter: { ffmpeg, version: '' },
+          workDir: mkdtempSync(join(tmpdir(), 'rate-points-')),
+        });
+      const veryfast = await curve('veryfast');
+      expect(veryfast.map((p) => p.crf)).toEqual([20, 26, 32, 38]);
+      for (const [i, p] of veryfast.entries()) {
+        expect(p.score.frames).toBe(60);
+        expect(p.cost.cpuSeconds).toBeGreaterThan(0);
+        if (i > 0) {
+          expect(p.kbps).toBeLessThan(veryfast[i - 1]!.kbps);
+          expect(p.vmaf).toBeLessThan(veryfast[i - 1]!.vmaf);
+        }
+      }
+      // ultrafast (no CABAC, no B-frames) needs more bits for the same VMAF.
+      const ultrafast = await curve('ultrafast');
+      expect(bdRate(veryfast, ultrafast)).toBeGreaterThan(10);
     });
   },
 );
