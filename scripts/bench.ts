@@ -8,8 +8,11 @@
  *   --only ladder,quality,publish,job,cold,stats  some sections (cost needs ladder)
  *   --runs N  --seconds S         ladder repetitions (median reported) and source length
  *
+ * VMAF is measured with the ffmpeg `npm run bench:setup` puts in .local/vmaf/ (Debian's has no
+ * libvmaf); without it, every section runs and says "VMAF: not measured". Nothing is downloaded here.
+ *
  * Sections: the ladder (one ffmpeg per rung vs the single-decode ladder vs an encoder-only
- * floor), the quality of every rung (PSNR-Y, SSIM-Y against the source) beside the ladder's CPU
+ * floor, and the top rung's VMAF), the quality of every rung (PSNR-Y, SSIM-Y, VMAF) beside the ladder's CPU
  * on camera, screen, animation, 60 fps and HDR sources, time to publish a 5-minute source by one
  * Job against the chunked plan (split, encode in parallel, stitch) for 4, 16 and 64 pods, a full worker job against the local stack (the worker's overhead beside ffmpeg), cold
  * start (to the first ReceiveMessage vs a bare `node -e 0`), the stats call with 10 jobs and with
