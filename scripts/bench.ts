@@ -8,8 +8,11 @@
  *   --only ladder,quality,publish,job,cold,stats  some sections (cost needs ladder)
  *   --runs N  --seconds S         ladder repetitions (median reported) and source length
  *
+ * VMAF is measured with the ffmpeg `npm run bench:setup` puts in .local/vmaf/ (Debian's has no
+ * libvmaf); without it, every section runs and says "VMAF: not measured". Nothing is downloaded here.
+ *
  * Sections: the ladder (one ffmpeg per rung vs the single-decode ladder vs an encoder-only
- * floor), the quality of every rung (PSNR-Y, SSIM-Y against the source) beside the ladder's CPU
+ * floor, and the top rung's VMAF), the quality of every rung (PSNR-Y, SSIM-Y, VMAF) beside the ladder's CPU
  * on camera, screen, animation, 60 fps and HDR sources, time to publish a 5-minute source by one
  * Job against the chunked plan (split, encode in parallel, stitch) for 4, 16 and 64 pods, a full worker job against the local stack (the worker's overhead beside ffmpeg), cold
  * start (to the first ReceiveMessage vs a bare `node -e 0`), the stats call with 10 jobs and with
@@ -34,13 +37,14 @@ import {
 } from './bench/cost.ts';
 import { benchLadder, type LadderResult } from './bench/ladder.ts';
 import { benchPublish, type PublishResult } from './bench/publish.ts';
-import { benchQuality, type QualityResult } from './bench/quality.ts';
+import { qualitySection } from './bench/quality/quality-section.ts';
+import type { QualityResult } from './bench/quality/ladder-quality.ts';
+import { findVmafFfmpeg, SETUP_COMMAND, vmafNotice } from './bench/quality/vmaf-setup.ts';
 import { benchSources } from './bench/sources.ts';
 import { benchStats, type StatsResult } from './bench/stats.ts';
-import { sweepPoint, type SweepPoint } from './bench/sweep.ts';
+import { sweepPoint, type SweepPoint } from './bench/quality/x264-sweep.ts';
 import { benchWorkerJob, type WorkerJobResult } from './bench/worker-job.ts';
 import { startLocalStack, type LocalStack } from './local-stack/index.ts';
-import { DEFAULT_ENCODER } from './bench/encoder.ts';
 import { mark, pad, percent, round } from './bench/format.ts';
 
 const SECTIONS = ['ladder', 'quality', 'publish', 'job', 'cold', 'stats', 'cost'] as const;
@@ -75,10 +79,14 @@ const machine = {
   node: process.version,
   ffmpeg: execFileSync('ffmpeg', ['-hide_banner', '-version'], { encoding: 'utf8' }).split('\n')[0],
 };
+// The VMAF meter (npm run bench:setup); without it every section runs and says so.
+const vmaf = await findVmafFfmpeg(root);
 
 const started = Date.now();
 const report: {
   machine: typeof machine;
+  /** The ffmpeg that measured VMAF, or null when it was not set up. */
+  vmaf: string | null;
   date: string;
   smoke: boolean;
   ladder: LadderResult[];
@@ -91,11 +99,19 @@ const report: {
   stats?: StatsResult;
   cost?: CostReport;
   sweep?: SweepPoint[];
-} = { machine, date: new Date().toISOString(), smoke, ladder: [], quality: [] };
+} = {
+  machine,
+  vmaf: 'missing' in vmaf ? null : vmaf.version,
+  date: new Date().toISOString(),
+  smoke,
+  ladder: [],
+  quality: [],
+};
 
 console.log(
   `machine: ${machine.cpus} x ${machine.model}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.ffmpeg}`,
 );
+console.log(vmafNotice(vmaf));
 
 // ---- the ladder ----
 const sources = only.has('ladder')
@@ -113,6 +129,9 @@ if (only.has('ladder')) {
   );
   console.log('  targets: b/a <= 0.65 in CPU, b/c <= 1.2');
   console.log(
+    `  top VMAF: (b)'s top rung against the source${'missing' in vmaf ? ` (not measured: run ${SETUP_COMMAND})` : ''}`,
+  );
+  console.log(
     pad([
       'source',
       'a CPU-s',
@@ -126,10 +145,15 @@ if (only.has('ladder')) {
       'b/(c+d)',
       'b wall',
       'realtime',
+      'top VMAF',
     ]),
   );
   for (const source of sources) {
-    const r = await benchLadder(source, { workDir: join(dir, 'work'), runs });
+    const r = await benchLadder(source, {
+      workDir: join(dir, 'work'),
+      runs,
+      ...('missing' in vmaf ? {} : { vmaf }),
+    });
     report.ladder.push(r);
     // What a perfect single-decode ladder would save against (a): the n-1 extra decodes.
     const best =
@@ -148,46 +172,14 @@ if (only.has('ladder')) {
         r.ratios.singleToFloorPlusDecodeCpu.toFixed(2),
         `${r.single.wallSeconds.toFixed(1)} s`,
         `${r.ratios.realtimeFactor.toFixed(2)}x`,
+        r.topVmaf?.mean.toFixed(2) ?? '-',
       ]),
     );
   }
 }
 
 // ---- quality beside CPU ----
-if (only.has('quality')) {
-  const names = smoke
-    ? (['screen'] as const)
-    : (['camera', 'screen', 'animation', 'camera60', 'hdr'] as const);
-  const qualitySources = await benchSources(dir, seconds, names);
-  console.log(
-    `\nQuality: the standard ladder as the worker encodes it (x264 ${DEFAULT_ENCODER.preset}, CRF and caps), ${seconds} s 1080p sources;`,
-  );
-  console.log(
-    '  every rung against the source taken through the same picture path, thinned to the rung rate and',
-  );
-  console.log(
-    '  scaled to its size (45 dB and 0.99 are visually lossless; under 35 dB and 0.95 artefacts show)',
-  );
-  console.log(pad(['source', 'CPU-s', 'rung', 'fps', 'kbps', 'PSNR-Y', 'SSIM-Y']));
-  for (const source of qualitySources) {
-    const q = await benchQuality(source, { workDir: join(dir, 'work') });
-    report.quality.push(q);
-    for (const [i, r] of q.rungs.entries()) {
-      console.log(
-        pad([
-          i === 0 ? q.source : '',
-          i === 0 ? q.ladder.cpuSeconds.toFixed(1) : '',
-          r.name,
-          String(r.frameRate),
-          String(r.kbps),
-          r.psnrY?.toFixed(1) ?? '?',
-          r.ssimY?.toFixed(4) ?? '?',
-        ]),
-      );
-    }
-    if (q.picture.length > 0) console.log(`    ${q.source}: ${q.picture.join('; ')}`);
-  }
-}
+if (only.has('quality')) report.quality = await qualitySection({ dir, seconds, smoke, vmaf });
 
 // ---- time to publish: one Job vs. the chunked plan ----
 if (only.has('publish')) {

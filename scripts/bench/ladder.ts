@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildLadderInvocation } from '../../worker/src/transcode/encode/ladder-run.ts';
@@ -12,6 +12,9 @@ import { interpretProbe } from '../../worker/src/transcode/source/probe.ts';
 import type { SourceInfo } from '../../worker/src/transcode/source/source-info.ts';
 import { measure, median, type Cost } from './measure.ts';
 import type { BenchSource } from './sources.ts';
+import { roundScore, rungVmaf } from './quality/ladder-quality.ts';
+import type { VmafScore } from './quality/vmaf.ts';
+import type { VmafFfmpeg } from './quality/vmaf-setup.ts';
 
 const run = promisify(execFile);
 const PATHS = { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' };
@@ -29,6 +32,8 @@ export interface LadderResult {
   readonly floor: Cost;
   /** (d) decoding the source once and nothing else: work no ladder can avoid. */
   readonly decode: Cost;
+  /** VMAF of (b)'s top rung (its MP4) against the source, when the meter is set up. */
+  readonly topVmaf?: VmafScore & { readonly rung: string };
   readonly ratios: {
     readonly singleToNaiveCpu: number;
     readonly singleToNaiveWall: number;
@@ -44,7 +49,7 @@ export interface LadderResult {
  */
 export async function benchLadder(
   source: BenchSource,
-  options: { workDir: string; runs: number; encoder?: EncoderSettings },
+  options: { workDir: string; runs: number; encoder?: EncoderSettings; vmaf?: VmafFfmpeg },
 ): Promise<LadderResult> {
   const encoder = options.encoder ?? DEFAULT_ENCODER;
   const info = interpretProbe(await runFfprobe(PATHS, source.path));
@@ -102,6 +107,8 @@ export async function benchLadder(
     return { ...inv, inputOptions };
   };
 
+  const top = rungs[0]!;
+  const topFile = join(options.workDir, `${source.name}-${top.name}.mp4`);
   const samples = {
     naive: [] as Cost[],
     single: [] as Cost[],
@@ -119,6 +126,9 @@ export async function benchLadder(
     }
     samples.naive.push(naive);
     samples.single.push(await runInvocation(buildLadderInvocation(spec(source.path, info))));
+    // The top rung as the worker wrote it, kept for VMAF after the timed runs.
+    if (options.vmaf && i === options.runs - 1)
+      copyFileSync(join(out, 'mp4', `${top.name}.mp4`), topFile);
     samples.floor.push(await runInvocation(floorInvocation()));
     samples.decode.push(
       await measure('ffmpeg', [
@@ -138,6 +148,10 @@ export async function benchLadder(
     );
   }
   rmSync(out, { recursive: true, force: true });
+  const topVmaf = options.vmaf
+    ? await rungVmaf(options.vmaf, source.path, info, top, topFile)
+    : undefined;
+  if (options.vmaf) rmSync(topFile, { force: true });
   const med = (xs: Cost[]): Cost => ({
     wallSeconds: round(median(xs.map((x) => x.wallSeconds))),
     cpuSeconds: round(median(xs.map((x) => x.cpuSeconds))),
@@ -155,6 +169,7 @@ export async function benchLadder(
     single,
     floor,
     decode,
+    ...(topVmaf ? { topVmaf: { ...roundScore(topVmaf), rung: top.name } } : {}),
     // Pair by pair: each run's ratio from the four measurements taken back to back, then the
     // median, so a noisy moment skews one pair rather than one side of every ratio.
     ratios: {

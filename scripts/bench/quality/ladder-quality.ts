@@ -1,16 +1,18 @@
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildLadderInvocation } from '../../worker/src/transcode/encode/ladder-run.ts';
-import { DEFAULT_ENCODER, ladderEncoding, type EncoderSettings } from './encoder.ts';
-import { fpsExpression } from '../../worker/src/transcode/ffmpeg/expressions.ts';
-import { toArgv } from '../../worker/src/transcode/ffmpeg/invocation.ts';
-import { runFfprobe } from '../../worker/src/transcode/ffmpeg/ffprobe.ts';
-import { planLadder, type PlannedRung } from '../../worker/src/transcode/ladder/ladder.ts';
-import { interpretProbe } from '../../worker/src/transcode/source/probe.ts';
-import type { SourceInfo } from '../../worker/src/transcode/source/source-info.ts';
-import { qualityAgainstSource } from '../corpus/measure.ts';
-import { measure, type Cost } from './measure.ts';
-import type { BenchSource } from './sources.ts';
+import { buildLadderInvocation } from '../../../worker/src/transcode/encode/ladder-run.ts';
+import { DEFAULT_ENCODER, ladderEncoding, type EncoderSettings } from '../encoder.ts';
+import { fpsExpression } from '../../../worker/src/transcode/ffmpeg/expressions.ts';
+import { toArgv } from '../../../worker/src/transcode/ffmpeg/invocation.ts';
+import { runFfprobe } from '../../../worker/src/transcode/ffmpeg/ffprobe.ts';
+import { planLadder, type PlannedRung } from '../../../worker/src/transcode/ladder/ladder.ts';
+import { interpretProbe } from '../../../worker/src/transcode/source/probe.ts';
+import type { SourceInfo } from '../../../worker/src/transcode/source/source-info.ts';
+import { qualityAgainstSource } from '../../corpus/measure.ts';
+import { measure, type Cost } from '../measure.ts';
+import type { BenchSource } from '../sources.ts';
+import { measureVmaf, type VmafScore } from './vmaf.ts';
+import type { VmafFfmpeg } from './vmaf-setup.ts';
 
 const PATHS = { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' };
 
@@ -23,6 +25,8 @@ export interface RungQuality {
   /** Against the source taken through the worker's own picture path, scaled to the rung. */
   readonly psnrY?: number;
   readonly ssimY?: number;
+  /** The rung upscaled (bicubic) to the source's size against the source: measureVmaf. */
+  readonly vmaf?: VmafScore;
 }
 
 export interface QualityResult {
@@ -39,11 +43,12 @@ export interface QualityResult {
  * rung's PSNR-Y and SSIM-Y against the source: decoded, put through the same deinterlacing,
  * tone mapping and colour conversion as the worker's, thinned to the rung's frame rate and
  * scaled to its size (bicubic). The scores measure the encode and the downscale; 45 dB and
- * 0.99 are visually lossless, below 35 dB and 0.95 artefacts show.
+ * 0.99 are visually lossless, below 35 dB and 0.95 artefacts show. With `vmaf`, each rung's
+ * VMAF too, the other way round: the rung upscaled to the source's size, as Netflix measures.
  */
 export async function benchQuality(
   source: BenchSource,
-  options: { workDir: string; encoder?: EncoderSettings },
+  options: { workDir: string; encoder?: EncoderSettings; vmaf?: VmafFfmpeg },
 ): Promise<QualityResult> {
   const out = join(options.workDir, 'quality', source.name);
   const { info, rungs, ladder } = await encodeMp4Ladder(
@@ -63,6 +68,9 @@ export async function benchQuality(
       info.video.picture,
       r.frameStep > 1 ? fpsExpression(r.frameRate) : undefined,
     );
+    const vmaf = options.vmaf
+      ? await rungVmaf(options.vmaf, source.path, info, r, file)
+      : undefined;
     measured.push({
       name: r.name,
       width: r.width,
@@ -70,6 +78,7 @@ export async function benchQuality(
       frameRate: Math.round(r.frameRate * 100) / 100,
       kbps: Math.round((statSync(file).size * 8) / source.seconds / 1000),
       ...(q ? { psnrY: q.psnrY, ssimY: q.ssimY } : {}),
+      ...(vmaf ? { vmaf: roundScore(vmaf) } : {}),
     });
   }
   rmSync(out, { recursive: true, force: true });
@@ -79,6 +88,40 @@ export async function benchQuality(
     picture: info.video.picture?.notes ?? [],
     ladder,
     rungs: measured,
+  };
+}
+
+/**
+ * VMAF of one rung's file against its source: upscaled to the source's display size, at the
+ * rung's frame rate, the source through the worker's picture path (see measureVmaf).
+ */
+export function rungVmaf(
+  meter: VmafFfmpeg,
+  sourcePath: string,
+  info: SourceInfo,
+  rung: Pick<PlannedRung, 'frameRate'>,
+  file: string,
+): Promise<VmafScore> {
+  return measureVmaf({
+    ffmpeg: meter.ffmpeg,
+    source: sourcePath,
+    distorted: file,
+    size: { width: info.video.displayWidth, height: info.video.displayHeight },
+    frameRate: fpsExpression(rung.frameRate),
+    sourceStream: info.video.index,
+    ...(info.video.picture ? { picture: info.video.picture } : {}),
+  });
+}
+
+/** A score with two decimals, as the report prints and keeps it. */
+export function roundScore(score: VmafScore): VmafScore {
+  const r = (n: number) => Math.round(n * 100) / 100;
+  return {
+    ...score,
+    mean: r(score.mean),
+    harmonicMean: r(score.harmonicMean),
+    min: r(score.min),
+    p5: r(score.p5),
   };
 }
 

@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { EncoderSettings } from './encoder.ts';
-import type { Cost } from './measure.ts';
-import { encodeMp4Ladder } from './quality.ts';
-import type { BenchSource } from './sources.ts';
+import type { EncoderSettings } from '../encoder.ts';
+import type { Cost } from '../measure.ts';
+import { encodeMp4Ladder } from './ladder-quality.ts';
+import type { BenchSource } from '../sources.ts';
 
 const run = promisify(execFile);
 
