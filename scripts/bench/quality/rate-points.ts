@@ -5,6 +5,7 @@ import {
   DEFAULT_SCALER,
 } from '../../../worker/src/transcode/encode/ladder-run.ts';
 import type { VideoEncoder } from '../../../worker/src/transcode/encode/video/encoder.ts';
+import { defaultEncoders } from '../../../worker/src/transcode/encode/video/encoders.ts';
 import { runFfprobe } from '../../../worker/src/transcode/ffmpeg/ffprobe.ts';
 import { toArgv, type FfmpegInvocation } from '../../../worker/src/transcode/ffmpeg/invocation.ts';
 import { planLadder, type PlannedRung } from '../../../worker/src/transcode/ladder/ladder.ts';
@@ -76,10 +77,10 @@ export function ratePointInvocation(options: {
   return buildLadderInvocation({
     sourcePath: options.sourcePath,
     source: video,
-    rungs: [{ ...rung, crf: options.crf, ...caps }],
+    rungs: [{ ...rung, codec: options.encoder.codec, crf: options.crf, ...caps }],
     formats: ['mp4'],
     segmentSeconds: 4,
-    encoder: options.encoder,
+    encoders: defaultEncoders({ [options.encoder.codec]: options.encoder }),
     scaler: options.scaler,
     posterAtSeconds: false,
     thumbnails: false,
