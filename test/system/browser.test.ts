@@ -1,16 +1,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, TOKEN } from '../support/api.ts';
 import { matroskaWithSubtitles, SUBTITLE_CUES } from '../support/caption-clips.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM, dashPage, launchChromium, type DashPlayer, type DashState } from './players.ts';
 
 /** What the tests read in the page. */
 interface Page {
@@ -36,68 +34,6 @@ interface PlayerState {
   subtitles: { name: string; lang: string | null }[];
   cues: { start: number; end: number; text: string }[];
   errors: string[];
-}
-
-/** What the DASH test page (dashPage) records. */
-interface DashState {
-  videos: { id: string; height: number }[];
-  audio: number;
-  text: { lang: string | null }[];
-  rendered: { type: string; height: number | null }[];
-  errors: string[];
-}
-
-/**
- * A page of the API's origin that plays a manifest with dash.js (the package's own browser
- * build): requests to the outputs carry the token; what the player reports lands in ktDash.
- */
-async function dashPage(browser: Browser, apiUrl: string, manifest: string) {
-  const page = await browser.newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  // The package's "require" export is its UMD browser build.
-  const dashJs = createRequire(import.meta.url).resolve('dashjs');
-  await page.route(`${apiUrl}/dash-test/dash.js`, (route) =>
-    route.fulfill({ contentType: 'text/javascript', body: readFileSync(dashJs, 'utf8') }),
-  );
-  await page.route(`${apiUrl}/dash-test/`, (route) =>
-    route.fulfill({
-      contentType: 'text/html',
-      body: `<!doctype html><video id="video" muted autoplay></video>
-<script src="/dash-test/dash.js"></script>
-<script>
-  const state = (window.ktDash = { videos: [], audio: 0, text: [], rendered: [], errors: [] });
-  const player = dashjs.MediaPlayer().create();
-  const E = dashjs.MediaPlayer.events;
-  player.on(E.STREAM_INITIALIZED, () => {
-    state.videos = player.getRepresentationsByType('video').map((r) => ({ id: r.id, height: r.height }));
-    state.audio = player.getTracksFor('audio').length;
-  });
-  player.on(E.TEXT_TRACKS_ADDED, (e) => { state.text = e.tracks.map((t) => ({ lang: t.lang || null })); });
-  player.on(E.QUALITY_CHANGE_RENDERED, (e) =>
-    state.rendered.push({ type: e.mediaType, height: e.newRepresentation ? e.newRepresentation.height : null }));
-  player.on(E.ERROR, (e) => state.errors.push(JSON.stringify(e.error && (e.error.message || e.error.code))));
-  player.initialize(document.getElementById('video'), ${JSON.stringify(manifest)}, true);
-  window.ktDashPlayer = player;
-</script>`,
-    }),
-  );
-  // The outputs route wants the token, as the page's own player sends it.
-  await page.route(`${apiUrl}/jobs/**`, (route) =>
-    route.continue({
-      headers: { ...route.request().headers(), authorization: `Bearer ${TOKEN}` },
-    }),
-  );
-  await page.goto(`${apiUrl}/dash-test/`);
-  return { page, pageErrors };
-}
-
-/** The parts of dash.js's MediaPlayer the tests call in the page. */
-interface DashPlayer {
-  updateSettings(settings: object): void;
-  getRepresentationsByType(type: string): { id: string; height: number }[];
-  setRepresentationForTypeById(type: string, id: string, force: boolean): void;
-  setTextTrack(index: number): void;
 }
 
 /**
@@ -161,10 +97,7 @@ describe('the HLS and DASH outputs in headless Chromium', () => {
       'succeeded',
       'succeeded',
     ]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -501,10 +434,7 @@ describe('uploading through the page', () => {
         'yuv420p',
       ],
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
