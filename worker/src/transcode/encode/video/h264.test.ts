@@ -52,5 +52,9 @@ describe('the H.264 encoder (x264)', () => {
     );
     // ffprobe read nothing: High at level 4.0, what x264 writes for HD.
     expect(h264Encoder().codecString({})).toBe('avc1.640028');
+    // The avcC record, as written: High (0x64), no constraint flags, level 3.0 (0x1e).
+    expect(h264Encoder().codecString({ record: Uint8Array.from([1, 0x64, 0, 0x1e, 0xff]) })).toBe(
+      'avc1.64001e',
+    );
   });
 });

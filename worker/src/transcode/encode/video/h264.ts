@@ -47,7 +47,12 @@ export function h264Encoder(settings: X264Settings = DEFAULT_X264): VideoEncoder
       // and within 0.02 dB).
       ...(context.continuesStream ? [['x264-params', 'vbv-init=0.5'] as EncoderOption] : []),
     ],
-    codecString: ({ stream }) => avcCodecString(stream?.profile, stream?.level),
+    // From the avcC record (profile, constraint flags, level as written) when there is one:
+    // ffprobe reads no profile or level from an HLS init segment, which holds no frame.
+    codecString: ({ stream, record }) =>
+      record && record.length >= 4
+        ? `avc1.${[...record.subarray(1, 4)].map((b) => b.toString(16).padStart(2, '0')).join('')}`
+        : avcCodecString(stream?.profile, stream?.level),
   };
 }
 
