@@ -82,7 +82,7 @@ describe(`the container image (${process.env.KT_IMAGE ?? 'KT_IMAGE unset'})`, ()
         'id -u; command -v npm || echo no-npm; ffmpeg -hide_banner -version | head -n1; ' +
           'ffprobe -hide_banner -version | head -n1; touch /app/x 2>/dev/null || echo read-only; ' +
           // The codecs the ladders encode with and the AV1 decoder, in the shipped build.
-          'ffmpeg -hide_banner -encoders | grep -oE "libx264|libx265|libsvtav1" | sort | tr "\\n" " "; echo; ' +
+          'ffmpeg -hide_banner -encoders | grep -oE "libx264|libx265|libsvtav1" | sort -u | tr "\\n" " "; echo; ' +
           'ffmpeg -hide_banner -decoders | grep -oE "libdav1d"',
       ],
     });
