@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobRequest } from '../../worker/src/contract/message.ts';
 import { parseMediaPlaylist } from '../../worker/src/transcode/package/hls.ts';
@@ -12,10 +10,9 @@ import { makeClip } from '../support/clips.ts';
 import { readDash } from '../support/dash-check.ts';
 import { strictHlsProblems } from '../support/hls-strict.ts';
 import { keyframeTimes, probeFile } from '../support/media.ts';
-import { PRODUCT_PATHS, TEST_LIMITS } from '../support/media-tools.ts';
+import { ffmpegWithoutEncoder, PRODUCT_PATHS, TEST_LIMITS } from '../support/media-tools.ts';
 import { runSplitJob } from '../support/transcoder.ts';
 
-const run = promisify(execFile);
 const transcoder = new Transcoder({ paths: PRODUCT_PATHS, limits: TEST_LIMITS });
 const signal = new AbortController().signal;
 
@@ -154,14 +151,7 @@ describe('a ladder in H.264, HEVC and AV1', () => {
 describe('a codec this worker’s ffmpeg cannot write', () => {
   it('is refused before anything runs, naming the codecs it can', async () => {
     // The same ffmpeg, built (as far as the worker can tell) without SVT-AV1.
-    const bin = mkdtempSync(join(tmpdir(), 'no-av1-'));
-    const wrapper = join(bin, 'ffmpeg');
-    const { stdout } = await run('sh', ['-c', `command -v ${PRODUCT_PATHS.ffmpegPath}`]);
-    writeFileSync(
-      wrapper,
-      `#!/bin/sh\nif [ "$2" = "-encoders" ]; then "${stdout.trim()}" "$@" | grep -v libsvtav1; exit 0; fi\nexec "${stdout.trim()}" "$@"\n`,
-    );
-    chmodSync(wrapper, 0o755);
+    const wrapper = ffmpegWithoutEncoder('libsvtav1');
     const limited = new Transcoder({
       paths: { ...PRODUCT_PATHS, ffmpegPath: wrapper },
       limits: TEST_LIMITS,

@@ -1,11 +1,8 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DLQ_ATTRIBUTES } from '../../worker/src/contract/dead-letter.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, type TestEnv } from '../support/env.ts';
-import { PRODUCT_FFMPEG } from '../support/media-tools.ts';
+import { ffmpegWithoutEncoder } from '../support/media-tools.ts';
 
 /** The codecs a message asks for, through the whole worker: published, or refused at once. */
 describe('codecs through the worker', () => {
@@ -51,13 +48,7 @@ describe('codecs through the worker', () => {
 
   it('refuses a codec its ffmpeg lacks at once: FAILED as INVALID_MESSAGE, in the DLQ, nothing made', async () => {
     // The product's ffmpeg, as a build without libx265 would list its encoders.
-    const bin = mkdtempSync(join(tmpdir(), 'no-x265-'));
-    const wrapper = join(bin, 'ffmpeg');
-    writeFileSync(
-      wrapper,
-      `#!/bin/sh\nif [ "$2" = "-encoders" ]; then "${PRODUCT_FFMPEG}" "$@" | grep -v libx265; exit 0; fi\nexec "${PRODUCT_FFMPEG}" "$@"\n`,
-    );
-    chmodSync(wrapper, 0o755);
+    const wrapper = ffmpegWithoutEncoder('libx265');
     const input = await env.putSource(
       'in/refused.mp4',
       await makeClip({ seconds: 2, width: 256, height: 144 }),

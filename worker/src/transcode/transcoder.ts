@@ -64,7 +64,11 @@ export class Transcoder {
    * (InvalidMessageError, naming those it has). ffmpeg is asked once per process.
    */
   async checkCodecs(codecs: readonly VideoCodec[], signal?: AbortSignal): Promise<void> {
-    this.#encoderList ??= listEncoders(this.#env.paths, signal);
+    // A failed listing (an abort, ffmpeg missing) is not kept: the next job asks again.
+    this.#encoderList ??= listEncoders(this.#env.paths, signal).catch((err: unknown) => {
+      this.#encoderList = undefined;
+      throw err;
+    });
     const refusal = codecsRefusal(codecs, this.#env.encoders, await this.#encoderList);
     if (refusal) throw new InvalidMessageError(refusal);
   }

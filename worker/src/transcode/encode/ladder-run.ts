@@ -194,9 +194,7 @@ function byCodec(
   if (first && encoders.every((e) => e === first)) {
     return options(first).flatMap(([name, value]) => [`-${name}:v`, value]);
   }
-  const cache = new Map<VideoEncoder, readonly EncoderOption[]>();
-  return encoders.flatMap((e, i) => {
-    if (!cache.has(e)) cache.set(e, options(e));
-    return cache.get(e)!.flatMap(([name, value]) => [`-${name}:v:${i}`, value]);
-  });
+  return encoders.flatMap((e, i) =>
+    options(e).flatMap(([name, value]) => [`-${name}:v:${i}`, value]),
+  );
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { initTimescale, inspectIsoBmff, readFragmentTiming, type BoxReader } from './iso-bmff.ts';
+import {
+  initTimescale,
+  inspectIsoBmff,
+  readFragmentTiming,
+  videoCodecConfig,
+  type BoxReader,
+} from './iso-bmff.ts';
 
 /** An ISO-BMFF box: 32-bit size, four-character type, payload. */
 function box(type: string, ...payload: Uint8Array[]): Uint8Array {
@@ -181,5 +187,24 @@ describe('CMAF segment timing', () => {
       box('traf', fullBox('tfhd', 0, 0, u32(1)), fullBox('trun', 0, 0, u32(0))),
     );
     expect(await readFragmentTiming(reader(noTfdt))).toBeUndefined();
+  });
+});
+
+describe('the video track’s configuration record', () => {
+  const hdlr = (handler: string) => box('hdlr', bytes(8), text(handler), bytes(12));
+  const trackOf = (handler: string, entry: Uint8Array) =>
+    box('trak', box('mdia', hdlr(handler), box('minf', box('stbl', stsd(entry)))));
+
+  it('is read from the video track’s sample entry, not another track’s', () => {
+    const audio = trackOf('soun', box('mp4a', bytes(28), box('esds', bytes(4))));
+    const video = trackOf('vide', visualEntry('hvc1', box('hvcC', Buffer.from([1, 1, 0x60]))));
+    const config = videoCodecConfig(box('moov', audio, video));
+    expect(config?.entry).toBe('hvc1');
+    expect([...config!.record]).toEqual([1, 1, 0x60]);
+  });
+
+  it('is undefined without a video track or a configuration box', () => {
+    expect(videoCodecConfig(box('moov', trackOf('soun', visualEntry('mp4a'))))).toBeUndefined();
+    expect(videoCodecConfig(box('moov', trackOf('vide', visualEntry('av01'))))).toBeUndefined();
   });
 });

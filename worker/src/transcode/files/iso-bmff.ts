@@ -172,6 +172,65 @@ function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
 }
 
+/**
+ * The codec configuration record of a file's first video track (`avcC`, `hvcC`, `av1C` in its
+ * sample entry): the bytes a codec string (RFC 6381) is spelled from.
+ */
+export interface CodecConfig {
+  /** The sample entry: `avc1`, `hvc1`, `av01`. */
+  readonly entry: string;
+  /** The configuration box's payload. */
+  readonly record: Uint8Array;
+}
+
+const CONFIG_BOXES = new Set(['avcC', 'hvcC', 'av1C']);
+/** A visual sample entry's fixed fields, before its boxes (ISO 14496-12 12.1.3). */
+const VISUAL_SAMPLE_ENTRY = 78;
+
+/** The first video track's configuration record in a `moov` box (or an init segment). */
+export function videoCodecConfig(moov: Uint8Array): CodecConfig | undefined {
+  let handler = '';
+  let found: CodecConfig | undefined;
+  // Depth first: a track's hdlr (in mdia) comes before its sample description (minf/stbl/stsd).
+  walk(moov, '', (type, payload) => {
+    if (type === 'hdlr') handler = payload.length >= 12 ? fourcc(payload, 8) : '';
+    if (found || type !== 'stsd' || handler !== 'vide') return;
+    // Version, flags and the entry count; then the first sample entry, its fixed fields and
+    // its boxes.
+    const entry = parseHeader(payload, 8, payload.length - 8);
+    if (!entry) return;
+    const body = payload.subarray(8 + entry.headerSize, 8 + entry.size);
+    for (let at = VISUAL_SAMPLE_ENTRY; at + 8 <= body.length;) {
+      const box = parseHeader(body, at, body.length - at);
+      if (!box) return;
+      if (CONFIG_BOXES.has(box.type)) {
+        found = { entry: entry.type, record: body.subarray(at + box.headerSize, at + box.size) };
+        return;
+      }
+      at += box.size;
+    }
+  });
+  return found;
+}
+
+/** The `moov` box of a file whose boxes it reads (at most `limit` bytes), or undefined. */
+export async function readMoov(
+  reader: BoxReader,
+  limit = 64 * 1024 * 1024,
+): Promise<Uint8Array | undefined> {
+  let offset = 0;
+  for (
+    let header = await readHeader(reader, offset);
+    header;
+    header = await readHeader(reader, offset)
+  ) {
+    if (header.type === 'moov')
+      return header.size <= limit ? reader.read(offset, header.size) : undefined;
+    offset += header.size;
+  }
+  return undefined;
+}
+
 /** The media timescale (ticks per second) of the first track of an init segment's `moov`. */
 export function initTimescale(init: Uint8Array): number | undefined {
   let timescale: number | undefined;

@@ -4,7 +4,10 @@ import {
   initTimescale,
   inspectIsoBmff,
   readFragmentTiming,
+  readMoov,
+  videoCodecConfig,
   type BoxReader,
+  type CodecConfig,
   type FragmentTiming,
   type IsoBmffSummary,
 } from './iso-bmff.ts';
@@ -31,6 +34,17 @@ export function inspectFile(path: string): Promise<IsoBmffSummary | undefined> {
 /** A CMAF media segment's start and duration, from its `moof` boxes (iso-bmff.ts). */
 export function segmentTiming(path: string): Promise<FragmentTiming | undefined> {
   return withBoxReader(path, readFragmentTiming);
+}
+
+/**
+ * The first video track's configuration record (`avcC`, `hvcC`, `av1C`) of an init segment or an
+ * MP4 whose `moov` comes first.
+ */
+export function readCodecConfig(path: string): Promise<CodecConfig | undefined> {
+  return withBoxReader(path, async (reader) => {
+    const moov = await readMoov(reader);
+    return moov ? videoCodecConfig(moov) : undefined;
+  });
 }
 
 /** The media timescale of an init segment's track. */

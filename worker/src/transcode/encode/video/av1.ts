@@ -1,6 +1,9 @@
 import type { VideoEncoder } from './encoder.ts';
 
-/** SVT-AV1's settings; the benchmark's codec sweep (npm run bench -- --only codecs) chose them. */
+/**
+ * SVT-AV1's settings. The defaults are first settings, not yet measured: the benchmark's codec
+ * comparison (BD-rate by VMAF against x264) is to choose them (README "Codecs").
+ */
 export interface SvtAv1Settings {
   /** 0 (slowest, smallest) to 13 (fastest). */
   readonly preset: number;

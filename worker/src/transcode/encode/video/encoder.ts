@@ -56,7 +56,7 @@ export interface VideoEncoder {
   contextOptions(context: EncodeContext): readonly EncoderOption[];
   /**
    * The RFC 6381 codec string (HLS CODECS, DASH @codecs) of a stream it wrote: from its codec
-   * configuration record (files/codec-config.ts) where the string needs its fields, else as
+   * configuration record (files/iso-bmff.ts) where the string needs its fields, else as
    * ffprobe reads the stream.
    */
   codecString(written: WrittenStream): string;

@@ -1,6 +1,9 @@
 import type { EncoderOption, VideoEncoder } from './encoder.ts';
 
-/** x265's settings; the benchmark's codec sweep (npm run bench -- --only codecs) chose them. */
+/**
+ * x265's settings. The defaults are first settings, not yet measured: the benchmark's codec
+ * comparison (BD-rate by VMAF against x264) is to choose them (README "Codecs").
+ */
 export interface X265Settings {
   readonly preset: string;
   /** Added to the ladder's CRF (an x264 scale): x265 reaches the same VMAF at a higher CRF. */
