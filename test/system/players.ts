@@ -175,7 +175,7 @@ export function mediaSourceSupport(page: Page, codecs: readonly string[]) {
   );
 }
 
-/** The video element's decoded-frame count and error. */
+/** The video element's decoded-frame count, error, clock and buffered ranges. */
 export function videoState(page: Page) {
   return page.evaluate(() => {
     const video = (
@@ -184,13 +184,24 @@ export function videoState(page: Page) {
           getElementById(id: string): {
             error: { message: string } | null;
             getVideoPlaybackQuality(): { totalVideoFrames: number };
+            currentTime: number;
+            paused: boolean;
+            ended: boolean;
+            buffered: { length: number; start(i: number): number; end(i: number): number };
           };
         };
       }
     ).document.getElementById('video');
+    const buffered: [number, number][] = [];
+    for (let i = 0; i < video.buffered.length; i++)
+      buffered.push([video.buffered.start(i), video.buffered.end(i)]);
     return {
       frames: video.getVideoPlaybackQuality().totalVideoFrames,
       error: video.error?.message ?? null,
+      time: video.currentTime,
+      paused: video.paused,
+      ended: video.ended,
+      buffered,
     };
   });
 }

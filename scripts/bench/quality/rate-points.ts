@@ -33,11 +33,14 @@ export interface RatePointsSpec {
   /**
    * `ladder` keeps the rung's peak cap and buffer (what viewers get; a cap that binds bends the
    * curve, and on a clip of a few seconds the buffer alone decides the low CRFs); `off` lifts
-   * them out of reach (1 Gb/s) so the CRF alone decides: the curve a codec comparison wants.
+   * them out of reach (100 Mb/s) so the CRF alone decides: the curve a codec comparison wants.
    * Default `off`.
    */
   readonly caps?: 'ladder' | 'off';
-  /** At least four, in the encoder's own CRF scale. */
+  /**
+   * At least four, on the ladder's CRF scale (x264's): the encoder maps each to its own as the
+   * worker does (x265 adds its offset, SVT-AV1 scales and offsets).
+   */
   readonly crfs: readonly number[];
   readonly meter: VmafFfmpeg;
   /** Scratch space; each point's file is deleted once measured. */
@@ -55,8 +58,11 @@ export interface MeasuredRatePoint extends RatePoint {
   readonly score: VmafScore;
 }
 
-/** A peak rate no rung reaches: the cap is still written (every encoder writes one), never binds. */
-const UNCAPPED_KBPS = 1_000_000;
+/**
+ * A peak rate no rung reaches: the cap is still written (every encoder writes one), never
+ * binds. 100 Mb/s, SVT-AV1's highest maximum (it refuses a larger one).
+ */
+const UNCAPPED_KBPS = 100_000;
 
 /** The single-rung, video-only MP4 command for one CRF (pure): what ratePoints runs. */
 export function ratePointInvocation(options: {

@@ -3,6 +3,7 @@ import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { EncoderSettings } from '../encoder.ts';
+import { pad } from '../format.ts';
 import type { Cost } from '../measure.ts';
 import { encodeMp4Ladder } from './ladder-quality.ts';
 import type { BenchSource } from '../sources.ts';
@@ -46,4 +47,39 @@ export async function sweepPoint(
   const ssim = Number(/All:([\d.]+)/.exec(stderr)?.[1] ?? NaN);
   rmSync(out, { recursive: true, force: true });
   return { source: source.name, encoder, cost, bytes, topSsim: ssim };
+}
+
+/** The x264 preset / scaler / threads sweep (`--sweep`) over the ladder section's sources. */
+export async function sweepSection(
+  sources: readonly BenchSource[],
+  workDir: string,
+): Promise<SweepPoint[]> {
+  const sweep: SweepPoint[] = [];
+  console.log(
+    '\nx264 sweep (single-decode ladder, MP4 only): CPU-s, total MiB, SSIM of the top rung vs source',
+  );
+  console.log(pad(['source', 'preset', 'scaler', 'threads', 'CPU-s', 'wall s', 'MiB', 'SSIM']));
+  for (const source of sources) {
+    for (const preset of ['superfast', 'veryfast', 'faster']) {
+      for (const scaler of ['bicubic', 'bilinear']) {
+        for (const threadsPerRung of [0, 1]) {
+          const p = await sweepPoint(source, { preset, scaler, threadsPerRung }, workDir);
+          sweep.push(p);
+          console.log(
+            pad([
+              p.source,
+              preset,
+              scaler,
+              threadsPerRung === 0 ? 'auto' : String(threadsPerRung),
+              p.cost.cpuSeconds.toFixed(1),
+              p.cost.wallSeconds.toFixed(1),
+              (p.bytes / 2 ** 20).toFixed(1),
+              p.topSsim.toFixed(4),
+            ]),
+          );
+        }
+      }
+    }
+  }
+  return sweep;
 }

@@ -44,6 +44,7 @@ const OPEN = new Set([
   '/openapi.json',
   '/',
   '/ui/app.js',
+  '/ui/player.js',
   '/ui/app.css',
   '/ui/hls.min.js',
 ]);
@@ -56,6 +57,7 @@ const UI_DIR = join(import.meta.dirname, 'ui');
 const UI_FILES = {
   '/': { file: join(UI_DIR, 'index.html'), type: 'text/html; charset=utf-8' },
   '/ui/app.js': { file: join(UI_DIR, 'app.js'), type: 'text/javascript; charset=utf-8' },
+  '/ui/player.js': { file: join(UI_DIR, 'player.js'), type: 'text/javascript; charset=utf-8' },
   '/ui/app.css': { file: join(UI_DIR, 'app.css'), type: 'text/css; charset=utf-8' },
   '/ui/hls.min.js': {
     // The image's bundle carries hls.js's browser build beside the page; the sources use the package.

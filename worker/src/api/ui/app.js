@@ -1,4 +1,5 @@
-// The control API's page: lists jobs and plays a finished job's HLS ladder with hls.js.
+// The control API's page: lists jobs, uploads a file as a job, and plays a finished job's
+// ladder with the player (player.js).
 // Plain browser JavaScript, served as is. The bearer token comes from the URL fragment
 // (#token=..., never sent to the server in the URL) or the form, and is kept in this tab.
 'use strict';
@@ -11,16 +12,6 @@
     history.replaceState(null, '', location.pathname);
   }
   let token = sessionStorage.getItem('kt-token');
-  let hls;
-  // What the page saw, for people and for the browser test.
-  const state = (window.ktPlayer = {
-    jobId: null,
-    levels: [],
-    switches: [],
-    subtitles: [],
-    cues: [],
-    errors: [],
-  });
 
   const api = async (path, method = 'GET', body = undefined) => {
     const response = await fetch(path, {
@@ -97,7 +88,7 @@
             // The video this page uploaded plays by itself once it is ready.
             if (job.status === 'SUCCEEDED' && !upload.played && masterPath(job)) {
               upload.played = true;
-              play(job.jobId, masterPath(job));
+              window.ktPlayerUi.play(job.jobId, masterPath(job));
             }
           }
           const warnings = (job.result && job.result.warnings) || [];
@@ -107,7 +98,7 @@
           if (job.status === 'SUCCEEDED' && path) {
             row.classList.add('playable');
             row.title = ['play the HLS ladder', ...warnings].join('\n');
-            row.addEventListener('click', () => play(job.jobId, path));
+            row.addEventListener('click', () => window.ktPlayerUi.play(job.jobId, path));
           }
           return row;
         }),
@@ -116,89 +107,6 @@
     } catch (err) {
       $('error').textContent = String(err.message || err);
     }
-  }
-
-  function play(jobId, path) {
-    if (hls) hls.destroy();
-    Object.assign(state, { jobId, levels: [], switches: [], subtitles: [], cues: [], errors: [] });
-    $('player').hidden = false;
-    $('playing').textContent = jobId;
-    $('switches').replaceChildren();
-    const video = $('video');
-    if (!window.Hls || !window.Hls.isSupported()) {
-      state.errors.push('this browser has no Media Source Extensions');
-      return;
-    }
-    hls = new window.Hls({
-      // The outputs are read through the API, which needs the token on every request.
-      xhrSetup: (xhr) => xhr.setRequestHeader('Authorization', `Bearer ${token}`),
-    });
-    hls.on(window.Hls.Events.MANIFEST_PARSED, (_event, data) => {
-      state.levels = data.levels.map((l) => ({
-        height: l.height,
-        width: l.width,
-        bitrate: l.bitrate,
-        codecs: [l.videoCodec, l.audioCodec].filter(Boolean).join(','),
-      }));
-      const select = $('levels');
-      select.replaceChildren(select.options[0]);
-      data.levels.forEach((l, i) => {
-        const option = document.createElement('option');
-        option.value = String(i);
-        option.textContent = `${l.height}p · ${Math.round(l.bitrate / 1000)} kb/s`;
-        select.append(option);
-      });
-      void video.play();
-    });
-    hls.on(window.Hls.Events.LEVEL_SWITCHED, (_event, data) => {
-      const level = hls.levels[data.level];
-      const label = `${level.height}p (${Math.round(level.bitrate / 1000)} kb/s)`;
-      state.switches.push({ level: data.level, height: level.height, at: video.currentTime });
-      $('level').textContent = label;
-      const item = document.createElement('li');
-      item.textContent = `${video.currentTime.toFixed(1)} s → ${label}`;
-      $('switches').append(item);
-    });
-    hls.on(window.Hls.Events.SUBTITLE_TRACKS_UPDATED, (_event, data) => {
-      state.subtitles = data.subtitleTracks.map((t) => ({ name: t.name, lang: t.lang || null }));
-      const select = $('subtitles');
-      select.replaceChildren(select.options[0]);
-      data.subtitleTracks.forEach((t, i) => {
-        const option = document.createElement('option');
-        option.value = String(i);
-        option.textContent = t.lang ? `${t.name} (${t.lang})` : t.name;
-        select.append(option);
-      });
-    });
-    watchCues(video);
-    hls.on(window.Hls.Events.ERROR, (_event, data) => {
-      if (data.fatal) state.errors.push(`${data.type}: ${data.details}`);
-    });
-    hls.loadSource(`/jobs/${encodeURIComponent(jobId)}/outputs/${path}`);
-    hls.attachMedia(video);
-  }
-
-  $('levels').addEventListener('change', (event) => {
-    if (hls) hls.currentLevel = Number(event.target.value);
-  });
-  $('subtitles').addEventListener('change', (event) => {
-    if (!hls) return;
-    hls.subtitleDisplay = true;
-    hls.subtitleTrack = Number(event.target.value);
-  });
-
-  // The cues of the track on screen, as the browser has them (one reader, whatever the track).
-  function watchCues(video) {
-    if (video.ktWatching) return;
-    video.ktWatching = setInterval(() => {
-      const shown = Array.from(video.textTracks).find((t) => t.mode === 'showing');
-      if (!shown || !shown.cues || shown.cues.length === 0) return;
-      state.cues = Array.from(shown.cues).map((c) => ({
-        start: c.startTime,
-        end: c.endTime,
-        text: c.text,
-      }));
-    }, 250);
   }
 
   // Uploads: a picked or dropped file goes straight to S3 (one presigned PUT, or the parts of a
@@ -411,7 +319,6 @@
     if (file) void startUpload(file);
   });
 
-  window.ktPlay = play;
   void refresh();
   setInterval(() => void refresh(), 2000);
 })();
