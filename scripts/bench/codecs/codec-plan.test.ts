@@ -25,14 +25,15 @@ describe('the codec comparison plan', () => {
   it('compares the worker’s default encoder of each codec, then other presets', () => {
     expect(defaultContenders().map((c) => [c.codec, c.label, c.isDefault])).toEqual([
       ['h264', 'x264 veryfast', true],
-      ['hevc', 'x265 faster', true],
-      ['av1', 'SVT-AV1 preset 10', true],
+      ['hevc', 'x265 medium', true],
+      ['av1', 'SVT-AV1 preset 9', true],
     ]);
     const sweep = sweepContenders();
     expect(sweep.every((c) => !c.isDefault)).toBe(true);
     expect(sweep.map((c) => c.label)).toEqual([
-      'x265 medium',
+      'x265 faster',
       'SVT-AV1 preset 8',
+      'SVT-AV1 preset 10',
       'SVT-AV1 preset 12',
     ]);
     // Each sweep contender writes its own preset into ffmpeg's options.
@@ -41,7 +42,7 @@ describe('the codec comparison plan', () => {
         forceExpression: 'expr:0',
         segmentFrames: 120,
       }).find(([name]) => name === 'preset')?.[1];
-    expect([preset(0), preset(1), preset(2)]).toEqual(['medium', '8', '12']);
+    expect([0, 1, 2, 3].map(preset)).toEqual(['faster', '8', '10', '12']);
   });
 
   it('reads the CRF that reaches a VMAF between two points, and none outside the curve', () => {

@@ -23,7 +23,7 @@ export function curveCrfs(ladderCrf: number, steps: readonly number[] = CURVE_ST
 /** One encoder under test: a codec at one preset, with the worker's CRF mapping and caps. */
 export interface Contender {
   readonly codec: VideoCodec;
-  /** `x265 faster`, `SVT-AV1 preset 10`: how the tables name it. */
+  /** `x265 medium`, `SVT-AV1 preset 9`: how the tables name it. */
   readonly label: string;
   readonly encoder: VideoEncoder;
   /** The worker's default for its codec (the others are the preset sweep). */
@@ -41,8 +41,8 @@ export function defaultContenders(): Contender[] {
 
 /** SVT-AV1 presets and x265 presets beside the defaults, for the preset sweep. */
 export const SWEEP = {
-  svtAv1Presets: [8, 12],
-  x265Presets: ['medium'],
+  svtAv1Presets: [8, 10, 12],
+  x265Presets: ['faster'],
 } as const;
 
 export function sweepContenders(): Contender[] {

@@ -15,7 +15,7 @@ describe('the HEVC encoder (x265)', () => {
     const x265 = hevcEncoder();
     expect(top!.name).toBe('1080p-hevc');
     expect(x265.sharedOptions(grid)).toEqual([
-      ['preset', 'faster'],
+      ['preset', 'medium'],
       ['tag', 'hvc1'],
       ['force_key_frames', 'expr:gte(t,n_forced*4)'],
       ['forced-idr', '1'],
