@@ -3,7 +3,7 @@
  * absolute times, are what carry over to other machines).
  *
  *   npm run bench                 every section below
- *   npm run bench -- --smoke      a quick pass (CI, about 75 s): short sources, few runs
+ *   npm run bench -- --smoke      a quick pass (CI, about 3.5 minutes): short sources, few runs
  *   npm run bench -- --sweep      add the x264 preset / scaler / threads sweep
  *   --only ladder,quality,codecs,publish,job,cold,stats  some sections (cost needs ladder)
  *   --runs N  --seconds S         ladder repetitions (median reported) and source length
