@@ -1,23 +1,14 @@
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VideoCodec } from '../../../worker/src/contract/ladder-presets.ts';
-import {
-  buildLadderInvocation,
-  DEFAULT_SCALER,
-} from '../../../worker/src/transcode/encode/ladder-run.ts';
+import { DEFAULT_SCALER } from '../../../worker/src/transcode/encode/ladder-run.ts';
 import type { VideoEncoder } from '../../../worker/src/transcode/encode/video/encoder.ts';
 import { defaultEncoders } from '../../../worker/src/transcode/encode/video/encoders.ts';
-import { runFfprobe } from '../../../worker/src/transcode/ffmpeg/ffprobe.ts';
-import { toArgv } from '../../../worker/src/transcode/ffmpeg/invocation.ts';
-import { planLadder } from '../../../worker/src/transcode/ladder/ladder.ts';
 import { layout } from '../../../worker/src/transcode/ladder/layout.ts';
-import { interpretProbe } from '../../../worker/src/transcode/source/probe.ts';
-import { measure, type Cost } from '../measure.ts';
-import { roundScore, rungVmaf } from '../quality/ladder-quality.ts';
+import type { Cost } from '../measure.ts';
+import { encodeMp4Ladder, roundScore, rungVmaf } from '../quality/ladder-quality.ts';
 import type { VmafScore } from '../quality/vmaf.ts';
 import type { VmafFfmpeg } from '../quality/vmaf-setup.ts';
-
-const PATHS = { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' };
 
 /** The whole standard ladder of one source in one codec, as the worker runs it. */
 export interface CodecLadder {
@@ -48,38 +39,33 @@ export async function codecLadder(options: {
   readonly workDir: string;
   readonly meter?: VmafFfmpeg;
 }): Promise<CodecLadder> {
-  const info = interpretProbe(await runFfprobe(PATHS, options.sourcePath));
-  const { audio: _audio, ...video } = info;
-  const rungs = planLadder(video, 'standard', [options.codec]);
   const cwd = join(options.workDir, `ladder-${options.codec}`);
-  rmSync(cwd, { recursive: true, force: true });
-  const inv = buildLadderInvocation({
-    sourcePath: options.sourcePath,
-    source: video,
-    rungs,
-    formats: ['mp4'],
-    segmentSeconds: 4,
-    encoders: defaultEncoders({ [options.codec]: options.encoder }),
-    scaler: DEFAULT_SCALER,
-    posterAtSeconds: false,
-    thumbnails: false,
+  const { info, rungs, ladder } = await encodeMp4Ladder(
+    options.sourcePath,
+    { encoders: defaultEncoders({ [options.codec]: options.encoder }), scaler: DEFAULT_SCALER },
     cwd,
-  });
-  for (const d of inv.directories) mkdirSync(join(cwd, d), { recursive: true });
-  const cost = await measure('ffmpeg', toArgv(inv), { cwd, peakMemory: true });
-  const kbps = (file: string) =>
-    Math.round((statSync(join(cwd, file)).size * 8) / info.durationSeconds / 1000);
+    { codec: options.codec, videoOnly: true, peakMemory: true },
+  );
+  const kbps = (name: string) =>
+    Math.round((statSync(join(cwd, layout.mp4(name))).size * 8) / info.durationSeconds / 1000);
   const top = rungs[0]!;
-  const topFile = join(cwd, layout.mp4(top.name));
   const vmaf = options.meter
-    ? roundScore(await rungVmaf(options.meter, options.sourcePath, info, top, topFile))
+    ? roundScore(
+        await rungVmaf(
+          options.meter,
+          options.sourcePath,
+          info,
+          top,
+          join(cwd, layout.mp4(top.name)),
+        ),
+      )
     : undefined;
   const result: CodecLadder = {
     codec: options.codec,
     label: options.label,
-    cost,
-    totalKbps: rungs.reduce((sum, r) => sum + kbps(layout.mp4(r.name)), 0),
-    top: { name: top.name, kbps: kbps(layout.mp4(top.name)), ...(vmaf ? { vmaf } : {}) },
+    cost: ladder,
+    totalKbps: rungs.reduce((sum, r) => sum + kbps(r.name), 0),
+    top: { name: top.name, kbps: kbps(top.name), ...(vmaf ? { vmaf } : {}) },
   };
   rmSync(cwd, { recursive: true, force: true });
   return result;

@@ -8,7 +8,7 @@ import { planLadder } from '../../../worker/src/transcode/ladder/ladder.ts';
 import { interpretProbe } from '../../../worker/src/transcode/source/probe.ts';
 import { mark, pad } from '../format.ts';
 import { ratePoints } from '../quality/rate-points.ts';
-import { SETUP_COMMAND, type VmafTool } from '../quality/vmaf-setup.ts';
+import { SETUP_COMMAND, type VmafFfmpeg, type VmafTool } from '../quality/vmaf-setup.ts';
 import { VMAF_MODEL } from '../quality/vmaf.ts';
 import { benchSources } from '../sources.ts';
 import { codecLadder, type CodecLadder } from './codec-ladder.ts';
@@ -35,7 +35,7 @@ export interface CodecSourceResult {
   readonly curves: readonly Curve[];
   /** Against the first curve (x264 at the worker's preset), percent; or why there is none. */
   readonly bdRate: Readonly<Record<string, number | string>>;
-  /** The ladder CRF at which each curve reaches the anchor's VMAF at the preset's own CRF. */
+  /** The ladder CRF at which each other curve reaches the anchor's VMAF at the preset's CRF. */
   readonly equalQualityCrf: Readonly<Record<string, number | null>>;
   readonly ladders: readonly CodecLadder[];
 }
@@ -102,9 +102,9 @@ export async function codecSection(options: {
   }
   let sweep: CodecSourceResult | undefined;
   if (!smoke && meter && files[0]) {
-    console.log(`\nPreset sweep on ${files[0].name} (same CRFs; x264 ${'veryfast'} the anchor):`);
-    const anchor = defaultContenders().slice(0, 1);
-    sweep = await compareOn(files[0], [...anchor, ...sweepContenders()], {
+    const anchor = defaultContenders()[0]!;
+    console.log(`\nPreset sweep on ${files[0].name} (same CRFs; ${anchor.label} the anchor):`);
+    sweep = await compareOn(files[0], [anchor, ...sweepContenders()], {
       crfs,
       work,
       meter,
@@ -121,7 +121,7 @@ async function compareOn(
   options: {
     crfs: readonly number[];
     work: string;
-    meter?: Parameters<typeof ratePoints>[0]['meter'];
+    meter?: VmafFfmpeg;
     ladders?: boolean;
   },
 ): Promise<CodecSourceResult> {
@@ -157,9 +157,11 @@ async function compareOn(
       };
       curves.push(curve);
       const anchor = curves[0]!;
-      if (curve !== anchor) bd[c.label] = bdRateOrWhy(anchor, curve);
-      const anchorVmaf = anchor.points.find((p) => p.crf === STANDARD_CRF)?.vmaf;
-      equal[c.label] = anchorVmaf === undefined ? null : (crfForVmaf(curve, anchorVmaf) ?? null);
+      if (curve !== anchor) {
+        bd[c.label] = bdRateOrWhy(anchor, curve);
+        const anchorVmaf = anchor.points.find((p) => p.crf === STANDARD_CRF)?.vmaf;
+        equal[c.label] = anchorVmaf === undefined ? null : (crfForVmaf(curve, anchorVmaf) ?? null);
+      }
       const rate = bd[c.label];
       console.log(
         pad(
@@ -246,7 +248,8 @@ function summarize(sources: readonly CodecSourceResult[], sweep?: CodecSourceRes
       const v = s.bdRate[l];
       if (typeof v !== 'number') return 'n/a';
       if (!s.source.startsWith('camera')) return `${v}%`;
-      const target = l.startsWith('SVT') ? TARGETS.av1CameraBdRate : TARGETS.hevcCameraBdRate;
+      const codec = s.curves.find((c) => c.label === l)?.codec;
+      const target = codec === 'av1' ? TARGETS.av1CameraBdRate : TARGETS.hevcCameraBdRate;
       return mark(v, target, (n) => `${n}%`);
     };
     console.log(pad([s.source, ...labels.map(cell)], 28));
@@ -258,9 +261,9 @@ function summarize(sources: readonly CodecSourceResult[], sweep?: CodecSourceRes
     `  equal quality: the ladder CRF at which each codec matches x264's VMAF at CRF ${STANDARD_CRF} (today each maps ${STANDARD_CRF} as above):`,
   );
   for (const s of [...sources, ...(sweep ? [sweep] : [])]) {
-    const parts = Object.entries(s.equalQualityCrf)
-      .filter(([label]) => label !== s.curves[0]?.label)
-      .map(([label, crf]) => `${label} ${crf ?? 'outside the curve'}`);
+    const parts = Object.entries(s.equalQualityCrf).map(
+      ([label, crf]) => `${label} ${crf ?? 'outside the curve'}`,
+    );
     console.log(`    ${s.source}${s === sweep ? ' (sweep)' : ''}: ${parts.join(', ')}`);
   }
   if (sweep) {

@@ -5,6 +5,8 @@ import { DEFAULT_ENCODER, ladderEncoding, type EncoderSettings } from '../encode
 import { fpsExpression } from '../../../worker/src/transcode/ffmpeg/expressions.ts';
 import { toArgv } from '../../../worker/src/transcode/ffmpeg/invocation.ts';
 import { runFfprobe } from '../../../worker/src/transcode/ffmpeg/ffprobe.ts';
+import type { VideoCodec } from '../../../worker/src/contract/ladder-presets.ts';
+import type { Encoders } from '../../../worker/src/transcode/encode/video/encoder.ts';
 import { planLadder, type PlannedRung } from '../../../worker/src/transcode/ladder/ladder.ts';
 import { interpretProbe } from '../../../worker/src/transcode/source/probe.ts';
 import type { SourceInfo } from '../../../worker/src/transcode/source/source-info.ts';
@@ -52,8 +54,8 @@ export async function benchQuality(
 ): Promise<QualityResult> {
   const out = join(options.workDir, 'quality', source.name);
   const { info, rungs, ladder } = await encodeMp4Ladder(
-    source,
-    options.encoder ?? DEFAULT_ENCODER,
+    source.path,
+    ladderEncoding(options.encoder ?? DEFAULT_ENCODER),
     out,
   );
   const measured: RungQuality[] = [];
@@ -127,28 +129,36 @@ export function roundScore(score: VmafScore): VmafScore {
 
 /**
  * The standard ladder of a source as the worker encodes it, MP4 only, into a fresh `out`
- * directory, with the run's cost: what the quality section and the x264 sweep both measure.
+ * directory, with the run's cost: what the quality section, the x264 sweep and the codec
+ * comparison measure. `codec` encodes the ladder in that codec (default H.264); `videoOnly`
+ * leaves the source's audio out; `peakMemory` reads ffmpeg's peak memory too (measure).
  */
 export async function encodeMp4Ladder(
-  source: BenchSource,
-  encoder: EncoderSettings,
+  sourcePath: string,
+  encoding: { readonly encoders: Encoders; readonly scaler: string },
   out: string,
+  options: { codec?: VideoCodec; videoOnly?: boolean; peakMemory?: boolean } = {},
 ): Promise<{ info: SourceInfo; rungs: PlannedRung[]; ladder: Cost }> {
-  const info = interpretProbe(await runFfprobe(PATHS, source.path));
-  const rungs = planLadder(info, 'standard');
+  const info = interpretProbe(await runFfprobe(PATHS, sourcePath));
+  const { audio: _audio, ...video } = info;
+  const source = options.videoOnly ? video : info;
+  const rungs = planLadder(source, 'standard', [options.codec ?? 'h264']);
   rmSync(out, { recursive: true, force: true });
   const inv = buildLadderInvocation({
-    sourcePath: source.path,
-    source: info,
+    sourcePath,
+    source,
     rungs,
     formats: ['mp4'],
     segmentSeconds: 4,
-    ...ladderEncoding(encoder),
+    ...encoding,
     posterAtSeconds: false,
     thumbnails: false,
     cwd: out,
   });
   for (const d of inv.directories) mkdirSync(join(out, d), { recursive: true });
-  const ladder = await measure('ffmpeg', toArgv(inv), { cwd: out });
+  const ladder = await measure('ffmpeg', toArgv(inv), {
+    cwd: out,
+    ...(options.peakMemory ? { peakMemory: true } : {}),
+  });
   return { info, rungs, ladder };
 }

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { EncoderSettings } from '../encoder.ts';
+import { ladderEncoding, type EncoderSettings } from '../encoder.ts';
 import { pad } from '../format.ts';
 import type { Cost } from '../measure.ts';
 import { encodeMp4Ladder } from './ladder-quality.ts';
@@ -27,7 +27,7 @@ export async function sweepPoint(
   workDir: string,
 ): Promise<SweepPoint> {
   const out = join(workDir, 'sweep');
-  const { rungs, ladder: cost } = await encodeMp4Ladder(source, encoder, out);
+  const { rungs, ladder: cost } = await encodeMp4Ladder(source.path, ladderEncoding(encoder), out);
   const bytes = rungs.reduce((sum, r) => sum + statSync(join(out, 'mp4', `${r.name}.mp4`)).size, 0);
   const top = join(out, 'mp4', `${rungs[0]!.name}.mp4`);
   const { stderr } = await run('ffmpeg', [
