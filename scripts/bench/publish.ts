@@ -204,8 +204,6 @@ export async function benchPublish(
           list,
           rung,
           audio: join(audioDir, layout.chunkAudio(rung.audioKbps!)),
-          formats: base.formats,
-          segmentSeconds: SEGMENT_SECONDS,
           cwd: out,
         }),
       ),

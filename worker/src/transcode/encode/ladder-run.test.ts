@@ -242,7 +242,7 @@ describe('a chunk of a long source', () => {
     settings: { thresholdSeconds: 60, chunkSeconds: 60 },
   })!;
 
-  it('encodes one chunk: only its frames, video only, keyframes on the whole source’s grid, one MP4 per rung', () => {
+  it('encodes one chunk: only its frames, video only, keyframes on the whole source’s grid, HLS segments numbered as in the whole source and an MP4 part per rung', () => {
     const window = plan.chunks[1]!;
     const inv = buildLadderInvocation({
       ...spec,
@@ -265,15 +265,20 @@ describe('a chunk of a long source', () => {
     expect(argv).toContain('expr:gte(t,n_forced*4-0.026633)');
     expect(argv).toContain('vbv-init=0.5');
     expect(argv).not.toContain('-c:a:0');
-    expect(argv[argv.indexOf('tee') + 1]).toBe(
-      "[f=mp4:select=\\'v:0\\']chunk/720p.mp4|[f=mp4:select=\\'v:1\\']chunk/360p.mp4",
-    );
+    // Each rung's HLS segments numbered from the chunk's first (60 s of 4 s segments: 15), cut
+    // a key offset early on the chunk's own timeline (chunkHlsTime), and its part of the MP4.
+    expect(argv[argv.indexOf('tee') + 1]!.split('|')).toEqual([
+      "[f=hls:select=\\'v:0\\':hls_time=3.973367:hls_playlist_type=vod:hls_segment_type=fmp4:start_number=15:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/720p/seg_%05d.m4s]hls/720p/playlist.m3u8",
+      "[f=mp4:select=\\'v:0\\']chunk/720p.mp4",
+      "[f=hls:select=\\'v:1\\':hls_time=3.973367:hls_playlist_type=vod:hls_segment_type=fmp4:start_number=15:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/360p/seg_%05d.m4s]hls/360p/playlist.m3u8",
+      "[f=mp4:select=\\'v:1\\']chunk/360p.mp4",
+    ]);
     // Thumbnails on the source's timeline, numbered from the first one this chunk owns (70 s).
     expect(inv.complexFilter).toContain('setpts=PTS-STARTPTS+round(60.026633/TB),select=');
     expect(argv.slice(argv.indexOf('[thumbs]') - 1)).toEqual([
       ...['-map', '[thumbs]', '-fps_mode:v', 'passthrough', '-q:v', '5', '-f', 'image2'],
       ...['-start_number', '7', 'thumbnails/thumb_%05d.jpg'],
     ]);
-    expect(inv.directories).toEqual(['chunk', 'thumbnails']);
+    expect(inv.directories).toEqual(['chunk', 'hls/720p', 'hls/360p', 'thumbnails']);
   });
 });

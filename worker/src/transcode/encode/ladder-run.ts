@@ -7,7 +7,7 @@ import { layout } from '../ladder/layout.ts';
 import { ladderAudioRates, type ThumbnailSpec } from '../ladder/plan.ts';
 import { BT709_TAGS } from '../picture/colour.ts';
 import type { SourceInfo } from '../source/source-info.ts';
-import type { ChunkWindow } from '../split/chunks.ts';
+import { chunkHlsTime, type ChunkWindow } from '../split/chunks.ts';
 import { audioEncoding } from './audio.ts';
 import { GRAPH_LABELS, ladderFilterGraph } from './filter-graph.ts';
 import { posterOptions, thumbnailOutputs } from './images.ts';
@@ -40,8 +40,8 @@ export interface LadderSpec {
   readonly loudnessFilter?: string;
   /**
    * One chunk of a long source (split/chunks.ts): only its frames are read and encoded, video
-   * only, each rung to its own MP4 (layout.chunkVideo) for the stitch; thumbnails numbered on
-   * the whole source's timeline; the poster only if `posterAtSeconds` (on the chunk's timeline)
+   * only, each rung to its HLS segments (numbered as in the whole source) and to its own MP4
+   * (layout.chunkVideo) for the stitch; thumbnails numbered on the whole source's timeline; the poster only if `posterAtSeconds` (on the chunk's timeline)
    * is given.
    */
   readonly window?: ChunkWindow;
@@ -106,7 +106,25 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
   // as its own rendition (CMAF: one track per file, which DASH players require and which stores
   // the audio once rather than in every rung). MP4: each rung with its audio, for download.
   const tee = rungs.flatMap((r, i) => {
-    if (window) return [mp4TeeOutput(`v:${i}`, layout.chunkVideo(r.name))];
+    if (window) {
+      // A chunk: its HLS segments with the numbers they have in the whole source (moved onto
+      // its timeline after the run, chunk.ts), and for the stitch's MP4s, its part of each.
+      return [
+        ...(spec.formats.includes('hls')
+          ? [
+              hlsTeeOutput(
+                `v:${i}`,
+                r.name,
+                chunkHlsTime(window, spec.segmentSeconds),
+                firstSegment(window, spec),
+              ),
+            ]
+          : []),
+        ...(spec.formats.includes('mp4')
+          ? [mp4TeeOutput(`v:${i}`, layout.chunkVideo(r.name))]
+          : []),
+      ];
+    }
     const a = audioIndexOf(r);
     const out: string[] = [];
     if (spec.formats.includes('hls')) out.push(hlsTeeOutput(`v:${i}`, r.name, spec.segmentSeconds));
@@ -155,11 +173,11 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
   }
 
   const directories = [
-    ...(window ? [layout.chunkDir] : []),
-    ...(spec.formats.includes('hls') && !window
+    ...(window && spec.formats.includes('mp4') ? [layout.chunkDir] : []),
+    ...(spec.formats.includes('hls')
       ? [
           ...rungs.map((r) => layout.hlsDir(r.name)),
-          ...audioRates.map((kbps) => layout.hlsDir(layout.audioRendition(kbps))),
+          ...(window ? [] : audioRates.map((kbps) => layout.hlsDir(layout.audioRendition(kbps)))),
         ]
       : []),
     ...(spec.formats.includes('mp4') && !window ? ['mp4'] : []),
@@ -180,6 +198,14 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
     outputs,
     directories,
   };
+}
+
+/** The number of a chunk's first HLS segment in the whole source (chunks are whole segments). */
+export function firstSegment(
+  window: Pick<ChunkWindow, 'startSeconds'>,
+  spec: Pick<LadderSpec, 'segmentSeconds'>,
+): number {
+  return Math.round(window.startSeconds / spec.segmentSeconds);
 }
 
 /**

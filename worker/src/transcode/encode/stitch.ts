@@ -1,32 +1,22 @@
-import type { OutputFormat } from '../../contract/message.ts';
 import { RUN_OPTIONS } from '../ffmpeg/input-guard.ts';
 import type { FfmpegInvocation } from '../ffmpeg/invocation.ts';
 import type { PlannedRung } from '../ladder/ladder.ts';
 import { layout } from '../ladder/layout.ts';
-import { hlsTeeOutput, mp4TeeOutput } from './tee.ts';
+import { mp4TeeOutput } from './tee.ts';
 
 /**
- * One rung of a chunked source, stitched: its chunks joined by the concat demuxer with stream
- * copy (no re-encode; each chunk starts on a keyframe), written as the same HLS video track and
- * MP4 (with the whole audio muxed in) a single run writes. `list` is a concat list (relative to
- * cwd) of the rung's chunk files in order; `audio` the M4A of the rung's audio bitrate.
+ * One rung's MP4 of a chunked source, stitched: its chunks joined by the concat demuxer with
+ * stream copy (no re-encode; each chunk starts on a keyframe), with the whole audio muxed in, as
+ * a single run writes it (its HLS track needs no stitch: the chunks wrote its segments). `list`
+ * is a concat list (relative to cwd) of the rung's chunk files in order; `audio` the M4A of the
+ * rung's audio bitrate.
  */
 export function buildStitchInvocation(spec: {
   readonly list: string;
   readonly rung: Pick<PlannedRung, 'name'>;
   readonly audio?: string;
-  readonly formats: readonly OutputFormat[];
-  readonly segmentSeconds: number;
   readonly cwd: string;
 }): FfmpegInvocation {
-  const outputs = [
-    ...(spec.formats.includes('hls')
-      ? [hlsTeeOutput('v:0', spec.rung.name, spec.segmentSeconds)]
-      : []),
-    ...(spec.formats.includes('mp4')
-      ? [mp4TeeOutput(`v:0${spec.audio ? ',a:0' : ''}`, layout.mp4(spec.rung.name), true)]
-      : []),
-  ];
   // Our own files: the concat demuxer over local MP4s, nothing else.
   const ownFiles = ['-protocol_whitelist', 'file', '-format_whitelist', 'mov'];
   return {
@@ -47,7 +37,7 @@ export function buildStitchInvocation(spec: {
     complexFilter: '',
     outputs: [
       {
-        target: outputs.join('|'),
+        target: mp4TeeOutput(`v:0${spec.audio ? ',a:0' : ''}`, layout.mp4(spec.rung.name), true),
         options: [
           '-map',
           '0:v:0',
@@ -61,10 +51,7 @@ export function buildStitchInvocation(spec: {
         ],
       },
     ],
-    directories: [
-      ...(spec.formats.includes('hls') ? [layout.hlsDir(spec.rung.name)] : []),
-      ...(spec.formats.includes('mp4') ? ['mp4'] : []),
-    ],
+    directories: ['mp4'],
   };
 }
 

@@ -5,10 +5,20 @@ import { layout } from '../ladder/layout.ts';
  * files without a second encode. `selector` picks the streams (`v:0`, `v:1,a:0`).
  */
 
-/** The selected stream as fMP4 (CMAF) segments and their VOD playlist under hls/<dir>/. */
-export function hlsTeeOutput(selector: string, dir: string, segmentSeconds: number): string {
+/**
+ * The selected stream as fMP4 (CMAF) segments and their VOD playlist under hls/<dir>/, cut at
+ * the first keyframe past every `segmentSeconds` (ffmpeg's hls_time); a chunk of a long source
+ * numbers its segments from `startNumber`, as the whole source's run would.
+ */
+export function hlsTeeOutput(
+  selector: string,
+  dir: string,
+  segmentSeconds: number,
+  startNumber = 0,
+): string {
   return (
     `[f=hls:select=\\'${selector}\\':hls_time=${segmentSeconds}:hls_playlist_type=vod:hls_segment_type=fmp4` +
+    (startNumber > 0 ? `:start_number=${startNumber}` : '') +
     `:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4` +
     `:hls_segment_filename=${layout.hlsSegmentPattern(dir)}]${layout.hlsPlaylist(dir)}`
   );

@@ -4,6 +4,7 @@ import {
   parseMediaPlaylist,
   subtitleMediaPlaylist,
   withStrictTargetDuration,
+  writeMediaPlaylist,
 } from './hls.ts';
 
 describe('HLS playlists', () => {
@@ -29,6 +30,46 @@ describe('HLS playlists', () => {
       ended: true,
     });
     expect(() => parseMediaPlaylist('hello')).toThrow(/not an HLS playlist/);
+  });
+
+  it("writes a media playlist as ffmpeg's muxer does (VOD, strict target), or a growing EVENT one that starts at 0", () => {
+    const ffmpeg = [
+      '#EXTM3U',
+      '#EXT-X-VERSION:7',
+      '#EXT-X-TARGETDURATION:4',
+      '#EXT-X-MEDIA-SEQUENCE:0',
+      '#EXT-X-PLAYLIST-TYPE:VOD',
+      '#EXT-X-INDEPENDENT-SEGMENTS',
+      '#EXT-X-MAP:URI="init.mp4"',
+      '#EXTINF:4.004000,',
+      'seg_00000.m4s',
+      '#EXTINF:2.502500,',
+      'seg_00001.m4s',
+      '#EXT-X-ENDLIST',
+      '',
+    ].join('\n');
+    const read = parseMediaPlaylist(ffmpeg);
+    const vod = writeMediaPlaylist({
+      initUri: 'init.mp4',
+      segments: read.segments,
+      type: 'VOD',
+      ended: true,
+    });
+    expect(vod).toBe(withStrictTargetDuration(ffmpeg));
+    const event = writeMediaPlaylist({
+      initUri: 'init.mp4',
+      segments: read.segments.slice(0, 1),
+      type: 'EVENT',
+      ended: false,
+    });
+    expect(event).toContain('#EXT-X-PLAYLIST-TYPE:EVENT\n');
+    expect(event).toContain('#EXT-X-START:TIME-OFFSET=0,PRECISE=YES\n');
+    expect(event).not.toContain('ENDLIST');
+    expect(parseMediaPlaylist(event)).toEqual({
+      initUri: 'init.mp4',
+      segments: [{ uri: 'seg_00000.m4s', durationSeconds: 4.004 }],
+      ended: false,
+    });
   });
 
   it('writes a master playlist, highest bandwidth first, with every attribute players need', () => {

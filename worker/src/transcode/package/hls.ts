@@ -52,6 +52,36 @@ export function withStrictTargetDuration(text: string): string {
   return text.replace(/^#EXT-X-TARGETDURATION:\d+$/m, `#EXT-X-TARGETDURATION:${target}`);
 }
 
+/**
+ * A media playlist of fMP4 segments, as ffmpeg's HLS muxer writes one (same lines, durations to
+ * the microsecond) with a strict target duration: VOD once every segment is there, EVENT while a
+ * long source's chunks are still coming (segments only ever appended). An EVENT playlist says
+ * where to start, at the beginning (EXT-X-START): players otherwise join a growing playlist near
+ * its live edge, and the viewer of a job that is still transcoding wants the start.
+ */
+export function writeMediaPlaylist(p: {
+  readonly initUri: string;
+  readonly segments: readonly MediaSegment[];
+  readonly type: 'VOD' | 'EVENT';
+  /** EXT-X-ENDLIST: no segment will be added. */
+  readonly ended: boolean;
+}): string {
+  const longest = Math.max(0, ...p.segments.map((s) => s.durationSeconds));
+  const lines = [
+    '#EXTM3U',
+    '#EXT-X-VERSION:7',
+    `#EXT-X-TARGETDURATION:${Math.max(1, Math.ceil(longest - 0.001))}`,
+    '#EXT-X-MEDIA-SEQUENCE:0',
+    `#EXT-X-PLAYLIST-TYPE:${p.type}`,
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+    ...(p.type === 'EVENT' ? ['#EXT-X-START:TIME-OFFSET=0,PRECISE=YES'] : []),
+    `#EXT-X-MAP:URI="${quoted(p.initUri)}"`,
+    ...p.segments.flatMap((s) => [`#EXTINF:${s.durationSeconds.toFixed(6)},`, s.uri]),
+    ...(p.ended ? ['#EXT-X-ENDLIST'] : []),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
 export interface Variant {
   readonly uri: string;
   /** Peak segment bitrate, bits per second. */

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseRate, PIECE_MARGIN_SECONDS, pieceCut, planChunks, seekInPiece } from './chunks.ts';
+import {
+  chunkHlsTime,
+  maxChunkSegments,
+  parseRate,
+  PIECE_MARGIN_SECONDS,
+  pieceCut,
+  planChunks,
+  seekInPiece,
+} from './chunks.ts';
 
 const base = {
   frameRate: '25',
@@ -73,6 +81,34 @@ describe('planChunks', () => {
     })!.chunks;
     expect(second!.keyOffsetSeconds).toBeCloseTo(3598 / (60000 / 1001) - 60, 6);
     expect(second!.seekSeconds).toBeCloseTo(3597.75 / (60000 / 1001), 6);
+  });
+
+  it("gives a chunk's HLS muxer cuts that land between its keyframes, and keeps chunks short enough for that", () => {
+    // 29.97 fps: the chunk from 32 s starts at frame 960 (32.032 s); its keyframes on its own
+    // timeline are the frames at or past 4n - 0.032 s. Every cut n x hls_time must fall after
+    // keyframe n-1 and at or before keyframe n.
+    const fps = 30000 / 1001;
+    const plan = planChunks({
+      ...base,
+      frameRate: '30000/1001',
+      durationSeconds: 3600,
+      settings: { thresholdSeconds: 300, chunkSeconds: 3600 },
+    })!;
+    // 119 segments fit 29.97 fps (118 x 1 frame < 4 s - 1 frame); a chunk holds one fewer, for a tail.
+    expect(maxChunkSegments(4, 1 / fps)).toBe(119);
+    expect(plan.chunkSeconds).toBe(118 * 4);
+    for (const window of plan.chunks) {
+      const h = chunkHlsTime(window, 4);
+      const key = (n: number) => Math.ceil((4 * n - window.keyOffsetSeconds) * fps - 1e-6) / fps;
+      const count = Math.round(((window.endSeconds ?? 3600) - window.startSeconds) / 4);
+      for (let n = 1; n <= count; n++) {
+        expect(h * n).toBeLessThanOrEqual(key(n) + 1e-9);
+        expect(h * n).toBeGreaterThan(key(n - 1));
+      }
+    }
+    expect(chunkHlsTime(plan.chunks[0]!, 4)).toBe(4);
+    expect(maxChunkSegments(4, 1)).toBe(3);
+    expect(maxChunkSegments(4, 2 / 60)).toBe(119);
   });
 
   it('reads frame rates as ffmpeg writes them', () => {

@@ -50,17 +50,18 @@ export function planChunks(p: {
 }): ChunkPlan | undefined {
   const { durationSeconds, segmentSeconds, settings } = p;
   if (!(durationSeconds > settings.thresholdSeconds)) return undefined;
-  const length = Math.max(
-    segmentSeconds,
-    Math.round(settings.chunkSeconds / segmentSeconds) * segmentSeconds,
-  );
+  const fps = parseRate(p.frameRate);
+  const step = Math.max(1, Math.round(p.frameStep));
+  // At most this many segments (one more for a last chunk with a tail): see chunkHlsTime.
+  const segments = Math.max(1, maxChunkSegments(segmentSeconds, step / fps) - 1);
+  const length =
+    Math.min(segments, Math.max(1, Math.round(settings.chunkSeconds / segmentSeconds))) *
+    segmentSeconds;
   const starts: number[] = [];
   for (let s = 0; s < durationSeconds; s += length) starts.push(s);
   // A tail shorter than a segment joins the chunk before it.
   if (starts.length > 1 && durationSeconds - starts.at(-1)! < segmentSeconds) starts.pop();
   if (starts.length < 2) return undefined;
-  const fps = parseRate(p.frameRate);
-  const step = Math.max(1, Math.round(p.frameStep));
   // The first frame at or after t that every rung keeps.
   const firstFrame = (t: number) => Math.ceil(Math.ceil(t * fps - 1e-6) / step) * step;
   const chunks = starts.map((start, index): ChunkWindow => {
@@ -78,6 +79,26 @@ export function planChunks(p: {
     };
   });
   return { chunkSeconds: length, chunks };
+}
+
+/**
+ * The `hls_time` of a chunk's run. ffmpeg's HLS muxer cuts a segment at the first keyframe at
+ * or past n × hls_time, counted from the run's first frame; a chunk's first frame lies
+ * keyOffsetSeconds past its boundary, so on its own timeline its keyframes (on the whole
+ * source's grid) come that much before n whole segments. With hls_time = segment - offset the
+ * n-th cut lies at or before the n-th keyframe, and after the one before it while
+ * (n - 1) × offset stays under a segment less a frame: planChunks keeps chunks that short.
+ */
+export function chunkHlsTime(window: ChunkWindow, segmentSeconds: number): number {
+  return round6(segmentSeconds - window.keyOffsetSeconds);
+}
+
+/**
+ * The most segments a chunk can hold for chunkHlsTime's cuts to land between its keyframes,
+ * `frameSeconds` apart at most (the key offset is under that): (n - 1) × frame < segment - frame.
+ */
+export function maxChunkSegments(segmentSeconds: number, frameSeconds: number): number {
+  return 1 + Math.max(0, Math.floor((segmentSeconds - frameSeconds) / frameSeconds - 1e-9));
 }
 
 /**

@@ -22,10 +22,10 @@ describe('the HEVC encoder (x265)', () => {
       ['g', '240'],
     ]);
     expect(x265.contextOptions({ continuesStream: false })).toEqual([
-      ['x265-params', 'log-level=error:scenecut=0:open-gop=0'],
+      ['x265-params', 'log-level=error:info=0:scenecut=0:open-gop=0'],
     ]);
     expect(x265.contextOptions({ continuesStream: true })).toEqual([
-      ['x265-params', 'log-level=error:scenecut=0:open-gop=0:vbv-init=0.5'],
+      ['x265-params', 'log-level=error:info=0:scenecut=0:open-gop=0:vbv-init=0.5'],
     ]);
   });
 

@@ -49,6 +49,10 @@ export function hevcEncoder(settings: X265Settings = DEFAULT_X265): VideoEncoder
         [
           // x265 prints its settings and statistics on stderr, where ffmpeg's errors are read.
           'log-level=error',
+          // No informational SEI in the stream headers (hvcC): it spells out every setting, so a
+          // chunk's (vbv-init below) would differ from the first's, and a long source's chunks
+          // share one init segment.
+          'info=0',
           'scenecut=0',
           'open-gop=0',
           // As x264's (h264.ts): a chunk after the first starts with a half-full buffer.
