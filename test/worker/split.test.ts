@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +23,49 @@ const SINGLE = { SPLIT_THRESHOLD_SECONDS: '0' };
 const SECONDS = 180;
 const CHUNKS = 9;
 const JOB = { version: 1, ladder: [{ height: 360 }, { height: 144 }], thumbnails: true } as const;
+
+/** A playlist as a worker wrote it, and whether every segment it lists was there by then. */
+interface PlaylistWrite {
+  readonly key: string;
+  readonly text: string;
+  readonly cacheControl?: string;
+  readonly missing: readonly string[];
+}
+
+/** The storage, noting every playlist written with putText (the growing ones) as it is written. */
+function watchPlaylists(
+  env: TestEnv,
+  storage: WorkerDeps['storage'],
+  writes: PlaylistWrite[],
+): WorkerDeps['storage'] {
+  return new Proxy(storage, {
+    get(target, prop) {
+      if (prop === 'putText') {
+        return async (...args: Parameters<typeof target.putText>) => {
+          const [location, text, , , cacheControl] = args;
+          if (location.key.endsWith('.m3u8')) {
+            const dir = location.key.slice(0, location.key.lastIndexOf('/') + 1);
+            const present = new Set((await env.listOutputs(dir)).map((o) => o.key));
+            const missing = location.key.endsWith('master.m3u8')
+              ? []
+              : parseMediaPlaylist(text)
+                  .segments.map((s) => dir + s.uri)
+                  .filter((k) => !present.has(k));
+            writes.push({
+              key: location.key,
+              text,
+              ...(cacheControl ? { cacheControl } : {}),
+              missing,
+            });
+          }
+          return target.putText(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
+  });
+}
 
 /** Runs workers one after another, as KEDA starts Jobs, until the job ends; their outcomes. */
 async function workInProcess(
@@ -107,8 +150,9 @@ describe('a long source split across many Jobs', () => {
 
     await env.send({ ...JOB, jobId: 'split-job', input });
     const downloads: string[] = [];
+    const writes: PlaylistWrite[] = [];
     const { record, outcomes } = await workInProcess(env, 'split-job', SPLIT, (deps) => ({
-      storage: watchDownloads(deps.storage, downloads),
+      storage: watchPlaylists(env, watchDownloads(deps.storage, downloads), writes),
     }));
     // The job's message splits it; each chunk and the audio is a Job; one Job stitches.
     expect(outcomes).toEqual([
@@ -157,6 +201,55 @@ describe('a long source split across many Jobs', () => {
       const [pa, pb] = await Promise.all([psnr(a), psnr(b)]);
       expect(Math.abs(pb - pa), `${rung}: ${pb} vs ${pa} dB`).toBeLessThanOrEqual(0.3);
     }
+    // While it ran, its playlists grew: EVENT, from the start (EXT-X-START), each write listing
+    // only segments already published and all that the write before listed, one chunk (five
+    // segments) more each time the next chunk was done, after the audio; the master once, with
+    // the first chunk. At the end, the final VOD playlists (compared above with one Job's).
+    expect(record.playable).toMatchObject({
+      master: `${input.replace(/in\/long\.mp4$/, '')}outputs/split-job/hls/master.m3u8`,
+      event: 'none',
+    });
+    expect(Date.parse(record.playable!.at)).toBeLessThan(Date.parse(record.finishedAt!));
+    const growing = writes.filter((w) => w.cacheControl === 'public, max-age=1');
+    // The master with each publication (its bit rates measured on more segments), after the
+    // media playlists it names.
+    expect(growing.filter((w) => w.key.endsWith('/hls/master.m3u8'))).toHaveLength(CHUNKS);
+    expect(growing.at(-1)?.key).toMatch(/\/hls\/master\.m3u8$/);
+    const tracks = readdirSync(join(split, 'hls')).filter((d) =>
+      existsSync(join(split, 'hls', d, 'playlist.m3u8')),
+    );
+    expect(tracks.filter((t) => t.startsWith('audio_')).length).toBeGreaterThan(0);
+    for (const track of tracks) {
+      const own = growing.filter((w) => w.key === `outputs/split-job/hls/${track}/playlist.m3u8`);
+      const lists = own.map((w) => parseMediaPlaylist(w.text).segments.map((s) => s.uri));
+      for (const w of own) {
+        expect(w.missing, track).toEqual([]);
+        expect(w.text, track).toContain('#EXT-X-PLAYLIST-TYPE:EVENT\n');
+        expect(w.text, track).toContain('#EXT-X-START:TIME-OFFSET=0,PRECISE=YES\n');
+        expect(w.text, track).not.toContain('#EXT-X-ENDLIST');
+      }
+      const final = parseMediaPlaylist(
+        readFileSync(join(split, 'hls', track, 'playlist.m3u8'), 'utf8'),
+      );
+      expect(final.ended, track).toBe(true);
+      const finalUris = final.segments.map((s) => s.uri);
+      if (track.startsWith('audio')) {
+        // The audio is whole when it is first listed.
+        expect(
+          lists.every((l) => l.join() === finalUris.join()),
+          track,
+        ).toBe(true);
+      } else {
+        expect(
+          lists.map((l) => l.length),
+          track,
+        ).toEqual([...Array(CHUNKS).keys()].map((i) => 5 * (i + 1)).slice(-lists.length));
+        expect(lists.length, track).toBe(CHUNKS);
+        for (const l of lists) expect(finalUris.slice(0, l.length), track).toEqual(l);
+      }
+    }
+    const segment = await env.getObject('outputs/split-job/hls/360p/seg_00007.m4s');
+    expect(segment.cacheControl).toBe('public, max-age=31536000, immutable');
     // The source is downloaded once, by the Job that plans the split; each chunk's Job downloads
     // only its piece of it, and the audio's Job the audio track alone, cut by the planner.
     expect(downloads.filter((key) => key === 'in/long.mp4')).toHaveLength(1);
@@ -183,6 +276,8 @@ describe('a long source split across many Jobs', () => {
     await planner.exited;
     expect((await env.record(jobId))?.fanout?.dispatched).toBe(true);
 
+    // The audio's message comes first; then a chunk's.
+    await spawnWorker(quick, logFile).exited;
     const chunkWorker = spawnWorker(quick, logFile);
     await until('a chunk in ffmpeg', () => ffmpegUnder(env.workDir, `${jobId}.chunk-`));
     chunkWorker.killGroup();
@@ -231,7 +326,7 @@ describe('a long source split across many Jobs', () => {
     expect(await env.drainDeadLetters()).toEqual([]);
   }, 600_000);
 
-  it('fails the job once when a chunk cannot pass: FAILED, its request in the DLQ, nothing published, parts removed', async () => {
+  it('fails the job once when a chunk cannot pass: FAILED, its request in the DLQ, its growing playlists ended where they stood, nothing unlisted left, parts removed', async () => {
     const jobId = 'split-doomed';
     const before = await env.stats();
     await env.send({ ...JOB, jobId, input });
@@ -269,7 +364,30 @@ describe('a long source split across many Jobs', () => {
     expect(after.failed - before.failed).toBe(1);
     expect(after.succeeded - before.succeeded).toBe(0);
     expect(after.running).toBe(0);
-    expect(await env.listOutputs(`outputs/${jobId}/`)).toEqual([]);
+    // The audio and the first two chunks were published (playable) before the third failed:
+    // their playlists now end there (a player stops cleanly), nothing else is left.
+    const failed = (await env.record(jobId))!;
+    expect(failed.fanout?.published).toMatchObject({ chunks: 2, ended: 'failed' });
+    expect(failed.playable?.master).toMatch(/hls\/master\.m3u8$/);
+    const left = (await env.listOutputs(`outputs/${jobId}/`)).map((o) =>
+      o.key.slice(`outputs/${jobId}/`.length),
+    );
+    for (const rung of ['360p', '144p']) {
+      const text = (
+        await env.getObject(`outputs/${jobId}/hls/${rung}/playlist.m3u8`)
+      ).body.toString();
+      const listed = parseMediaPlaylist(text);
+      expect(listed.ended, rung).toBe(true);
+      expect(listed.segments.map((s) => s.uri)).toEqual(
+        [...Array(10).keys()].map((i) => `seg_${String(i).padStart(5, '0')}.m4s`),
+      );
+      expect(left.filter((k) => k.startsWith(`hls/${rung}/`)).sort()).toEqual(
+        ['init.mp4', 'playlist.m3u8', ...listed.segments.map((s) => s.uri)].map(
+          (k) => `hls/${rung}/${k}`,
+        ),
+      );
+    }
+    expect(left.filter((k) => !k.startsWith('hls/'))).toEqual([]);
     expect(await env.listOutputs('outputs/_work/')).toEqual([]);
   });
 });

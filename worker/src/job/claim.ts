@@ -2,7 +2,7 @@ import type { JobRequest } from '../contract/message.ts';
 import { formatS3Uri, type S3Location } from '../contract/s3-uri.ts';
 import { decideClaim, type JobRecord } from '../record/job-record.ts';
 import { leaseMs, settleSignal, type JobContext, type MessageOutcome } from './base/context.ts';
-import { deliverEvents } from './notify.ts';
+import { deliverEvents } from './base/notify.ts';
 import { settleFailure } from './settle-failure.ts';
 
 /** The claim's result: the job is this worker's now, or the message is already settled. */

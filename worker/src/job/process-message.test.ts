@@ -174,7 +174,7 @@ class Steps implements StoragePort, TranscoderPort {
   cutAudioPiece(): Promise<never> {
     return Promise.reject(new Error('not split in these tests'));
   }
-  encodeChunk(): Promise<void> {
+  encodeChunk(): Promise<never> {
     return Promise.reject(new Error('not split in these tests'));
   }
   encodeAudio(): Promise<never> {

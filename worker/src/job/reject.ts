@@ -1,7 +1,7 @@
 import { decideRejected } from '../record/unclaimed.ts';
 import { UNKNOWN_RECORD } from '../record/store.ts';
 import { settleSignal, ttl, type JobContext, type MessageOutcome } from './base/context.ts';
-import { deliverEvents, shouldNotify } from './notify.ts';
+import { deliverEvents, shouldNotify } from './base/notify.ts';
 
 /** A body that is not a job: DLQ with the reason, FAILED in the ledger, delete. */
 export async function rejectMessage(ctx: JobContext, reason: string): Promise<MessageOutcome> {

@@ -7,14 +7,17 @@ import { decideAssembleClaim } from '../record/fanout.ts';
 import type { Fanout, JobRecord } from '../record/job-record.ts';
 import { UNKNOWN_RECORD } from '../record/store.ts';
 import type { AudioOutcome } from '../transcode/audio.ts';
+import { isPublishedSegment, type PublishedTrack } from '../transcode/progressive.ts';
 import { leaseMs, settleSignal, type JobContext, type MessageOutcome } from './base/context.ts';
 import { startHeartbeat, type RecordHolder } from './base/heartbeat.ts';
-import { deliverEvents } from './notify.ts';
+import { deliverEvents } from './base/notify.ts';
+import { deliverPlayable, endPublication, withdrawOutputs } from './publish.ts';
 import { recordSuccess } from './run-claimed.ts';
 import { publishOutputs } from './run-job.ts';
 import { settleFailure } from './settle-failure.ts';
 import {
   downloadPrefix,
+  downloadPublished,
   downloadSource,
   jobWorkPrefix,
   PART,
@@ -75,6 +78,8 @@ export async function runAssemble(
   const record = claim.record as JobRecord & { fanout: Fanout };
   const { request, output, work } = recordedJob(record);
   log.info({ attempt: record.attempts, chunks: record.fanout.chunks }, 'stitch claimed');
+  // A PLAYABLE event its publisher did not get out goes before the job's end.
+  await deliverPlayable(ctx, record, shutdown);
   const holder: RecordHolder = { record };
   const leaseLost = new AbortController();
   const signal = AbortSignal.any([shutdown, leaseLost.signal]);
@@ -93,7 +98,7 @@ export async function runAssemble(
     onLeaseLost: () => leaseLost.abort(new LeaseLostError('another worker took over the stitch')),
   });
   try {
-    const summary = await stitch(ctx, record.fanout, request, output, work, signal);
+    const summary = await stitch(ctx, record, request, output, work, signal);
     await heartbeat.stop();
     const outcome = await recordSuccess(ctx, request, holder, summary, shutdown);
     if (outcome === 'succeeded') await cleanUp();
@@ -101,19 +106,26 @@ export async function runAssemble(
   } catch (err) {
     await heartbeat.stop();
     const cause: unknown = signal.aborted ? signal.reason : err;
-    return settleFailure(ctx, cause, holder, { deadLetterBody: jobMessageBody(request), cleanUp });
+    return settleFailure(ctx, cause, holder, {
+      deadLetterBody: jobMessageBody(request),
+      cleanUp: async () => {
+        await withdrawOutputs(ctx, record, settleSignal(settings));
+        await cleanUp();
+      },
+    });
   }
 }
 
 async function stitch(
   ctx: JobContext,
-  fanout: Fanout,
+  record: JobRecord & { fanout: Fanout },
   request: ReturnType<typeof recordedJob>['request'],
   output: S3Location,
   work: S3Location,
   signal: AbortSignal,
 ): Promise<JobResultSummary> {
   const { deps, settings, jobId, log } = ctx;
+  const { fanout } = record;
   const dir = await createWorkDir(settings.workDir, `${jobId}.assemble`);
   try {
     let t = deps.clock.now();
@@ -124,9 +136,14 @@ async function stitch(
       (sourcePath ??= downloadSource(deps.storage, settings, request.input, plan, dir, signal));
     const parts = join(dir.root, 'parts');
     const chunkDirs: string[] = [];
+    // Each part: what it kept in the work prefix, and the segments it published.
     for (let i = 0; i < fanout.chunks; i++) {
       const chunkDir = join(parts, `chunk-${i}`);
       await downloadPrefix(deps.storage, childOf(work, `chunk-${i}/`), chunkDir, signal);
+      const tracks = JSON.parse(
+        await deps.storage.getText(childOf(work, PART.chunkTracks(i)), signal),
+      ) as PublishedTrack[];
+      await downloadPublished(deps.storage, output, chunkDir, tracks, signal);
       chunkDirs.push(chunkDir);
     }
     const audioDir = join(parts, 'audio');
@@ -134,6 +151,7 @@ async function stitch(
     const audio = JSON.parse(
       await deps.storage.getText(childOf(work, PART.audioOutcome), signal),
     ) as AudioOutcome;
+    await downloadPublished(deps.storage, output, audioDir, audio.hls ?? [], signal);
     const downloadMs = deps.clock.now() - t;
     log.info({ chunks: chunkDirs.length, ms: downloadMs }, 'parts downloaded');
 
@@ -152,7 +170,16 @@ async function stitch(
     log.info({ renditions: result.renditions.map((r) => r.name), ms: transcodeMs }, 'stitched');
 
     t = deps.clock.now();
-    await publishOutputs(deps.storage, result.files, output, signal);
+    // No growing playlist after the final ones; the segments and inits are published already.
+    await endPublication(ctx, record, 'succeeded', signal);
+    const published = (key: string) =>
+      isPublishedSegment(key) || /^hls\/[^/]+\/init\.mp4$/.test(key);
+    await publishOutputs(
+      deps.storage,
+      result.files.filter((f) => !published(f.relativeKey)),
+      output,
+      signal,
+    );
     const uploadMs = deps.clock.now() - t;
     log.info({ files: result.files.length, ms: uploadMs }, 'outputs uploaded');
     return {

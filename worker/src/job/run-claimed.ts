@@ -10,7 +10,7 @@ import {
   type MessageOutcome,
 } from './base/context.ts';
 import { startHeartbeat, type RecordHolder } from './base/heartbeat.ts';
-import { deliverEvents, shouldNotify } from './notify.ts';
+import { deliverEvents, shouldNotify } from './base/notify.ts';
 import { runJob } from './run-job.ts';
 import { settleFailure } from './settle-failure.ts';
 import { splitJob } from './split.ts';

@@ -6,8 +6,9 @@ import { decideTaskDone, decideTaskFailed, isComplete } from '../record/fanout.t
 import type { Fanout, JobRecord } from '../record/job-record.ts';
 import { settleSignal, ttl, type JobContext, type MessageOutcome } from './base/context.ts';
 import { startVisibilityHeartbeat } from './base/heartbeat.ts';
-import { deliverEvents, shouldNotify } from './notify.ts';
+import { deliverEvents, shouldNotify } from './base/notify.ts';
 import { decideFailureAction } from './base/retry-policy.ts';
+import { publishProgress, withdrawOutputs } from './publish.ts';
 import { runAssemble } from './run-assemble.ts';
 import {
   downloadPiece,
@@ -16,7 +17,7 @@ import {
   PART,
   readPlan,
   recordedJob,
-  uploadDir,
+  uploadPart,
   type PlannedPiece,
 } from './base/split-work.ts';
 import { createWorkDir } from './base/work-dir.ts';
@@ -91,6 +92,10 @@ export async function processTask(
   } else {
     const { done, total } = result.record.progress?.tasks ?? { done: 0, total: 0 };
     log.info({ task: name, done, total, ms: deps.clock.now() - started }, 'task done');
+    // The growing playlists over what is done (before the stitch message, which ends them).
+    if (result.record.fanout) {
+      await publishProgress(ctx, result.record as SplitRecord, settleSignal(settings));
+    }
     if (result.complete) await sendAssemble(ctx, task, shutdown);
   }
   await deps.queue.ack(message.receiptHandle, settleSignal(settings));
@@ -122,7 +127,7 @@ async function runPart(
   signal: AbortSignal,
 ): Promise<void> {
   const { deps, settings, log } = ctx;
-  const { request, work } = recordedJob(record);
+  const { request, work, output } = recordedJob(record);
   const name = taskName(task.task);
   const dir = await createWorkDir(settings.workDir, `${task.jobId}.${name}`);
   try {
@@ -148,7 +153,7 @@ async function runPart(
       // Its piece of the source if the planner cut one, else the whole source.
       const piece = plan.pieces?.find((p) => p.index === index);
       const sourcePath = await input(piece, 'piece of the source');
-      await deps.transcoder.encodeChunk({
+      const tracks = await deps.transcoder.encodeChunk({
         sourcePath,
         outDir: dir.outDir,
         request,
@@ -157,6 +162,12 @@ async function runPart(
         window,
         ...(piece ? { piece: { seekSeconds: piece.seekSeconds } } : {}),
       });
+      await deps.storage.putText(
+        childOf(work, PART.chunkTracks(index)),
+        JSON.stringify(tracks),
+        'application/json',
+        signal,
+      );
     } else {
       // The audio's piece if the planner cut one, else the whole source; neither if there is
       // no audio to encode.
@@ -177,8 +188,17 @@ async function runPart(
       );
     }
     const encodeMs = deps.clock.now() - t;
-    const files = await uploadDir(deps.storage, dir.outDir, childOf(work, `${name}/`), signal);
-    log.info({ task: name, files, encodeMs }, 'part uploaded');
+    // Its segments straight to the outputs (the growing playlists list them once it is done);
+    // one init segment per track, the first chunk's (every chunk's is the same) and the audio's.
+    const first =
+      task.task.type === 'audio' || (task.task.type === 'chunk' && task.task.index === 0);
+    const { parts, published } = await uploadPart(
+      deps.storage,
+      dir.outDir,
+      { part: childOf(work, `${name}/`), output, publishInit: first },
+      signal,
+    );
+    log.info({ task: name, parts, published, encodeMs }, 'part uploaded');
   } finally {
     await dir.remove().catch((err: unknown) => log.warn({ err }, 'work directory not removed'));
   }
@@ -230,6 +250,7 @@ async function settleTaskFailure(
   );
   if (final) {
     if (result.kind === 'recorded') {
+      await withdrawOutputs(ctx, result.record as SplitRecord, signal);
       const removed = await deps.storage
         .removePrefix(jobWorkPrefix(settings.workUri, jobId), signal)
         .catch((e: unknown) => {

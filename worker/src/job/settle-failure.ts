@@ -2,7 +2,7 @@ import { describeError, errorAction } from '../base/errors.ts';
 import { decideFailure } from '../record/job-record.ts';
 import { settleSignal, ttl, type JobContext, type MessageOutcome } from './base/context.ts';
 import type { RecordHolder } from './base/heartbeat.ts';
-import { deliverEvents, shouldNotify } from './notify.ts';
+import { deliverEvents, shouldNotify } from './base/notify.ts';
 import { decideFailureAction } from './base/retry-policy.ts';
 
 /**

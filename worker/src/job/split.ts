@@ -28,9 +28,11 @@ export async function splitJob(
     'application/json',
     signal,
   );
+  // The audio first, then the chunks in order: the growing playlists start with the audio and
+  // the first chunk (publish.ts), so those are the messages taken first.
   const tasks: TaskSpec[] = [
-    ...plan.chunks.chunks.map((c): TaskSpec => ({ type: 'chunk', index: c.index })),
     { type: 'audio' },
+    ...plan.chunks.chunks.map((c): TaskSpec => ({ type: 'chunk', index: c.index })),
   ];
   const own = { workerId: settings.workerId };
   const planned = await deps.ledger.transition(

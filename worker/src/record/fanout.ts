@@ -31,8 +31,10 @@ export function decidePlanned(
     return { result: { kind: 'lease-lost' } };
   }
   const at = iso(ctx.now);
+  // A new plan publishes anew (a redriven job's earlier PLAYABLE is not this run's).
+  const { playable: _playable, ...rest } = current;
   const next: JobRecord = {
-    ...current,
+    ...rest,
     version: current.version + 1,
     updatedAt: at,
     fanout: { ...ctx.fanout, done: [], receives: {}, dispatched: false },

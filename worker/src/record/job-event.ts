@@ -13,7 +13,8 @@ export interface JobEvent {
   readonly id: string;
   /** The deployment, e.g. `keda-transcoder` (EVENTS_SOURCE). */
   readonly source: string;
-  readonly type: 'keda-transcoder.job.succeeded' | 'keda-transcoder.job.failed';
+  readonly type:
+    'keda-transcoder.job.succeeded' | 'keda-transcoder.job.failed' | 'keda-transcoder.job.playable';
   /** The jobId. */
   readonly subject: string;
   readonly time: string;
@@ -24,7 +25,8 @@ export interface JobEvent {
 export interface JobEventData {
   readonly version: 1;
   readonly jobId: string;
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  /** RUNNING only in a PLAYABLE event: the job goes on. */
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'RUNNING';
   readonly input?: string;
   readonly output?: string;
   readonly attempts: number;
@@ -35,6 +37,8 @@ export interface JobEventData {
   readonly result?: unknown;
   /** FAILED: the error code, the reason, and whether a retry could have helped. */
   readonly error?: { readonly code: string; readonly message: string; readonly retryable: boolean };
+  /** PLAYABLE: since when, and the master playlist to play (it grows until the job ends). */
+  readonly playable?: { readonly at: string; readonly master: string };
 }
 
 export const JOB_EVENT_DETAIL_TYPE = 'Transcode Job State Change';
@@ -78,6 +82,36 @@ export function buildJobEvent(record: JobRecord, source: string): JobEvent {
     time: record.finishedAt ?? record.updatedAt,
     datacontenttype: 'application/json',
     data,
+  };
+}
+
+/**
+ * The event of a split job's PLAYABLE milestone (record/publication.ts): its first chunks and
+ * audio are published, and its master playlist plays while the rest is transcoded. One per run
+ * of the job: the id names the plan (`<jobId>.PLAYABLE.<fanout>`).
+ */
+export function buildPlayableEvent(record: JobRecord, source: string): JobEvent {
+  const playable = record.playable;
+  if (!playable || !record.fanout) throw new Error(`job ${record.jobId} is not playable`);
+  return {
+    specversion: '1.0',
+    id: `${record.jobId}.PLAYABLE.${record.fanout.id}`,
+    source,
+    type: 'keda-transcoder.job.playable',
+    subject: record.jobId,
+    time: playable.at,
+    datacontenttype: 'application/json',
+    data: {
+      version: 1,
+      jobId: record.jobId,
+      status: 'RUNNING',
+      ...(record.input ? { input: record.input } : {}),
+      ...(record.output ? { output: record.output } : {}),
+      attempts: record.attempts,
+      retries: record.retries,
+      createdAt: record.createdAt,
+      playable: { at: playable.at, master: playable.master },
+    },
   };
 }
 

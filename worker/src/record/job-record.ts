@@ -1,4 +1,7 @@
 import { truncate } from '../base/text.ts';
+import type { Fanout, Playable } from './split-record.ts';
+
+export type { Fanout, Playable, Publication } from './split-record.ts';
 /**
  * The job record as a state machine, with no I/O: QUEUED -> RUNNING -> SUCCEEDED | FAILED, a
  * lease on RUNNING, and the stats change that every transition implies. The DynamoDB adapter
@@ -96,26 +99,10 @@ export interface JobRecord {
   readonly notifications?: JobNotifications;
   /** A long source split across many Jobs: the plan and which of its tasks are done. */
   readonly fanout?: Fanout;
+  /** A split job's outputs became playable while it ran (record/publication.ts). */
+  readonly playable?: Playable;
   /** Epoch seconds; DynamoDB's TTL deletes the record after it (set on SUCCEEDED and FAILED). */
   readonly expiresAt?: number;
-}
-
-/**
- * A split job's tasks (record/fanout.ts). `id` is the attempt that planned it: task messages
- * name it, and one of an older plan is dropped.
- */
-export interface Fanout {
-  readonly id: number;
-  /** The S3 prefix of the parts (`s3://bucket/_work/<jobId>/f<id>/`), removed at the end. */
-  readonly work: string;
-  readonly chunks: number;
-  /** Every task that must be done before the stitch: `chunk-0` ... and `audio`. */
-  readonly tasks: readonly string[];
-  readonly done: readonly string[];
-  /** The highest SQS receive count each task's message was seen with (its retries). */
-  readonly receives: Readonly<Record<string, number>>;
-  /** The task messages are on the queue, the job's first message is done with. */
-  readonly dispatched: boolean;
 }
 
 export interface Stats {

@@ -131,6 +131,7 @@ export class S3Storage implements StoragePort {
     body: string,
     contentType: string,
     signal?: AbortSignal,
+    cacheControl?: string,
   ): Promise<void> {
     try {
       await this.#s3.send(
@@ -139,6 +140,7 @@ export class S3Storage implements StoragePort {
           Key: location.key,
           Body: body,
           ContentType: contentType,
+          ...(cacheControl ? { CacheControl: cacheControl } : {}),
         }),
         { ...(signal ? { abortSignal: signal } : {}) },
       );
@@ -194,8 +196,12 @@ export class S3Storage implements StoragePort {
   }
 
   /** Deletes every object under a prefix (1000 per request); returns how many. */
-  async removePrefix(prefix: S3Location, signal?: AbortSignal): Promise<number> {
-    const objects = await this.list(prefix, signal);
+  async removePrefix(
+    prefix: S3Location,
+    signal?: AbortSignal,
+    keep?: (relativeKey: string) => boolean,
+  ): Promise<number> {
+    const objects = (await this.list(prefix, signal)).filter((o) => !keep?.(o.relativeKey));
     for (let i = 0; i < objects.length; i += 1000) {
       const batch = objects.slice(i, i + 1000);
       try {

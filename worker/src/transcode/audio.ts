@@ -4,9 +4,11 @@ import { runFfmpeg } from './ffmpeg/run.ts';
 import { emptyDirectory } from './files/local-files.ts';
 import type { Loudness } from './finish/result.ts';
 import type { TranscodeEnv, TranscodeInput } from './inputs.ts';
+import { layout } from './ladder/layout.ts';
 import { audioDecision, type AudioFate } from './ladder/audio-decision.ts';
 import { ladderAudioRates, planOutputs } from './ladder/plan.ts';
 import { loudnessPass } from './loudness-pass.ts';
+import { readPublishedTrack, type PublishedAudio } from './progressive.ts';
 import type { SourceInfo } from './source/source-info.ts';
 import type { AudioPiece } from './split/audio-piece.ts';
 
@@ -15,6 +17,9 @@ export interface AudioOutcome {
   readonly audio: AudioFate;
   readonly warnings: readonly string[];
   readonly loudness?: Loudness;
+  /** With HLS: the audio renditions' tracks, published as they are (progressive.ts). */
+  readonly hls?: readonly PublishedAudio[];
+  readonly language?: string;
 }
 
 export interface AudioInput extends Omit<TranscodeInput, 'sourcePath'> {
@@ -67,5 +72,22 @@ export async function encodeAudio(env: TranscodeEnv, input: AudioInput): Promise
     await emptyDirectory(input.outDir);
     return { audio: 'undecodable', warnings };
   }
-  return { audio: 'encoded', warnings, ...(loudness ? { loudness: loudness.result } : {}) };
+  const rates = ladderAudioRates(rungs, source);
+  const channels = Math.min(2, source.audio?.channels ?? 2);
+  const hls = input.request.formats.includes('hls')
+    ? await Promise.all(
+        rates.map(async (kbps) => ({
+          ...(await readPublishedTrack(input.outDir, layout.audioRendition(kbps))),
+          kbps,
+          channels,
+        })),
+      )
+    : undefined;
+  return {
+    audio: 'encoded',
+    warnings,
+    ...(loudness ? { loudness: loudness.result } : {}),
+    ...(hls ? { hls } : {}),
+    ...(source.audio?.language ? { language: source.audio.language } : {}),
+  };
 }

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { buildLadderInvocation, firstSegment } from './encode/ladder-run.ts';
 import { runFfmpeg } from './ffmpeg/run.ts';
 import { rebaseSegment } from './files/fragments.ts';
-import { initSegmentTimescale } from './files/local-files.ts';
+import { initSegmentTimescale, readCodecConfig } from './files/local-files.ts';
 import { layout } from './ladder/layout.ts';
 import { parseMediaPlaylist } from './package/hls.ts';
+import { readPublishedTrack, type PublishedRung } from './progressive.ts';
 import type { TranscodeEnv, TranscodeInput } from './inputs.ts';
 import { planOutputs } from './ladder/plan.ts';
 import type { SourceInfo } from './source/source-info.ts';
@@ -26,7 +27,10 @@ export interface ChunkInput extends TranscodeInput {
  * whole source: they are published as they are) and to `chunk/<rung>.mp4` for the stitch's
  * MP4s, in `outDir`, with the chunk's thumbnails and, if its frame lies in the chunk, the poster.
  */
-export async function encodeChunk(env: TranscodeEnv, input: ChunkInput): Promise<void> {
+export async function encodeChunk(
+  env: TranscodeEnv,
+  input: ChunkInput,
+): Promise<readonly PublishedRung[]> {
   const source = withoutAudio(input.source);
   const { rungs, thumbnails } = planOutputs(input.request, source);
   const { window, piece } = input;
@@ -50,10 +54,24 @@ export async function encodeChunk(env: TranscodeEnv, input: ChunkInput): Promise
     }),
     { signal: input.signal },
   );
-  if (input.request.formats.includes('hls')) {
-    const first = firstSegment(window, env);
-    for (const rung of rungs) await moveOntoSourceTimeline(input.outDir, rung.name, window, first);
+  if (!input.request.formats.includes('hls')) return [];
+  const first = firstSegment(window, env);
+  const published: PublishedRung[] = [];
+  for (const rung of rungs) {
+    await moveOntoSourceTimeline(input.outDir, rung.name, window, first);
+    const track = await readPublishedTrack(input.outDir, rung.name);
+    const init = join(input.outDir, layout.hlsDir(rung.name), track.initUri);
+    const record = (await readCodecConfig(init))?.record;
+    published.push({
+      ...track,
+      width: rung.width,
+      height: rung.height,
+      frameRate: rung.frameRate,
+      codecs: env.encoders[rung.codec].codecString(record ? { record } : {}),
+      ...(rung.audioKbps === undefined ? {} : { audioKbps: rung.audioKbps }),
+    });
   }
+  return published;
 }
 
 /**

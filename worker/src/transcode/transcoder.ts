@@ -15,6 +15,7 @@ import { planLadder } from './ladder/ladder.ts';
 import type { TranscodeRequest } from './ladder/plan.ts';
 import { transcodeOnce } from './single-run.ts';
 import { readSource } from './source/read-source.ts';
+import type { PublishedRung } from './progressive.ts';
 import type { SourceInfo } from './source/source-info.ts';
 import type { MediaLimits } from './source/source-checks.ts';
 import { cutAudioPiece, type AudioPiece } from './split/audio-piece.ts';
@@ -130,8 +131,8 @@ export class Transcoder {
     return cutAudioPiece(this.#env.paths, input);
   }
 
-  /** One chunk's video, every rung (chunk.ts). */
-  encodeChunk(input: ChunkInput): Promise<void> {
+  /** One chunk's video, every rung (chunk.ts): what of it is published as it is, per rung. */
+  encodeChunk(input: ChunkInput): Promise<readonly PublishedRung[]> {
     return encodeChunk(this.#env, input);
   }
 

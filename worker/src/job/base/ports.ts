@@ -63,13 +63,19 @@ export interface StoragePort {
     body: string,
     contentType: string,
     signal?: AbortSignal,
+    cacheControl?: string,
   ): Promise<void>;
   getText(location: S3Location, signal?: AbortSignal): Promise<string>;
   list(
     prefix: S3Location,
     signal?: AbortSignal,
   ): Promise<{ relativeKey: string; size: number; etag?: string }[]>;
-  removePrefix(prefix: S3Location, signal?: AbortSignal): Promise<number>;
+  /** Deletes every object under `prefix` but those `keep` names; how many were deleted. */
+  removePrefix(
+    prefix: S3Location,
+    signal?: AbortSignal,
+    keep?: (relativeKey: string) => boolean,
+  ): Promise<number>;
 }
 
 /** Job records: read one, apply a decision (record/store.ts). */

@@ -5,6 +5,7 @@ import { childOf, parseS3Uri, type S3Location } from '../../contract/s3-uri.ts';
 import type { Fanout, JobRecord } from '../../record/job-record.ts';
 import type { ChunkPlan } from '../../transcode/split/chunks.ts';
 import { listOutputFiles } from '../../transcode/package/output-files.ts';
+import { isPublishedSegment, type PublishedTrack } from '../../transcode/progressive.ts';
 import type { SourceInfo } from '../../transcode/source/source-info.ts';
 import type { StoragePort } from './ports.ts';
 import { checkFreeSpace, sourceExtension, type WorkDir } from './work-dir.ts';
@@ -45,6 +46,8 @@ export const PART = {
   plan: 'plan.json',
   audioOutcome: 'audio.json',
   pieces: 'pieces/',
+  /** What a chunk published of each rung (transcode/progressive.ts PublishedRung[]). */
+  chunkTracks: (index: number) => `chunk-${index}.json`,
 } as const;
 
 export function jobWorkPrefix(workUri: S3Location, jobId: string): S3Location {
@@ -75,6 +78,68 @@ export async function readPlan(
   signal: AbortSignal,
 ): Promise<SplitPlan> {
   return JSON.parse(await storage.getText(childOf(work, PART.plan), signal)) as SplitPlan;
+}
+
+/**
+ * Uploads a task's outputs: its HLS segments (and, for the first chunk and the audio, the init
+ * segments) to the job's output prefix, where they stay as they are (served, cached for good);
+ * everything else, inits included, to its part's prefix (never served).
+ */
+export async function uploadPart(
+  storage: StoragePort,
+  dir: string,
+  to: { readonly part: S3Location; readonly output: S3Location; readonly publishInit: boolean },
+  signal: AbortSignal,
+): Promise<{ readonly parts: number; readonly published: number }> {
+  const files = await listOutputFiles(dir);
+  const items = files.flatMap((f) => {
+    const published = isPublishedSegment(f.relativeKey);
+    const init = /^hls\/[^/]+\/init\.mp4$/.test(f.relativeKey);
+    const out = { path: f.path, contentType: f.contentType, cacheControl: f.cacheControl };
+    return [
+      ...(published || (init && to.publishInit)
+        ? [{ ...out, location: childOf(to.output, f.relativeKey) }]
+        : []),
+      ...(published
+        ? []
+        : [
+            {
+              path: f.path,
+              location: childOf(to.part, f.relativeKey),
+              contentType: 'application/octet-stream',
+              cacheControl: 'no-store',
+            },
+          ]),
+    ];
+  });
+  await storage.uploadAll(items, signal);
+  const parts = items.filter((i) => i.cacheControl === 'no-store').length;
+  return { parts, published: items.length - parts };
+}
+
+/**
+ * The segments a part published (its tracks, as it recorded them), back into its directory
+ * beside its playlists and inits (downloaded from its part's prefix): what the stitch needs to
+ * measure and join the tracks.
+ */
+export async function downloadPublished(
+  storage: StoragePort,
+  output: S3Location,
+  dir: string,
+  tracks: readonly PublishedTrack[],
+  signal: AbortSignal,
+): Promise<number> {
+  let count = 0;
+  for (const track of tracks) {
+    await mkdir(join(dir, 'hls', track.name), { recursive: true });
+    for (const segment of track.segments) {
+      const key = `hls/${track.name}/${segment.uri}`;
+      if (!isPublishedSegment(key)) throw new Error(`unexpected segment in a part: ${key}`);
+      await storage.download(childOf(output, key), join(dir, key), { size: segment.bytes }, signal);
+      count++;
+    }
+  }
+  return count;
 }
 
 /** Uploads a directory's files under a prefix, as they are (the parts are never served). */

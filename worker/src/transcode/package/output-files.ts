@@ -35,6 +35,15 @@ const SHORT = 'public, max-age=60';
 
 const LONG = 'public, max-age=31536000, immutable';
 
+/**
+ * A playlist that grows while its job runs (a split job's EVENT playlists): caches keep it a
+ * moment, under half a segment, so a player reloading it sees each chunk as it is published.
+ */
+export const GROWING_PLAYLIST = {
+  contentType: 'application/vnd.apple.mpegurl',
+  cacheControl: 'public, max-age=1',
+} as const;
+
 export function outputFileKind(relativeKey: string): OutputFileKind {
   const ext = relativeKey.slice(relativeKey.lastIndexOf('.') + 1).toLowerCase();
   switch (ext) {

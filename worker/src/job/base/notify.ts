@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import { decideNotified, type JobRecord } from '../record/job-record.ts';
-import { buildJobEvent } from '../record/job-event.ts';
-import { type JobContext } from './base/context.ts';
-import type { WorkerDeps } from './base/ports.ts';
+import { decideNotified, type JobRecord } from '../../record/job-record.ts';
+import { buildJobEvent } from '../../record/job-event.ts';
+import { type JobContext } from './context.ts';
+import type { WorkerDeps } from './ports.ts';
 
 /** How long the message stays hidden while a finished job's events are delivered. */
 const DELIVERY_BUDGET_SECONDS = 120;
@@ -62,7 +62,7 @@ export async function deliverPendingEvents(
 }
 
 /** The webhook a job's request names, if any. */
-function webhookOf(request: unknown): string | undefined {
+export function webhookOf(request: unknown): string | undefined {
   if (typeof request !== 'object' || request === null || !('webhook' in request)) return undefined;
   const url = (request as { webhook?: unknown }).webhook;
   return typeof url === 'string' ? url : undefined;
