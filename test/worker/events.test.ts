@@ -131,6 +131,53 @@ describe('job events', () => {
     receiver.received.length = 0;
   });
 
+  it('announces a split job as PLAYABLE while it runs (its growing master), then its end, on SNS and its webhook', async () => {
+    const long = await makeClip({ seconds: 12, width: 320, height: 180, fps: 25 });
+    const input = await env.putSource('in/long.mp4', long);
+    await env.send({
+      version: 1,
+      jobId: 'long',
+      input,
+      ladder: [{ height: 144 }],
+      webhook: receiver.url,
+    });
+    const split = { ...settings(), SPLIT_THRESHOLD_SECONDS: '6', CHUNK_SECONDS: '4' };
+    const outcomes: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const out = await env.runWorker(split);
+      outcomes.push(out.kind === 'handled' ? out.outcome : out.kind);
+      if ((await env.record('long'))?.status === 'SUCCEEDED') break;
+    }
+    // The plan, the audio, three chunks, the stitch.
+    expect(outcomes).toEqual([
+      'split',
+      'succeeded',
+      'succeeded',
+      'succeeded',
+      'succeeded',
+      'succeeded',
+    ]);
+    const record = (await env.record('long'))!;
+    const master = `${input.replace(/in\/long\.mp4$/, '')}outputs/long/hls/master.m3u8`;
+    expect(record.playable).toMatchObject({ master, event: 'done' });
+    const events = await heard();
+    expect(events.map((e) => [e.type, e.id])).toEqual([
+      ['keda-transcoder.job.playable', `long.PLAYABLE.${record.fanout!.id}`],
+      ['keda-transcoder.job.succeeded', `long.SUCCEEDED.${record.attempts}`],
+    ]);
+    expect(events[0]).toMatchObject({
+      subject: 'long',
+      time: record.playable!.at,
+      data: { jobId: 'long', status: 'RUNNING', playable: { at: record.playable!.at, master } },
+    });
+    expect(receiver.received.map((r) => JSON.parse(r.body).type)).toEqual([
+      'keda-transcoder.job.playable',
+      'keda-transcoder.job.succeeded',
+    ]);
+    expect(receiver.received.every((r) => r.verified)).toBe(true);
+    receiver.received.length = 0;
+  });
+
   it('announces a failed job with its error code and reason', async () => {
     const text = join(ROOT, '.local', 'not-a-video.mp4');
     writeFileSync(text, 'not a video at all\n'.repeat(100));

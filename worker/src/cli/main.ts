@@ -187,6 +187,7 @@ program
         lines.push(
           `  progress ${p.stage ?? ''} ${Math.round(p.percent)}%${p.speed ? ` at ${p.speed}x` : ''}${p.rungs ? `  (${p.rungs.join(' ')})` : ''}`,
         );
+        if (job.playable) lines.push(`  playable since ${job.playable.at}: ${job.playable.master}`);
       }
       const result = job.result as
         | {

@@ -23,6 +23,8 @@ export interface JobView {
   readonly input?: string;
   readonly output?: string;
   readonly progress?: JobRecord['progress'];
+  /** A split job playable while it runs: since when, and its (growing) master playlist. */
+  readonly playable?: { readonly at: string; readonly master: string };
   readonly result?: unknown;
   readonly error?: JobRecord['error'];
   readonly history: JobRecord['history'];
@@ -41,6 +43,7 @@ export function toView(r: JobRecord): JobView {
     ...(r.input ? { input: r.input } : {}),
     ...(r.output ? { output: r.output } : {}),
     ...(r.progress ? { progress: r.progress } : {}),
+    ...(r.playable ? { playable: { at: r.playable.at, master: r.playable.master } } : {}),
     ...(r.result !== undefined ? { result: r.result } : {}),
     ...(r.error ? { error: r.error } : {}),
     history: r.history,

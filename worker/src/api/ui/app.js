@@ -48,12 +48,15 @@
     return td;
   };
 
+  // The master playlist under the job's output: the final one, or a running job's growing one.
   const masterPath = (job) => {
-    const result = job.result;
-    if (!result || !result.master || !result.output) return null;
-    return result.master.startsWith(result.output)
-      ? result.master.slice(result.output.length)
-      : null;
+    const master =
+      job.status === 'SUCCEEDED'
+        ? job.result && job.result.master
+        : job.playable && job.playable.master;
+    const output = job.status === 'SUCCEEDED' ? job.result && job.result.output : job.output;
+    if (!master || !output || (job.status !== 'SUCCEEDED' && job.status !== 'RUNNING')) return null;
+    return master.startsWith(output) ? master.slice(output.length) : null;
   };
 
   async function refresh() {
@@ -74,7 +77,7 @@
           const renditions = job.result ? job.result.renditions.map((r) => r.name).join(' ') : '';
           const progress =
             job.status === 'RUNNING' && job.progress
-              ? `${job.progress.stage || ''} ${Math.round(job.progress.percent)}%`
+              ? `${job.progress.stage || ''} ${Math.round(job.progress.percent)}%${job.playable ? ' · playable' : ''}`
               : '';
           row.append(
             cell(job.jobId),
@@ -86,7 +89,7 @@
           if (job.jobId === upload.jobId) {
             row.classList.add('mine');
             // The video this page uploaded plays by itself once it is ready.
-            if (job.status === 'SUCCEEDED' && !upload.played && masterPath(job)) {
+            if (!upload.played && masterPath(job)) {
               upload.played = true;
               window.ktPlayerUi.play(job.jobId, masterPath(job));
             }
@@ -95,9 +98,11 @@
           if (job.error) row.title = `${job.error.code}: ${job.error.message}`;
           if (warnings.length > 0) row.lastChild.previousSibling.textContent += ' ⚠';
           const path = masterPath(job);
-          if (job.status === 'SUCCEEDED' && path) {
+          if (path) {
             row.classList.add('playable');
-            row.title = ['play the HLS ladder', ...warnings].join('\n');
+            const what =
+              job.status === 'RUNNING' ? 'play what is transcoded so far' : 'play the HLS ladder';
+            row.title = [what, ...warnings].join('\n');
             row.addEventListener('click', () => window.ktPlayerUi.play(job.jobId, path));
           }
           return row;
