@@ -541,6 +541,7 @@ describe('every deployment setting', () => {
       recordTtlDays: 30,
       splitThresholdSeconds: 600,
       chunkSeconds: 120,
+      firstChunkSeconds: 8,
       workUri: 's3://media-scratch/split/',
       logLevel: 'debug',
       runAsUser: 20000,

@@ -59,6 +59,8 @@ export const Worker = z.strictObject({
   splitThresholdSeconds: z.number().int().min(0).default(DEFAULTS.splitThresholdSeconds),
   /** The length of a split source's chunks, rounded to whole 4 s segments. */
   chunkSeconds: z.number().int().min(4).max(3600).default(DEFAULTS.chunkSeconds),
+  /** The first chunk's length, from which the next ramp up to chunkSeconds; 0: no ramp. */
+  firstChunkSeconds: z.number().int().min(0).max(3600).default(DEFAULTS.firstChunkSeconds),
   /** Where a split job's parts wait for the stitch; default `<outputUri>_work/`. */
   workUri: s3Prefix.optional(),
   /** Days after which finished job records expire (DynamoDB TTL on `expiresAt`); unset keeps them. */

@@ -37,6 +37,7 @@ export function workerEnvironment(
     ...optional('RECORD_TTL_DAYS', w.recordTtlDays),
     SPLIT_THRESHOLD_SECONDS: String(w.splitThresholdSeconds),
     CHUNK_SECONDS: String(w.chunkSeconds),
+    FIRST_CHUNK_SECONDS: String(w.firstChunkSeconds),
     WORK_URI: formatS3Uri(workPrefix(config)),
     ...text('EVENTS_SNS_TOPIC_ARN', config.events.snsTopicArn),
     ...text('EVENTS_BUS', config.events.eventBusArn),

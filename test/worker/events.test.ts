@@ -170,7 +170,7 @@ describe('job events', () => {
       time: record.playable!.at,
       data: { jobId: 'long', status: 'RUNNING', playable: { at: record.playable!.at, master } },
     });
-    expect(receiver.received.map((r) => JSON.parse(r.body).type)).toEqual([
+    expect(receiver.received.map((r) => (JSON.parse(r.body) as JobEvent).type)).toEqual([
       'keda-transcoder.job.playable',
       'keda-transcoder.job.succeeded',
     ]);

@@ -18,7 +18,7 @@ import { spawnWorker } from '../support/worker-process.ts';
 const run = promisify(execFile);
 
 /** A three-minute source; split anything over 30 s into 20 s chunks (five 4 s segments). */
-const SPLIT = { SPLIT_THRESHOLD_SECONDS: '30', CHUNK_SECONDS: '20' };
+const SPLIT = { SPLIT_THRESHOLD_SECONDS: '30', CHUNK_SECONDS: '20', FIRST_CHUNK_SECONDS: '0' };
 const SINGLE = { SPLIT_THRESHOLD_SECONDS: '0' };
 const SECONDS = 180;
 const CHUNKS = 9;

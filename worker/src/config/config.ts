@@ -62,7 +62,12 @@ export interface Config {
    * Splitting long sources across many Jobs: sources longer than `thresholdSeconds` are cut
    * into chunks of about `chunkSeconds`; absent (SPLIT_THRESHOLD_SECONDS=0): never split.
    */
-  readonly split?: { readonly thresholdSeconds: number; readonly chunkSeconds: number };
+  readonly split?: {
+    readonly thresholdSeconds: number;
+    readonly chunkSeconds: number;
+    /** The short first chunk the next ones ramp up from (split/chunks.ts); 0: none. */
+    readonly firstChunkSeconds: number;
+  };
   /** Where a split job's parts are kept until its stitch (then removed). */
   readonly workUri: S3Location;
   /** Webhooks named in messages: off without a secret to sign them with. */
@@ -120,6 +125,7 @@ const EnvSchema = z.object({
     .default('keda-transcoder'),
   SPLIT_THRESHOLD_SECONDS: int(0, 7 * 24 * 3600).default(DEFAULTS.splitThresholdSeconds),
   CHUNK_SECONDS: int(4, 3600).default(DEFAULTS.chunkSeconds),
+  FIRST_CHUNK_SECONDS: int(0, 3600).default(DEFAULTS.firstChunkSeconds),
   WORK_URI: s3UriSchema({ prefix: true }).optional(),
   WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   WEBHOOK_TIMEOUT_SECONDS: int(1, 60).default(10),
@@ -199,7 +205,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     eventsSource: e.EVENTS_SOURCE,
     ...(e.SPLIT_THRESHOLD_SECONDS > 0
-      ? { split: { thresholdSeconds: e.SPLIT_THRESHOLD_SECONDS, chunkSeconds: e.CHUNK_SECONDS } }
+      ? {
+          split: {
+            thresholdSeconds: e.SPLIT_THRESHOLD_SECONDS,
+            chunkSeconds: e.CHUNK_SECONDS,
+            firstChunkSeconds: e.FIRST_CHUNK_SECONDS,
+          },
+        }
       : {}),
     workUri: e.WORK_URI ?? childOf(e.OUTPUT_URI, '_work/'),
     ...(e.WEBHOOK_SECRET

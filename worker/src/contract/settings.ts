@@ -12,6 +12,8 @@ export const DEFAULTS = {
   splitThresholdSeconds: 300,
   /** The length of a split source's chunks (whole HLS segments). */
   chunkSeconds: 60,
+  /** The first chunk's length, from which the next ramp up to chunkSeconds (0: no ramp). */
+  firstChunkSeconds: 8,
   idleTimeoutSeconds: 30,
   visibilityTimeoutSeconds: 120,
   heartbeatSeconds: 30,

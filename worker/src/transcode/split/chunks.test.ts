@@ -111,6 +111,28 @@ describe('planChunks', () => {
     expect(maxChunkSegments(4, 2 / 60)).toBe(119);
   });
 
+  it('ramps up from a short first chunk, each no longer than a viewer who started at the first one’s end can wait for', () => {
+    const plan = planChunks({
+      ...base,
+      durationSeconds: 600,
+      settings: { thresholdSeconds: 300, chunkSeconds: 60, firstChunkSeconds: 8 },
+    })!;
+    const lengths = plan.chunks.map((c) => (c.endSeconds ?? 600) - c.startSeconds);
+    expect(lengths).toEqual([8, 12, 16, 24, 36, 56, 60, 60, 60, 60, 60, 60, 60, 28]);
+    expect(plan.chunkSeconds).toBe(60);
+    // Every chunk started at once and encoded at 2 s per second of source ends in time for a
+    // viewer who started when the first one ended, playing at 1x.
+    for (const c of plan.chunks) {
+      const length = (c.endSeconds ?? 600) - c.startSeconds;
+      expect(2 * length).toBeLessThanOrEqual(2 * 8 + c.startSeconds);
+    }
+    // No ramp asked for, or a chunk length under the first's: every chunk as long.
+    const flat = planChunks({ ...base, durationSeconds: 600 })!;
+    expect(new Set(flat.chunks.slice(0, -1).map((c) => c.endSeconds! - c.startSeconds))).toEqual(
+      new Set([60]),
+    );
+  });
+
   it('reads frame rates as ffmpeg writes them', () => {
     expect(parseRate('30000/1001')).toBeCloseTo(29.97, 3);
     expect(parseRate('25')).toBe(25);

@@ -11,9 +11,18 @@ export interface ChunkSettings {
   readonly thresholdSeconds: number;
   /** Wanted chunk length; rounded to whole segments. */
   readonly chunkSeconds: number;
+  /**
+   * The first chunk's length (whole segments), from which the next ones ramp up to
+   * `chunkSeconds` (rampedLength); absent or 0: every chunk as long.
+   */
+  readonly firstChunkSeconds?: number;
 }
 
-export const DEFAULT_CHUNKING: ChunkSettings = { thresholdSeconds: 300, chunkSeconds: 60 };
+export const DEFAULT_CHUNKING: ChunkSettings = {
+  thresholdSeconds: 300,
+  chunkSeconds: 60,
+  firstChunkSeconds: 8,
+};
 
 export interface ChunkWindow {
   readonly index: number;
@@ -58,7 +67,11 @@ export function planChunks(p: {
     Math.min(segments, Math.max(1, Math.round(settings.chunkSeconds / segmentSeconds))) *
     segmentSeconds;
   const starts: number[] = [];
-  for (let s = 0; s < durationSeconds; s += length) starts.push(s);
+  const first = Math.round((settings.firstChunkSeconds ?? 0) / segmentSeconds) * segmentSeconds;
+  for (let s = 0; s < durationSeconds;) {
+    starts.push(s);
+    s += first > 0 ? rampedLength(starts.length - 1, s, length, first, segmentSeconds) : length;
+  }
   // A tail shorter than a segment joins the chunk before it.
   if (starts.length > 1 && durationSeconds - starts.at(-1)! < segmentSeconds) starts.pop();
   if (starts.length < 2) return undefined;
@@ -79,6 +92,31 @@ export function planChunks(p: {
     };
   });
   return { chunkSeconds: length, chunks };
+}
+
+/**
+ * How the first chunks ramp up to the chunk length, so that a split job plays soon and without a
+ * stall. The first chunk is short (firstChunkSeconds): its Job ends first, and the job is
+ * playable then (publish.ts). With every chunk started at once, chunk i ends at its length times
+ * the encode's pace; a viewer who started at the first chunk's end reaches chunk i after the
+ * first chunk's time plus the seconds before chunk i. So chunk i may last at most the first's
+ * length plus those seconds over the pace (PACE: a pessimistic 2 s of encode per second of
+ * source, about 1.4 measured for the example pod's 1080p ladder), in whole segments, up to the
+ * chunk length. With 4 s segments and 60 s chunks: 8, 12, 16, 24, 36, 56, then 60 s.
+ */
+const PACE = 2;
+
+function rampedLength(
+  index: number,
+  start: number,
+  length: number,
+  firstSeconds: number,
+  segment: number,
+): number {
+  const first = Math.min(length, Math.max(segment, firstSeconds));
+  if (index === 0) return first;
+  const most = Math.floor((first + start / PACE) / segment + 1e-9) * segment;
+  return Math.min(length, Math.max(segment, most));
 }
 
 /**
