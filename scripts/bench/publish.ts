@@ -44,6 +44,8 @@ export interface PublishResult {
   /** The audio's piece's bytes over the source's (what the audio's Job downloads). */
   readonly audioShare: number;
   readonly chunks: readonly Cost[];
+  /** Each chunk's part of the source (the plan ramps up from a short first chunk). */
+  readonly windows: readonly { readonly startSeconds: number; readonly lengthSeconds: number }[];
   readonly audio: Cost;
   /** Every rung's stream-copy join and the sprite sheets, one after another. */
   readonly stitch: Cost;
@@ -66,7 +68,12 @@ export interface PublishResult {
  */
 export async function benchPublish(
   source: BenchSource,
-  options: { workDir: string; chunkSeconds: number; pods: readonly number[] },
+  options: {
+    workDir: string;
+    chunkSeconds: number;
+    firstChunkSeconds: number;
+    pods: readonly number[];
+  },
 ): Promise<PublishResult> {
   const work = join(options.workDir, 'publish', source.name);
   rmSync(work, { recursive: true, force: true });
@@ -107,7 +114,11 @@ export async function benchPublish(
     frameRate: fpsExpression(info.video.frameRate),
     frameStep: Math.max(...rungs.map((r) => r.frameStep)),
     segmentSeconds: SEGMENT_SECONDS,
-    settings: { thresholdSeconds: 0, chunkSeconds: options.chunkSeconds },
+    settings: {
+      thresholdSeconds: 0,
+      chunkSeconds: options.chunkSeconds,
+      firstChunkSeconds: options.firstChunkSeconds,
+    },
   });
   if (!plan) throw new Error(`${source.name}: too short to cut into chunks`);
   const { audio: _audio, ...silent } = info;
@@ -230,6 +241,10 @@ export async function benchPublish(
     pieceShare: pieceBytes / statSync(source.path).size,
     audioShare: audioPiece.bytes / statSync(source.path).size,
     chunks,
+    windows: plan.chunks.map((w) => ({
+      startSeconds: w.startSeconds,
+      lengthSeconds: (w.endSeconds ?? info.video.durationSeconds) - w.startSeconds,
+    })),
     audio,
     stitch,
     cpuRatio: cpu / single.cpuSeconds,

@@ -2,10 +2,19 @@ import { join } from 'node:path';
 import { mark, pad } from '../format.ts';
 import { benchPublish, type PublishResult } from '../publish.ts';
 import { benchSources } from '../sources.ts';
+import { planChunks } from '../../../worker/src/transcode/split/chunks.ts';
+import { firstPlay, type FirstPlay, type PlannedChunk } from './first-play.ts';
 
 /** What the publish section reports: the measured plan and a 60-minute extrapolation. */
 export type PublishReport = PublishResult & {
   readonly hour: { single: number; pods64: number; speedup: number };
+  /** Time to first play (sections/first-play.ts), by pods: this source and an hour of it. */
+  readonly firstPlay: {
+    readonly source: readonly ({ readonly pods: number } & FirstPlay)[];
+    readonly hour: readonly ({ readonly pods: number } & FirstPlay)[];
+    /** A single Job publishes only at its end: its time to first play is its wall time. */
+    readonly singleJob: number;
+  };
 };
 
 /**
@@ -31,9 +40,11 @@ export async function publishSection(options: {
   console.log(
     '  (probe and cut + the busiest pod + the stitch); target: total CPU <= 1.05x the single Job',
   );
+  const firstChunkSeconds = smoke ? 4 : 8;
   const r = await benchPublish(source!, {
     workDir: join(dir, 'work'),
     chunkSeconds,
+    firstChunkSeconds,
     pods: [4, 16, 64],
   });
   const walls = r.chunks.map((c) => c.wallSeconds);
@@ -81,12 +92,102 @@ export async function publishSection(options: {
     (r.cut.wallSeconds + r.audioCut.wallSeconds) * scale +
     Math.max(Math.max(...walls) * (60 / r.chunkSeconds), r.audio.wallSeconds * scale) +
     r.stitch.wallSeconds * scale;
+  const firstPlays = timeToFirstPlay(r, { publishSeconds, chunkSeconds, firstChunkSeconds });
   const publish = {
     ...r,
     hour: { single: hourSingle, pods64: hourPods, speedup: hourSingle / hourPods },
+    firstPlay: firstPlays,
   };
   console.log(
     `  60 min of this source, extrapolated: one Job ${(hourSingle / 60).toFixed(1)} min; 64 pods ${(hourPods / 60).toFixed(1)} min: ${(hourSingle / hourPods).toFixed(1)}x sooner ${hourSingle / hourPods >= 15 ? 'ok' : 'MISS'} (goal >= 15x)`,
   );
   return publish;
+}
+
+/**
+ * Time to first play, from the measured parts: the planner (probe and cuts), the audio and each
+ * chunk's Job, the chunks ramping up from a short first one; queued as the job sends them and
+ * spread over N pods; for this source and for an hour of it (the planner's cuts and the audio
+ * scaled with the duration, each chunk as long as its measured twin or at the longest measured
+ * chunk's pace). Printed beside a single Job, which publishes only when it ends.
+ */
+function timeToFirstPlay(
+  r: PublishResult,
+  o: { publishSeconds: number; chunkSeconds: number; firstChunkSeconds: number },
+): PublishReport['firstPlay'] {
+  const planner = r.probe.wallSeconds + r.cut.wallSeconds + r.audioCut.wallSeconds;
+  const measured: PlannedChunk[] = r.windows.map((w, i) => ({
+    ...w,
+    wallSeconds: r.chunks[i]!.wallSeconds,
+  }));
+  const pace = Math.max(...measured.map((c) => c.wallSeconds / c.lengthSeconds));
+  const scale = 3600 / o.publishSeconds;
+  const hourPlan = planChunks({
+    durationSeconds: 3600,
+    frameRate: '30',
+    frameStep: 1,
+    segmentSeconds: 4,
+    settings: {
+      thresholdSeconds: 0,
+      chunkSeconds: o.chunkSeconds,
+      firstChunkSeconds: o.firstChunkSeconds,
+    },
+  })!;
+  const hourChunks: PlannedChunk[] = hourPlan.chunks.map((w, i) => {
+    const lengthSeconds = (w.endSeconds ?? 3600) - w.startSeconds;
+    const twin = measured[i];
+    return {
+      startSeconds: w.startSeconds,
+      lengthSeconds,
+      wallSeconds:
+        twin && twin.lengthSeconds === lengthSeconds ? twin.wallSeconds : pace * lengthSeconds,
+    };
+  });
+  const hourPlanner = r.probe.wallSeconds + (r.cut.wallSeconds + r.audioCut.wallSeconds) * scale;
+  const source = [4, 16, 64].map((pods) => ({
+    pods,
+    ...firstPlay({
+      plannerSeconds: planner,
+      audioSeconds: r.audio.wallSeconds,
+      chunks: measured,
+      pods,
+    }),
+  }));
+  const hour = [16, 32, 64].map((pods) => ({
+    pods,
+    ...firstPlay({
+      plannerSeconds: hourPlanner,
+      audioSeconds: r.audio.wallSeconds * scale,
+      chunks: hourChunks,
+      pods,
+    }),
+  }));
+  console.log(
+    `  time to first play (chunks ${measured.map((c) => c.lengthSeconds).join(', ')} s; queued audio first, then in order):`,
+  );
+  console.log(pad(['', 'pods', 'first play s', 'all listed s', 'stall s', 'no-stall start s']));
+  const row = (what: string, f: { pods: number } & FirstPlay) =>
+    console.log(
+      pad([
+        what,
+        String(f.pods),
+        f.firstPlaySeconds.toFixed(1),
+        f.allListedSeconds.toFixed(1),
+        f.stallSeconds.toFixed(1),
+        f.noStallStartSeconds.toFixed(1),
+      ]),
+    );
+  for (const f of source) row(`${o.publishSeconds} s source`, f);
+  for (const f of hour) row('60 min, extrapolated', f);
+  const best = Math.min(...hour.filter((f) => f.pods >= 32).map((f) => f.firstPlaySeconds));
+  console.log(
+    `  60 min on 32-64 pods playable after ${best.toFixed(0)} s: ${mark(best, 60, (x) => `${x.toFixed(0)} s`)} (goal < 60 s; the planner's download, probe and cuts of the whole source: ${hourPlanner.toFixed(0)} s of it)`,
+  );
+  console.log(
+    `  a ${o.publishSeconds} s source as one Job: playable only at its end, ${r.single.wallSeconds.toFixed(0)} s: ${mark(r.single.wallSeconds, 20, (x) => `${x.toFixed(0)} s`)} (goal < 20 s; a single Job does not publish while it runs yet)`,
+  );
+  console.log(
+    "  left out: pod start and image pull, S3 transfers (the source download, pieces, segments), the publisher's few small writes",
+  );
+  return { source, hour, singleJob: r.single.wallSeconds };
 }
