@@ -14,8 +14,9 @@ import { layout } from '../transcode/ladder/layout.ts';
 import { GROWING_PLAYLIST } from '../transcode/package/output-files.ts';
 import {
   growingPlaylists,
+  isPublishedSegment,
+  type PublishedAudio,
   type PublishedRung,
-  type PublishedTrack,
 } from '../transcode/progressive.ts';
 import type { JobContext } from './base/context.ts';
 import { shouldNotify, webhookOf } from './base/notify.ts';
@@ -41,8 +42,7 @@ export async function publishProgress(
   if (!request.formats.includes('hls')) return;
   const fanoutId = record.fanout.id;
   const owner = settings.workerId;
-  const parts = new Map<number, readonly PublishedRung[]>();
-  let audio: AudioOutcome | undefined;
+  const cache: PartsCache = { chunks: new Map() };
   let holding = false;
   try {
     for (;;) {
@@ -55,19 +55,8 @@ export async function publishProgress(
       if (claim.kind !== 'claimed') return;
       holding = true;
       const { chunks } = claim;
-      for (let i = 0; i < chunks; i++) {
-        if (!parts.has(i)) {
-          const text = await deps.storage.getText(childOf(work, PART.chunkTracks(i)), signal);
-          parts.set(i, JSON.parse(text) as PublishedRung[]);
-        }
-      }
-      audio ??= JSON.parse(
-        await deps.storage.getText(childOf(work, PART.audioOutcome), signal),
-      ) as AudioOutcome;
       const playlists = growingPlaylists({
-        chunks: Array.from({ length: chunks }, (_, i) => parts.get(i)!),
-        audio: audio.hls ?? [],
-        ...(audio.language ? { audioLanguage: audio.language } : {}),
+        ...(await readParts(ctx, work, chunks, signal, cache)),
         ended: false,
       });
       await putPlaylists(ctx, output, playlists, signal);
@@ -109,7 +98,7 @@ export async function endPublication(
   record: JobRecord & { fanout: Fanout },
   ended: 'succeeded' | 'failed',
   signal: AbortSignal,
-): Promise<number> {
+): Promise<{ readonly chunks: number; readonly listed?: Parts }> {
   const { deps, settings, jobId, log } = ctx;
   const fanoutId = record.fanout.id;
   try {
@@ -125,50 +114,75 @@ export async function endPublication(
           }),
         { known: UNKNOWN_RECORD, signal },
       );
-      if (end.kind === 'nothing') return 0;
+      if (end.kind === 'nothing') return { chunks: 0 };
       if (end.kind === 'busy') {
         await sleep(Math.min(1000, Math.max(50, end.retryAt - deps.clock.now())), undefined, {
           signal,
         });
         continue;
       }
-      if (ended === 'failed' && end.chunks > 0) await markEnded(ctx, record, end.chunks, signal);
-      return end.chunks;
+      if (ended === 'failed' && end.chunks > 0) {
+        return { chunks: end.chunks, listed: await markEnded(ctx, record, end.chunks, signal) };
+      }
+      return { chunks: end.chunks };
     }
   } catch (err) {
     log.warn({ err }, 'the growing playlists were not closed');
-    return 0;
+    return { chunks: 0 };
   }
 }
 
-/** A failed job's published playlists, as they stand, with ENDLIST. */
+/** A failed job's published playlists, as they stand, with ENDLIST; what they list. */
 async function markEnded(
   ctx: JobContext,
   record: JobRecord & { fanout: Fanout },
   chunks: number,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<Parts> {
   const { request, output, work } = recordedJob(record);
-  const storage = ctx.deps.storage;
-  const parts: (readonly PublishedRung[])[] = [];
-  for (let i = 0; i < chunks; i++) {
-    parts.push(
-      JSON.parse(
-        await storage.getText(childOf(work, PART.chunkTracks(i)), signal),
-      ) as PublishedRung[],
-    );
-  }
-  const audio = JSON.parse(
-    await storage.getText(childOf(work, PART.audioOutcome), signal),
-  ) as AudioOutcome;
-  const playlists = growingPlaylists({
-    chunks: parts,
-    audio: audio.hls ?? [],
-    ...(audio.language ? { audioLanguage: audio.language } : {}),
-    ended: true,
-  }).filter((p) => p.key !== layout.hlsMaster);
+  const parts = await readParts(ctx, work, chunks, signal, { chunks: new Map() });
+  const playlists = growingPlaylists({ ...parts, ended: true }).filter(
+    (p) => p.key !== layout.hlsMaster,
+  );
   await putPlaylists(ctx, output, playlists, signal);
   ctx.log.info({ chunks, formats: request.formats }, 'published playlists of the failed job ended');
+  return parts;
+}
+
+/** What the first chunks and the audio published (their parts' JSON), as growingPlaylists takes it. */
+interface Parts {
+  readonly chunks: readonly (readonly PublishedRung[])[];
+  readonly audio: readonly PublishedAudio[];
+  readonly audioLanguage?: string;
+}
+
+/** The parts already read by one publisher, kept across its rounds. */
+interface PartsCache {
+  readonly chunks: Map<number, readonly PublishedRung[]>;
+  audio?: AudioOutcome;
+}
+
+async function readParts(
+  ctx: JobContext,
+  work: S3Location,
+  chunks: number,
+  signal: AbortSignal,
+  cache: PartsCache,
+): Promise<Parts> {
+  const storage = ctx.deps.storage;
+  for (let i = 0; i < chunks; i++) {
+    if (cache.chunks.has(i)) continue;
+    const text = await storage.getText(childOf(work, PART.chunkTracks(i)), signal);
+    cache.chunks.set(i, JSON.parse(text) as PublishedRung[]);
+  }
+  cache.audio ??= JSON.parse(
+    await storage.getText(childOf(work, PART.audioOutcome), signal),
+  ) as AudioOutcome;
+  return {
+    chunks: Array.from({ length: chunks }, (_, i) => cache.chunks.get(i)!),
+    audio: cache.audio.hls ?? [],
+    ...(cache.audio.language ? { audioLanguage: cache.audio.language } : {}),
+  };
 }
 
 /** The PLAYABLE event, once; recorded as sent whatever became of it (it is not retried). */
@@ -249,22 +263,19 @@ export async function withdrawOutputs(
   signal: AbortSignal,
 ): Promise<void> {
   const { output } = recordedJob(record);
-  const chunks = await endPublication(ctx, record, 'failed', signal);
-  const listed = new Set<string>();
-  if (chunks > 0) {
-    for (let i = 0; i < chunks; i++) {
-      const text = await ctx.deps.storage.getText(
-        childOf(recordedJob(record).work, PART.chunkTracks(i)),
-        signal,
-      );
-      for (const track of JSON.parse(text) as PublishedTrack[]) {
-        for (const s of track.segments) listed.add(`hls/${track.name}/${s.uri}`);
-      }
-    }
-  }
+  const { chunks, listed: parts } = await endPublication(ctx, record, 'failed', signal);
+  const listed = new Set(
+    (parts?.chunks ?? []).flatMap((rungs) =>
+      rungs.flatMap((track) => track.segments.map((s) => `hls/${track.name}/${s.uri}`)),
+    ),
+  );
   // The audio's segments are all listed once anything is (the audio is done by then).
+  const audio = new Set((parts?.audio ?? []).map((a) => `hls/${a.name}/`));
   const keep = (key: string) =>
-    chunks > 0 && (listed.has(key) || !key.endsWith('.m4s') || key.startsWith('hls/audio_'));
+    chunks > 0 &&
+    (listed.has(key) ||
+      !isPublishedSegment(key) ||
+      audio.has(key.slice(0, key.lastIndexOf('/') + 1)));
   const removed = await ctx.deps.storage
     .removePrefix(childOf(output, 'hls/'), signal, (key) => keep(`hls/${key}`))
     .catch((err: unknown) => {

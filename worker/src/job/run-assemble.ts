@@ -7,7 +7,11 @@ import { decideAssembleClaim } from '../record/fanout.ts';
 import type { Fanout, JobRecord } from '../record/job-record.ts';
 import { UNKNOWN_RECORD } from '../record/store.ts';
 import type { AudioOutcome } from '../transcode/audio.ts';
-import { isPublishedSegment, type PublishedTrack } from '../transcode/progressive.ts';
+import {
+  isInitSegment,
+  isPublishedSegment,
+  type PublishedTrack,
+} from '../transcode/progressive.ts';
 import { leaseMs, settleSignal, type JobContext, type MessageOutcome } from './base/context.ts';
 import { startHeartbeat, type RecordHolder } from './base/heartbeat.ts';
 import { deliverEvents } from './base/notify.ts';
@@ -172,8 +176,7 @@ async function stitch(
     t = deps.clock.now();
     // No growing playlist after the final ones; the segments and inits are published already.
     await endPublication(ctx, record, 'succeeded', signal);
-    const published = (key: string) =>
-      isPublishedSegment(key) || /^hls\/[^/]+\/init\.mp4$/.test(key);
+    const published = (key: string) => isPublishedSegment(key) || isInitSegment(key);
     await publishOutputs(
       deps.storage,
       result.files.filter((f) => !published(f.relativeKey)),

@@ -59,6 +59,11 @@ export async function readPublishedTrack(outDir: string, name: string): Promise<
   return { name, initUri: playlist.initUri, segments };
 }
 
+/** An HLS track's init segment under a part's output directory (`hls/<track>/init.mp4`). */
+export function isInitSegment(relativeKey: string): boolean {
+  return /^hls\/[^/]+\/init\.mp4$/.test(relativeKey);
+}
+
 /** The keys under a part's output directory that are published as they are written. */
 export function isPublishedSegment(relativeKey: string): boolean {
   return /^hls\/[^/]+\/seg_\d+\.m4s$/.test(relativeKey);

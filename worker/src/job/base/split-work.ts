@@ -5,7 +5,11 @@ import { childOf, parseS3Uri, type S3Location } from '../../contract/s3-uri.ts';
 import type { Fanout, JobRecord } from '../../record/job-record.ts';
 import type { ChunkPlan } from '../../transcode/split/chunks.ts';
 import { listOutputFiles } from '../../transcode/package/output-files.ts';
-import { isPublishedSegment, type PublishedTrack } from '../../transcode/progressive.ts';
+import {
+  isInitSegment,
+  isPublishedSegment,
+  type PublishedTrack,
+} from '../../transcode/progressive.ts';
 import type { SourceInfo } from '../../transcode/source/source-info.ts';
 import type { StoragePort } from './ports.ts';
 import { checkFreeSpace, sourceExtension, type WorkDir } from './work-dir.ts';
@@ -94,7 +98,7 @@ export async function uploadPart(
   const files = await listOutputFiles(dir);
   const items = files.flatMap((f) => {
     const published = isPublishedSegment(f.relativeKey);
-    const init = /^hls\/[^/]+\/init\.mp4$/.test(f.relativeKey);
+    const init = isInitSegment(f.relativeKey);
     const out = { path: f.path, contentType: f.contentType, cacheControl: f.cacheControl };
     return [
       ...(published || (init && to.publishInit)
