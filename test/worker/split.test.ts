@@ -1,21 +1,25 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qualityAgainstSource } from '../../scripts/corpus/measure.ts';
 import { InvalidMediaError } from '../../worker/src/base/errors.ts';
 import type { WorkerDeps } from '../../worker/src/job/base/ports.ts';
-import type { JobRecord } from '../../worker/src/record/job-record.ts';
 import { parseMediaPlaylist } from '../../worker/src/transcode/package/hls.ts';
 import { makeClip } from '../support/clips.ts';
 import { createTestEnv, ROOT, type TestEnv } from '../support/env.ts';
 import { audioDigest, frameCount, keyframeTimes, probeFile } from '../support/media.ts';
 import { boundTranscoder } from '../support/transcoder.ts';
 import { spawnWorker } from '../support/worker-process.ts';
-
-const run = promisify(execFile);
+import {
+  download,
+  ffmpegUnder,
+  until,
+  watchDownloads,
+  watchPlaylists,
+  workInProcess,
+  type PlaylistWrite,
+} from '../support/worker-watch.ts';
 
 /** A three-minute source; split anything over 30 s into 20 s chunks (five 4 s segments). */
 const SPLIT = { SPLIT_THRESHOLD_SECONDS: '30', CHUNK_SECONDS: '20', FIRST_CHUNK_SECONDS: '0' };
@@ -23,115 +27,6 @@ const SINGLE = { SPLIT_THRESHOLD_SECONDS: '0' };
 const SECONDS = 180;
 const CHUNKS = 9;
 const JOB = { version: 1, ladder: [{ height: 360 }, { height: 144 }], thumbnails: true } as const;
-
-/** A playlist as a worker wrote it, and whether every segment it lists was there by then. */
-interface PlaylistWrite {
-  readonly key: string;
-  readonly text: string;
-  readonly cacheControl?: string;
-  readonly missing: readonly string[];
-}
-
-/** The storage, noting every playlist written with putText (the growing ones) as it is written. */
-function watchPlaylists(
-  env: TestEnv,
-  storage: WorkerDeps['storage'],
-  writes: PlaylistWrite[],
-): WorkerDeps['storage'] {
-  return new Proxy(storage, {
-    get(target, prop) {
-      if (prop === 'putText') {
-        return async (...args: Parameters<typeof target.putText>) => {
-          const [location, text, , , cacheControl] = args;
-          if (location.key.endsWith('.m3u8')) {
-            const dir = location.key.slice(0, location.key.lastIndexOf('/') + 1);
-            const present = new Set((await env.listOutputs(dir)).map((o) => o.key));
-            const missing = location.key.endsWith('master.m3u8')
-              ? []
-              : parseMediaPlaylist(text)
-                  .segments.map((s) => dir + s.uri)
-                  .filter((k) => !present.has(k));
-            writes.push({
-              key: location.key,
-              text,
-              ...(cacheControl ? { cacheControl } : {}),
-              missing,
-            });
-          }
-          return target.putText(...args);
-        };
-      }
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
-    },
-  });
-}
-
-/** Runs workers one after another, as KEDA starts Jobs, until the job ends; their outcomes. */
-async function workInProcess(
-  env: TestEnv,
-  jobId: string,
-  extra: Record<string, string>,
-  overrides?: (deps: WorkerDeps) => Partial<WorkerDeps>,
-): Promise<{ record: JobRecord; outcomes: string[] }> {
-  const outcomes: string[] = [];
-  for (let i = 0; i < 40; i++) {
-    const out = await env.runWorker(extra, overrides);
-    outcomes.push(out.kind === 'handled' ? out.outcome : out.kind);
-    const record = await env.record(jobId);
-    if (record?.status === 'SUCCEEDED' || record?.status === 'FAILED') return { record, outcomes };
-  }
-  throw new Error(`${jobId} did not finish: ${outcomes.join(', ')}`);
-}
-
-/** The storage, noting the key of every object a worker downloads. */
-function watchDownloads(storage: WorkerDeps['storage'], keys: string[]): WorkerDeps['storage'] {
-  return new Proxy(storage, {
-    get(target, prop) {
-      if (prop === 'download') {
-        return (...args: Parameters<typeof target.download>) => {
-          keys.push(args[0].key);
-          return target.download(...args);
-        };
-      }
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
-    },
-  });
-}
-
-async function download(env: TestEnv, prefix: string, dir: string): Promise<string[]> {
-  const keys = (await env.listOutputs(prefix)).map((o) => o.key.slice(prefix.length));
-  for (const key of keys) {
-    const path = join(dir, ...key.split('/'));
-    await run('mkdir', ['-p', join(path, '..')]);
-    writeFileSync(path, (await env.getObject(prefix + key)).body);
-  }
-  return keys;
-}
-
-function ffmpegUnder(dir: string, marker: string): boolean {
-  return readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .some((p) => {
-      try {
-        const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-        const cmd = argv.join(' ');
-        // `ffmpeg`, or the image's by its path (the image CI runs these tests on it).
-        return basename(argv[0] ?? '') === 'ffmpeg' && cmd.includes(dir) && cmd.includes(marker);
-      } catch {
-        return false;
-      }
-    });
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, ms = 120_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('a long source split across many Jobs', () => {
   let env: TestEnv;

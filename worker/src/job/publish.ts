@@ -17,7 +17,7 @@ import {
   isPublishedSegment,
   type PublishedAudio,
   type PublishedRung,
-} from '../transcode/progressive.ts';
+} from '../transcode/progressive/tracks.ts';
 import type { JobContext } from './base/context.ts';
 import { shouldNotify, webhookOf } from './base/notify.ts';
 import { PART, recordedJob } from './base/split-work.ts';
@@ -56,7 +56,13 @@ export async function publishProgress(
       holding = true;
       const { chunks } = claim;
       const playlists = growingPlaylists({
-        ...(await readParts(ctx, work, chunks, signal, cache)),
+        ...(await readParts(
+          ctx,
+          work,
+          { chunks, audioDone: claim.record.fanout.done.includes('audio') },
+          signal,
+          cache,
+        )),
         ended: false,
       });
       await putPlaylists(ctx, output, playlists, signal);
@@ -122,7 +128,10 @@ export async function endPublication(
         continue;
       }
       if (ended === 'failed' && end.chunks > 0) {
-        return { chunks: end.chunks, listed: await markEnded(ctx, record, end.chunks, signal) };
+        return {
+          chunks: end.chunks,
+          listed: await markEnded(ctx, end.record as typeof record, end.chunks, signal),
+        };
       }
       return { chunks: end.chunks };
     }
@@ -140,7 +149,8 @@ async function markEnded(
   signal: AbortSignal,
 ): Promise<Parts> {
   const { request, output, work } = recordedJob(record);
-  const parts = await readParts(ctx, work, chunks, signal, { chunks: new Map() });
+  const audioDone = record.fanout.done.includes('audio');
+  const parts = await readParts(ctx, work, { chunks, audioDone }, signal, { chunks: new Map() });
   const playlists = growingPlaylists({ ...parts, ended: true }).filter(
     (p) => p.key !== layout.hlsMaster,
   );
@@ -165,7 +175,7 @@ interface PartsCache {
 async function readParts(
   ctx: JobContext,
   work: S3Location,
-  chunks: number,
+  { chunks, audioDone }: { readonly chunks: number; readonly audioDone: boolean },
   signal: AbortSignal,
   cache: PartsCache,
 ): Promise<Parts> {
@@ -175,13 +185,22 @@ async function readParts(
     const text = await storage.getText(childOf(work, PART.chunkTracks(i)), signal);
     cache.chunks.set(i, JSON.parse(text) as PublishedRung[]);
   }
-  cache.audio ??= JSON.parse(
-    await storage.getText(childOf(work, PART.audioOutcome), signal),
-  ) as AudioOutcome;
+  // The audio's outcome once it is done (kept); before, what it has published so far (its
+  // task records that only after writing it), read again each time.
+  let audio: Pick<AudioOutcome, 'hls' | 'language'> | undefined = cache.audio;
+  if (!audio && audioDone) {
+    audio = cache.audio = JSON.parse(
+      await storage.getText(childOf(work, PART.audioOutcome), signal),
+    ) as AudioOutcome;
+  }
+  audio ??= JSON.parse(await storage.getText(childOf(work, PART.audioLive), signal)) as Pick<
+    AudioOutcome,
+    'hls' | 'language'
+  >;
   return {
     chunks: Array.from({ length: chunks }, (_, i) => cache.chunks.get(i)!),
-    audio: cache.audio.hls ?? [],
-    ...(cache.audio.language ? { audioLanguage: cache.audio.language } : {}),
+    audio: audio.hls ?? [],
+    ...(audio.language ? { audioLanguage: audio.language } : {}),
   };
 }
 
@@ -209,7 +228,7 @@ export async function deliverPlayable(
   }
 }
 
-async function putPlaylists(
+export async function putPlaylists(
   ctx: JobContext,
   output: S3Location,
   playlists: readonly { readonly key: string; readonly text: string }[],
@@ -247,7 +266,7 @@ async function letGo(ctx: JobContext, fanoutId: number): Promise<void> {
     .catch(() => undefined);
 }
 
-function masterUri(output: S3Location): string {
+export function masterUri(output: S3Location): string {
   return formatS3Uri(childOf(output, layout.hlsMaster));
 }
 
@@ -264,18 +283,14 @@ export async function withdrawOutputs(
 ): Promise<void> {
   const { output } = recordedJob(record);
   const { chunks, listed: parts } = await endPublication(ctx, record, 'failed', signal);
+  // What the ended playlists list: the first chunks' segments, and the audio's as far as it
+  // had published them (all of it, if it was done).
   const listed = new Set(
-    (parts?.chunks ?? []).flatMap((rungs) =>
-      rungs.flatMap((track) => track.segments.map((s) => `hls/${track.name}/${s.uri}`)),
+    [...(parts?.chunks ?? []).flat(), ...(parts?.audio ?? [])].flatMap((track) =>
+      track.segments.map((s) => `hls/${track.name}/${s.uri}`),
     ),
   );
-  // The audio's segments are all listed once anything is (the audio is done by then).
-  const audio = new Set((parts?.audio ?? []).map((a) => `hls/${a.name}/`));
-  const keep = (key: string) =>
-    chunks > 0 &&
-    (listed.has(key) ||
-      !isPublishedSegment(key) ||
-      audio.has(key.slice(0, key.lastIndexOf('/') + 1)));
+  const keep = (key: string) => chunks > 0 && (listed.has(key) || !isPublishedSegment(key));
   const removed = await ctx.deps.storage
     .removePrefix(childOf(output, 'hls/'), signal, (key) => keep(`hls/${key}`))
     .catch((err: unknown) => {

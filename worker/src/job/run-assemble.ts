@@ -11,7 +11,7 @@ import {
   isInitSegment,
   isPublishedSegment,
   type PublishedTrack,
-} from '../transcode/progressive.ts';
+} from '../transcode/progressive/tracks.ts';
 import { leaseMs, settleSignal, type JobContext, type MessageOutcome } from './base/context.ts';
 import { startHeartbeat, type RecordHolder } from './base/heartbeat.ts';
 import { deliverEvents } from './base/notify.ts';

@@ -8,10 +8,11 @@ import type { ChunkPlan } from '../transcode/split/chunks.ts';
 import type { OutputFile } from '../transcode/package/output-files.ts';
 import type { Piece } from '../transcode/split/pieces.ts';
 import type { SourceInfo } from '../transcode/source/source-info.ts';
-import type { JobContext } from './base/context.ts';
+import { settleSignal, type JobContext } from './base/context.ts';
 import type { StoragePort } from './base/ports.ts';
 import { summarize, type JobResultSummary } from './base/summary.ts';
 import { PART, uploadDir, type SplitPlan } from './base/split-work.ts';
+import { livePublisher } from './publish-live.ts';
 import { checkFreeSpace, createWorkDir, sourceExtension, type WorkDir } from './base/work-dir.ts';
 
 /** A claimed job's end: its outputs published, or a plan to split it across many Jobs. */
@@ -80,32 +81,44 @@ export async function runJob(
         },
       };
     }
-    const result = await deps.transcoder.transcode({
-      probed,
-      sourcePath,
-      outDir: dir.outDir,
-      request,
-      signal,
-      onProgress: (p) => onProgress({ stage: 'transcoding', ...p }),
-    });
-    const transcodeMs = deps.clock.now() - t;
-    log.info({ renditions: result.renditions.map((r) => r.name), ms: transcodeMs }, 'transcoded');
-    if (result.warnings.length > 0)
-      log.warn({ warnings: result.warnings }, 'transcoded with warnings');
+    // Its segments go up while ffmpeg writes them (publish-live.ts): playable long before the end.
+    const live = livePublisher(ctx, { request, output, outDir: dir.outDir }, signal);
+    try {
+      const result = await deps.transcoder.transcode({
+        probed,
+        sourcePath,
+        outDir: dir.outDir,
+        request,
+        signal,
+        onProgress: (p) => onProgress({ stage: 'transcoding', ...p }),
+        ...(live ? { onTracks: live.onTracks, onWatchError: live.onWatchError } : {}),
+      });
+      const transcodeMs = deps.clock.now() - t;
+      log.info({ renditions: result.renditions.map((r) => r.name), ms: transcodeMs }, 'transcoded');
+      if (result.warnings.length > 0)
+        log.warn({ warnings: result.warnings }, 'transcoded with warnings');
 
-    onProgress({
-      stage: 'uploading',
-      percent: 100,
-      rungs: result.renditions.map((r) => r.name),
-    });
-    t = deps.clock.now();
-    await publishOutputs(deps.storage, result.files, output, signal);
-    const uploadMs = deps.clock.now() - t;
-    log.info({ files: result.files.length, ms: uploadMs }, 'outputs uploaded');
-    return {
-      kind: 'done',
-      summary: summarize(output, head.size, result, { downloadMs, transcodeMs, uploadMs }),
-    };
+      onProgress({
+        stage: 'uploading',
+        percent: 100,
+        rungs: result.renditions.map((r) => r.name),
+      });
+      t = deps.clock.now();
+      const rest = result.files.filter((f) => !live?.isPublished(f.relativeKey, f.size));
+      await publishOutputs(deps.storage, rest, output, signal);
+      const uploadMs = deps.clock.now() - t;
+      log.info(
+        { files: rest.length, whileEncoding: result.files.length - rest.length, ms: uploadMs },
+        'outputs uploaded',
+      );
+      return {
+        kind: 'done',
+        summary: summarize(output, head.size, result, { downloadMs, transcodeMs, uploadMs }),
+      };
+    } catch (err) {
+      await live?.fail(settleSignal(settings));
+      throw err;
+    }
   } finally {
     await dir.remove().catch((err: unknown) => log.warn({ err }, 'work directory not removed'));
   }

@@ -9,6 +9,7 @@ import { startVisibilityHeartbeat } from './base/heartbeat.ts';
 import { deliverEvents, shouldNotify } from './base/notify.ts';
 import { decideFailureAction } from './base/retry-policy.ts';
 import { publishProgress, withdrawOutputs } from './publish.ts';
+import { liveAudioPublisher } from './publish-live.ts';
 import { runAssemble } from './run-assemble.ts';
 import {
   downloadPiece,
@@ -130,6 +131,7 @@ async function runPart(
   const { request, work, output } = recordedJob(record);
   const name = taskName(task.task);
   const dir = await createWorkDir(settings.workDir, `${task.jobId}.${name}`);
+  let live: ReturnType<typeof liveAudioPublisher>;
   try {
     const plan = await readPlan(deps.storage, work, signal);
     const source = () => downloadSource(deps.storage, settings, request.input, plan, dir, signal);
@@ -172,6 +174,8 @@ async function runPart(
       // The audio's piece if the planner cut one, else the whole source; neither if there is
       // no audio to encode.
       const piece = plan.audioPiece;
+      // Its segments go up as ffmpeg writes them, so the first chunks need not wait for it all.
+      live = liveAudioPublisher(ctx, { record, chunks: plan.chunks, outDir: dir.outDir }, signal);
       const outcome = await deps.transcoder.encodeAudio({
         sourcePath: () => input(piece, 'audio piece'),
         outDir: dir.outDir,
@@ -179,6 +183,7 @@ async function runPart(
         signal,
         probed: plan.probed,
         ...(piece ? { piece: { offsetSeconds: piece.offsetSeconds } } : {}),
+        ...(live ? { onTracks: live.onTracks, onWatchError: live.onWatchError } : {}),
       });
       await deps.storage.putText(
         childOf(work, PART.audioOutcome),
@@ -195,7 +200,12 @@ async function runPart(
     const { parts, published } = await uploadPart(
       deps.storage,
       dir.outDir,
-      { part: childOf(work, `${name}/`), output, publishInit: first },
+      {
+        part: childOf(work, `${name}/`),
+        output,
+        publishInit: first,
+        ...(live ? { isPublished: live.isPublished } : {}),
+      },
       signal,
     );
     log.info({ task: name, parts, published, encodeMs }, 'part uploaded');

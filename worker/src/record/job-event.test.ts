@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobRecord } from './job-record.ts';
-import { buildJobEvent, signWebhook } from './job-event.ts';
+import { buildJobEvent, buildPlayableEvent, signWebhook } from './job-event.ts';
 
 const finished: JobRecord = {
   jobId: 'launch-42',
@@ -88,5 +88,41 @@ describe('signWebhook', () => {
     expect(a).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
     expect(signWebhook('a plain secret of 24 chars', 'id', 2, '{}')).not.toBe(a);
     expect(signWebhook('a plain secret of 24 chars', 'id', 1, '{ }')).not.toBe(a);
+  });
+});
+
+describe('the PLAYABLE event', () => {
+  const playable = {
+    at: '2026-12-02T10:00:09.000Z',
+    master: 's3://media/renditions/launch-42/hls/master.m3u8',
+    event: 'pending',
+  } as const;
+  const running: JobRecord = { ...finished, status: 'RUNNING', playable };
+
+  it("names the attempt that published a single Job's, and the plan of a split one", () => {
+    const single = buildPlayableEvent(running, 'com.example.media');
+    expect(single).toMatchObject({
+      id: 'launch-42.PLAYABLE.2',
+      type: 'keda-transcoder.job.playable',
+      time: playable.at,
+      data: { status: 'RUNNING', playable: { at: playable.at, master: playable.master } },
+    });
+    const split = buildPlayableEvent(
+      {
+        ...running,
+        fanout: {
+          id: 1,
+          work: 's3://media/_work/launch-42/f1/',
+          chunks: 2,
+          tasks: [],
+          done: [],
+          receives: {},
+          dispatched: true,
+        },
+      },
+      'com.example.media',
+    );
+    expect(split.id).toBe('launch-42.PLAYABLE.1');
+    expect(() => buildPlayableEvent(finished, 'com.example.media')).toThrow(/not playable/);
   });
 });

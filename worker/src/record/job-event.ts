@@ -86,16 +86,17 @@ export function buildJobEvent(record: JobRecord, source: string): JobEvent {
 }
 
 /**
- * The event of a split job's PLAYABLE milestone (record/publication.ts): its first chunks and
- * audio are published, and its master playlist plays while the rest is transcoded. One per run
- * of the job: the id names the plan (`<jobId>.PLAYABLE.<fanout>`).
+ * The event of a job's PLAYABLE milestone (record/publication.ts): its first segments (a split
+ * job's first chunks) and audio are published, and its master playlist plays while the rest is
+ * transcoded. One per run of the job: the id names the attempt that publishes (a single Job's)
+ * or planned (a split job's): `<jobId>.PLAYABLE.<attempt>`.
  */
 export function buildPlayableEvent(record: JobRecord, source: string): JobEvent {
   const playable = record.playable;
-  if (!playable || !record.fanout) throw new Error(`job ${record.jobId} is not playable`);
+  if (!playable) throw new Error(`job ${record.jobId} is not playable`);
   return {
     specversion: '1.0',
-    id: `${record.jobId}.PLAYABLE.${record.fanout.id}`,
+    id: `${record.jobId}.PLAYABLE.${record.fanout?.id ?? record.attempts}`,
     source,
     type: 'keda-transcoder.job.playable',
     subject: record.jobId,

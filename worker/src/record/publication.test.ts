@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { decideDispatched, decidePlanned, decideTaskDone } from './fanout.ts';
 import { decideClaim, type Decision, type JobRecord } from './job-record.ts';
 import {
+  decideAudioPublished,
   decideEndPublication,
+  decideLivePlayable,
   decidePlayableNotified,
   decidePublishClaim,
   decidePublished,
@@ -59,13 +61,35 @@ const release = (r: JobRecord, owner: string, chunks: number, notify = true) =>
   decidePublished(r, { fanoutId: 1, owner, now: T0 + 30, chunks, master: MASTER, notify });
 
 describe("a split job's growing playlists", () => {
-  it('list the chunks done from the first on, and only once the audio is done', () => {
+  it('list the chunks done from the first on, and no further than the audio has published', () => {
     const r = splitJob();
     expect(publishableChunks(done(r, 'chunk-0', 'chunk-1').fanout!)).toBe(0);
     expect(publishableChunks(done(r, 'audio', 'chunk-1').fanout!)).toBe(0);
     expect(publishableChunks(done(r, 'audio', 'chunk-0', 'chunk-2').fanout!)).toBe(1);
     expect(publishableChunks(done(r, 'audio', 'chunk-0', 'chunk-1', 'chunk-2').fanout!)).toBe(3);
     expect(claim(done(r, 'chunk-0'), 'a')).toEqual({ result: { kind: 'nothing' } });
+  });
+
+  it("list the chunks the audio's published segments cover while it encodes; the count only grows, and stops with the job", () => {
+    const r = done(splitJob(), 'chunk-0', 'chunk-1');
+    const audio = (rec: JobRecord, chunks: number) =>
+      decideAudioPublished(rec, { fanoutId: 1, now: T0 + 15, chunks });
+    const one = written(audio(r, 1));
+    expect(audio(r, 1).result).toMatchObject({ kind: 'recorded', more: true });
+    expect(publishableChunks(one.fanout!)).toBe(1);
+    expect(claim(one, 'a').result).toMatchObject({ kind: 'claimed', chunks: 1 });
+    // Less than recorded: nothing written.
+    expect(audio(one, 0)).toEqual({ result: { kind: 'recorded', record: one, more: false } });
+    // Covering more than is done lists what is done; the audio done lists every chunk done.
+    expect(publishableChunks(written(audio(one, 3)).fanout!)).toBe(2);
+    expect(publishableChunks(done(one, 'audio', 'chunk-2').fanout!)).toBe(3);
+    expect(audio(written(audio(one, 3)), 3).result).toMatchObject({ more: false });
+    // The job ended (or another plan): the audio publishes nothing more.
+    expect(audio({ ...one, status: 'FAILED' }, 2)).toEqual({ result: { kind: 'ended' } });
+    const ended = written(
+      decideEndPublication(one, { fanoutId: 1, owner: 's', now: T0 + 25, ended: 'failed' }),
+    );
+    expect(audio(ended, 2)).toEqual({ result: { kind: 'ended' } });
   });
 
   it('are written by one worker at a time: a claim holds them, another is told busy, and the first release makes the job PLAYABLE once', () => {
@@ -124,5 +148,59 @@ describe("a split job's growing playlists", () => {
     expect(released.result).toEqual({ kind: 'lost' });
     expect(written(released).fanout?.published).toEqual({ chunks: 0 });
     expect(written(released).playable).toBeUndefined();
+  });
+});
+
+describe("a single Job's growing playlists", () => {
+  const claimed = (workerId = 'a') =>
+    written(
+      decideClaim(undefined, {
+        jobId: 'one',
+        messageId: 'm1',
+        receiveCount: 1,
+        workerId,
+        now: T0,
+        leaseMs: 60_000,
+        input: 's3://b/in.mp4',
+        output: 's3://b/out/one/',
+        request: { version: 1 },
+      }),
+    );
+  const live = (r: JobRecord | undefined, owner: string, notify = true) =>
+    decideLivePlayable(r, { owner, now: T0 + 5, master: MASTER, notify });
+
+  it('make the attempt that holds the lease PLAYABLE once; a retry starts without it', () => {
+    const r = claimed();
+    const playable = written(live(r, 'a'));
+    expect(playable.playable).toEqual({
+      at: new Date(T0 + 5).toISOString(),
+      master: MASTER,
+      event: 'pending',
+    });
+    expect(live(r, 'a').result).toMatchObject({ kind: 'released', playable: true });
+    expect(written(live(r, 'a', false)).playable?.event).toBe('none');
+    // Once; and never for a worker whose lease it is not, or a job that is not running.
+    expect(live(playable, 'a')).toEqual({ result: { kind: 'lost' } });
+    expect(live(r, 'b')).toEqual({ result: { kind: 'lost' } });
+    expect(live({ ...r, status: 'FAILED' }, 'a')).toEqual({ result: { kind: 'lost' } });
+    expect(live(undefined, 'a')).toEqual({ result: { kind: 'lost' } });
+    // The stats count it nowhere: the version moves, the status stays RUNNING.
+    expect(playable.status).toBe('RUNNING');
+    // A retry's claim (the lease expired) starts without the milestone.
+    const retry = written(
+      decideClaim(playable, {
+        jobId: 'one',
+        messageId: 'm1',
+        receiveCount: 2,
+        workerId: 'b',
+        now: T0 + 120_000,
+        leaseMs: 60_000,
+        input: 's3://b/in.mp4',
+        output: 's3://b/out/one/',
+        request: { version: 1 },
+      }),
+    );
+    expect(retry.playable).toBeUndefined();
+    expect(live(retry, 'b').result).toMatchObject({ kind: 'released', playable: true });
   });
 });

@@ -1,9 +1,10 @@
 import { iso, type Decision, type Fanout, type JobRecord } from './job-record.ts';
 
 /**
- * A split job's growing playlists, as transitions of its record (no I/O). The playlists list the
- * chunks done from the first on, once the audio is done too; they must only ever grow, so one
- * worker at a time writes them, under a short lock in the record: a task that has counted itself
+ * Growing playlists, as transitions of a job's record (no I/O). A single Job's are its own to
+ * write (`decideLivePlayable` records when they first are). A split job's list the chunks done
+ * from the first on, as far as the audio is published; they must only ever grow, so one worker
+ * at a time writes them, under a short lock in the record: a task that has counted itself
  * done claims it (`decidePublishClaim`), writes the playlists for what it saw, and lets go
  * (`decidePublished`), then claims again in case more was done meanwhile. A task finding the lock
  * held leaves the work to its holder, who reads the record again after letting go and sees that
@@ -13,12 +14,42 @@ import { iso, type Decision, type Fanout, type JobRecord } from './job-record.ts
 
 type SplitRecord = JobRecord & { readonly fanout: Fanout };
 
-/** The chunks the playlists can list: done, in a run from the first, and the audio done. */
+/**
+ * The chunks the playlists can list: done, in a run from the first, and no further than the
+ * audio's published segments reach while it is still encoding.
+ */
 export function publishableChunks(fanout: Fanout): number {
-  if (fanout.tasks.includes('audio') && !fanout.done.includes('audio')) return 0;
   let n = 0;
   while (n < fanout.chunks && fanout.done.includes(`chunk-${n}`)) n++;
+  if (fanout.tasks.includes('audio') && !fanout.done.includes('audio')) {
+    return Math.min(n, fanout.published?.audioChunks ?? 0);
+  }
   return n;
+}
+
+export type AudioProgress =
+  | { readonly kind: 'recorded'; readonly record: SplitRecord; readonly more: boolean }
+  /** The job has ended, or its plan is not this one: the audio publishes nothing more. */
+  | { readonly kind: 'ended' };
+
+/**
+ * The audio's task, while it encodes, has published segments that cover `chunks` chunks from
+ * the first: recorded (it only grows), so that publishing can list those chunks before the
+ * audio is done. `more`: the record now says more than it did.
+ */
+export function decideAudioPublished(
+  current: JobRecord | undefined,
+  ctx: { fanoutId: number; now: number; chunks: number },
+): Decision<AudioProgress> {
+  if (!live(current, ctx.fanoutId) || current.fanout.published?.ended) {
+    return { result: { kind: 'ended' } };
+  }
+  const published = current.fanout.published ?? { chunks: 0 };
+  if (ctx.chunks <= (published.audioChunks ?? 0)) {
+    return { result: { kind: 'recorded', record: current, more: false } };
+  }
+  const next = withPublication(current, ctx.now, { ...published, audioChunks: ctx.chunks });
+  return { write: next, result: { kind: 'recorded', record: next, more: true } };
 }
 
 export type PublishClaim =
@@ -114,6 +145,31 @@ export function decideEndPublication(
   const { lock: _lock, ...rest } = published;
   const next = withPublication(current as SplitRecord, ctx.now, { ...rest, ended: ctx.ended });
   return { write: next, result: { kind: 'ended', record: next, chunks: rest.chunks } };
+}
+
+/**
+ * A single Job's outputs are playable while it runs (job/publish-live.ts): its attempt, while it
+ * still holds the lease, records PLAYABLE with the master playlist's URI, once. A retry's
+ * attempt starts without it (its claim) and publishes, and says so, again.
+ */
+export function decideLivePlayable(
+  current: JobRecord | undefined,
+  ctx: { owner: string; now: number; master: string; notify: boolean },
+): Decision<PublishRelease> {
+  if (
+    current?.status !== 'RUNNING' ||
+    current.lease?.owner !== ctx.owner ||
+    current.playable !== undefined
+  ) {
+    return { result: { kind: 'lost' } };
+  }
+  const next: JobRecord = {
+    ...current,
+    version: current.version + 1,
+    updatedAt: iso(ctx.now),
+    playable: { at: iso(ctx.now), master: ctx.master, event: ctx.notify ? 'pending' : 'none' },
+  };
+  return { write: next, result: { kind: 'released', record: next, playable: true } };
 }
 
 /** The PLAYABLE event was delivered (or given up on): recorded, so nobody sends it again. */

@@ -29,13 +29,19 @@ export interface Fanout {
  */
 export interface Publication {
   readonly chunks: number;
+  /**
+   * While the audio is still encoding: how many chunks, from the first, its published segments
+   * cover (its task records it as they go up); the playlists list no chunk past them.
+   */
+  readonly audioChunks?: number;
   readonly lock?: { readonly owner: string; readonly expiresAt: number };
   readonly ended?: 'succeeded' | 'failed';
 }
 
 /**
- * The milestone of a split job whose first chunks and audio are published: the master
- * playlist's URI, when, and whether its event (`keda-transcoder.job.playable`) went out.
+ * The milestone of a job whose first segments (a split job's first chunks) and audio are
+ * published: the master playlist's URI, when, and whether its event
+ * (`keda-transcoder.job.playable`) went out.
  */
 export interface Playable {
   readonly at: string;

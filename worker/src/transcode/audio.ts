@@ -8,7 +8,8 @@ import { layout } from './ladder/layout.ts';
 import { audioDecision, type AudioFate } from './ladder/audio-decision.ts';
 import { ladderAudioRates, planOutputs } from './ladder/plan.ts';
 import { loudnessPass } from './loudness-pass.ts';
-import { readPublishedTrack, type PublishedAudio } from './progressive.ts';
+import { readPublishedTrack, type PublishedAudio } from './progressive/tracks.ts';
+import { trackReader, watchTracks } from './progressive/watch.ts';
 import type { SourceInfo } from './source/source-info.ts';
 import type { AudioPiece } from './split/audio-piece.ts';
 
@@ -49,13 +50,28 @@ export async function encodeAudio(env: TranscodeEnv, input: AudioInput): Promise
       ? { ...decision.source, audio: { ...decision.source.audio, index: 0 } }
       : decision.source;
   const loudness = await loudnessPass(env.paths, read, source, warnings);
+  const rates = ladderAudioRates(rungs, source);
+  const channels = Math.min(2, source.audio?.channels ?? 2);
+  const language = source.audio?.language;
+  const watch =
+    input.onTracks && input.request.formats.includes('hls')
+      ? watchTracks({
+          read: trackReader(env.encoders, input.outDir, {
+            rungs: [],
+            audio: rates.map((kbps) => ({ kbps, channels })),
+            ...(language ? { audioLanguage: language } : {}),
+          }),
+          onTracks: input.onTracks,
+          onError: input.onWatchError ?? (() => undefined),
+        })
+      : undefined;
   try {
     await runFfmpeg(
       env.paths,
       buildAudioInvocation({
         sourcePath: read.sourcePath,
         source,
-        rates: ladderAudioRates(rungs, source),
+        rates,
         formats: input.request.formats,
         segmentSeconds: env.segmentSeconds,
         ...(loudness ? { loudnessFilter: loudness.filter } : {}),
@@ -71,9 +87,9 @@ export async function encodeAudio(env: TranscodeEnv, input: AudioInput): Promise
     }
     await emptyDirectory(input.outDir);
     return { audio: 'undecodable', warnings };
+  } finally {
+    await watch?.stop();
   }
-  const rates = ladderAudioRates(rungs, source);
-  const channels = Math.min(2, source.audio?.channels ?? 2);
   const hls = input.request.formats.includes('hls')
     ? await Promise.all(
         rates.map(async (kbps) => ({
@@ -88,6 +104,6 @@ export async function encodeAudio(env: TranscodeEnv, input: AudioInput): Promise
     warnings,
     ...(loudness ? { loudness: loudness.result } : {}),
     ...(hls ? { hls } : {}),
-    ...(source.audio?.language ? { language: source.audio.language } : {}),
+    ...(language ? { language } : {}),
   };
 }

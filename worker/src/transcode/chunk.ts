@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { buildLadderInvocation, firstSegment } from './encode/ladder-run.ts';
 import { runFfmpeg } from './ffmpeg/run.ts';
 import { rebaseSegment } from './files/fragments.ts';
-import { initSegmentTimescale, readCodecConfig } from './files/local-files.ts';
+import { initSegmentTimescale } from './files/local-files.ts';
 import { layout } from './ladder/layout.ts';
 import { parseMediaPlaylist } from './package/hls.ts';
-import { readPublishedTrack, type PublishedRung } from './progressive.ts';
+import { readPublishedTrack, type PublishedRung } from './progressive/tracks.ts';
+import { publishedRung, rungCodecs } from './progressive/watch.ts';
 import type { TranscodeEnv, TranscodeInput } from './inputs.ts';
 import { planOutputs } from './ladder/plan.ts';
 import type { SourceInfo } from './source/source-info.ts';
@@ -60,16 +61,8 @@ export async function encodeChunk(
   for (const rung of rungs) {
     await moveOntoSourceTimeline(input.outDir, rung.name, window, first);
     const track = await readPublishedTrack(input.outDir, rung.name);
-    const init = join(input.outDir, layout.hlsDir(rung.name), track.initUri);
-    const record = (await readCodecConfig(init))?.record;
-    published.push({
-      ...track,
-      width: rung.width,
-      height: rung.height,
-      frameRate: rung.frameRate,
-      codecs: env.encoders[rung.codec].codecString(record ? { record } : {}),
-      ...(rung.audioKbps === undefined ? {} : { audioKbps: rung.audioKbps }),
-    });
+    const codecs = await rungCodecs(env.encoders, input.outDir, rung, track);
+    published.push(publishedRung(rung, track, codecs));
   }
   return published;
 }

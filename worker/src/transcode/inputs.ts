@@ -1,6 +1,7 @@
 import type { Encoders } from './encode/video/encoder.ts';
 import type { FfmpegPaths } from './ffmpeg/invocation.ts';
 import type { TranscodeRequest } from './ladder/plan.ts';
+import type { OnTracks } from './progressive/watch.ts';
 import type { SourceInfo } from './source/source-info.ts';
 import type { MediaLimits } from './source/source-checks.ts';
 
@@ -23,6 +24,13 @@ export interface TranscodeInput {
   readonly signal: AbortSignal;
   /** The source as probe() read it, when the caller already did. */
   readonly probed?: SourceInfo;
+  /**
+   * Told of the HLS segments as the run completes them (progressive/watch.ts), for publishing
+   * before the run ends; the run's outcome does not depend on it.
+   */
+  readonly onTracks?: OnTracks;
+  /** Where the watch's errors go (they never fail the run). */
+  readonly onWatchError?: (err: unknown) => void;
   readonly onProgress?: (progress: {
     percent: number;
     speed?: number;

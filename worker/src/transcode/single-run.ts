@@ -8,7 +8,9 @@ import { finishOutputs } from './finish/finish.ts';
 import type { TranscodeResult } from './finish/result.ts';
 import type { TranscodeEnv, TranscodeInput } from './inputs.ts';
 import { audioDecision } from './ladder/audio-decision.ts';
-import { planOutputs } from './ladder/plan.ts';
+import type { PlannedRung } from './ladder/ladder.ts';
+import { ladderAudioRates, planOutputs } from './ladder/plan.ts';
+import { trackReader, watchTracks } from './progressive/watch.ts';
 import { loudnessPass } from './loudness-pass.ts';
 import { readSource } from './source/read-source.ts';
 import type { SourceInfo } from './source/source-info.ts';
@@ -86,17 +88,43 @@ async function runLadder(
   const onProgress = input.onProgress;
   const names = rungs.map((r) => r.name);
   onProgress?.({ percent: 0, rungs: names });
-  await runFfmpeg(env.paths, inv, {
-    signal: input.signal,
-    ...(onProgress
-      ? {
-          onProgress: (p) =>
-            onProgress({
-              percent: percentDone(p, source.durationSeconds),
-              ...(p.speed !== undefined ? { speed: p.speed } : {}),
-              rungs: names,
-            }),
-        }
-      : {}),
+  const watch = watchRun(env, input, source, rungs);
+  try {
+    await runFfmpeg(env.paths, inv, {
+      signal: input.signal,
+      ...(onProgress
+        ? {
+            onProgress: (p) =>
+              onProgress({
+                percent: percentDone(p, source.durationSeconds),
+                ...(p.speed !== undefined ? { speed: p.speed } : {}),
+                rungs: names,
+              }),
+          }
+        : {}),
+    });
+  } finally {
+    await watch?.stop();
+  }
+}
+
+/** Its segments handed to `onTracks` while the ladder runs, when the caller publishes them. */
+function watchRun(
+  env: TranscodeEnv,
+  input: TranscodeInput,
+  source: SourceInfo,
+  rungs: readonly PlannedRung[],
+): { stop(): Promise<void> } | undefined {
+  const { onTracks } = input;
+  if (!onTracks || !input.request.formats.includes('hls')) return undefined;
+  const channels = Math.min(2, source.audio?.channels ?? 2);
+  return watchTracks({
+    read: trackReader(env.encoders, input.outDir, {
+      rungs,
+      audio: ladderAudioRates(rungs, source).map((kbps) => ({ kbps, channels })),
+      ...(source.audio?.language ? { audioLanguage: source.audio.language } : {}),
+    }),
+    onTracks,
+    onError: input.onWatchError ?? (() => undefined),
   });
 }

@@ -15,7 +15,7 @@ import { planLadder } from './ladder/ladder.ts';
 import type { TranscodeRequest } from './ladder/plan.ts';
 import { transcodeOnce } from './single-run.ts';
 import { readSource } from './source/read-source.ts';
-import type { PublishedRung } from './progressive.ts';
+import type { PublishedRung } from './progressive/tracks.ts';
 import type { SourceInfo } from './source/source-info.ts';
 import type { MediaLimits } from './source/source-checks.ts';
 import { cutAudioPiece, type AudioPiece } from './split/audio-piece.ts';

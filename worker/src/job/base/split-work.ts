@@ -9,7 +9,7 @@ import {
   isInitSegment,
   isPublishedSegment,
   type PublishedTrack,
-} from '../../transcode/progressive.ts';
+} from '../../transcode/progressive/tracks.ts';
 import type { SourceInfo } from '../../transcode/source/source-info.ts';
 import type { StoragePort } from './ports.ts';
 import { checkFreeSpace, sourceExtension, type WorkDir } from './work-dir.ts';
@@ -49,6 +49,8 @@ export interface PlannedPiece {
 export const PART = {
   plan: 'plan.json',
   audioOutcome: 'audio.json',
+  /** What the audio has published while it encodes (Pick<AudioOutcome, 'hls' | 'language'>). */
+  audioLive: 'audio-live.json',
   pieces: 'pieces/',
   /** What a chunk published of each rung (transcode/progressive.ts PublishedRung[]). */
   chunkTracks: (index: number) => `chunk-${index}.json`,
@@ -86,13 +88,19 @@ export async function readPlan(
 
 /**
  * Uploads a task's outputs: its HLS segments (and, for the first chunk and the audio, the init
- * segments) to the job's output prefix, where they stay as they are (served, cached for good);
- * everything else, inits included, to its part's prefix (never served).
+ * segments) to the job's output prefix, where they stay as they are (served, cached for good),
+ * but those already there; everything else, inits included, to its part's prefix (never served).
  */
 export async function uploadPart(
   storage: StoragePort,
   dir: string,
-  to: { readonly part: S3Location; readonly output: S3Location; readonly publishInit: boolean },
+  to: {
+    readonly part: S3Location;
+    readonly output: S3Location;
+    readonly publishInit: boolean;
+    /** Already in the output prefix as it is (published while the task encoded). */
+    readonly isPublished?: (relativeKey: string, size: number) => boolean;
+  },
   signal: AbortSignal,
 ): Promise<{ readonly parts: number; readonly published: number }> {
   const files = await listOutputFiles(dir);
@@ -100,8 +108,9 @@ export async function uploadPart(
     const published = isPublishedSegment(f.relativeKey);
     const init = isInitSegment(f.relativeKey);
     const out = { path: f.path, contentType: f.contentType, cacheControl: f.cacheControl };
+    const up = to.isPublished?.(f.relativeKey, f.size) ?? false;
     return [
-      ...(published || (init && to.publishInit)
+      ...((published || (init && to.publishInit)) && !up
         ? [{ ...out, location: childOf(to.output, f.relativeKey) }]
         : []),
       ...(published

@@ -19,9 +19,9 @@ describe('the audio of a long source', () => {
     );
     expect(argv.filter((a) => a === '0:1')).toHaveLength(2);
     expect(argv[argv.indexOf('tee') + 1]!.split('|')).toEqual([
-      "[f=hls:select=\\'a:0\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/audio_128k/seg_%05d.m4s]hls/audio_128k/playlist.m3u8",
+      "[f=hls:select=\\'a:0\\':hls_time=4:hls_playlist_type=event:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/audio_128k/seg_%05d.m4s]hls/audio_128k/playlist.m3u8",
       "[f=mp4:select=\\'a:0\\']chunk/audio_128k.m4a",
-      "[f=hls:select=\\'a:1\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/audio_96k/seg_%05d.m4s]hls/audio_96k/playlist.m3u8",
+      "[f=hls:select=\\'a:1\\':hls_time=4:hls_playlist_type=event:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/audio_96k/seg_%05d.m4s]hls/audio_96k/playlist.m3u8",
       "[f=mp4:select=\\'a:1\\']chunk/audio_96k.m4a",
     ]);
     expect(argv).not.toContain('libx264');

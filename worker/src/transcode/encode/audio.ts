@@ -57,7 +57,12 @@ export function buildAudioInvocation(spec: {
   if (!audio || spec.rates.length === 0) throw new Error('an audio run needs audio and a rate');
   const outputs = spec.rates.flatMap((kbps, j) => [
     ...(spec.formats.includes('hls')
-      ? [hlsTeeOutput(`a:${j}`, layout.audioRendition(kbps), spec.segmentSeconds)]
+      ? [
+          // Published while it runs: chunks need not wait for the whole audio (live-tracks.ts).
+          hlsTeeOutput(`a:${j}`, layout.audioRendition(kbps), spec.segmentSeconds, {
+            playlistType: 'event',
+          }),
+        ]
       : []),
     ...(spec.formats.includes('mp4') ? [mp4TeeOutput(`a:${j}`, layout.chunkAudio(kbps))] : []),
   ]);

@@ -141,7 +141,7 @@ describe('buildLadderInvocation', () => {
       'tee',
       // HLS: each rung's video alone, each audio encode once as its own rendition (CMAF, which
       // the DASH manifest indexes too); MP4: each rung with its audio.
-      "[f=hls:select=\\'v:0\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/720p/seg_%05d.m4s]hls/720p/playlist.m3u8|[f=mp4:select=\\'v:0,a:0\\':movflags=+faststart]mp4/720p.mp4|[f=hls:select=\\'v:1\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/360p/seg_%05d.m4s]hls/360p/playlist.m3u8|[f=mp4:select=\\'v:1,a:1\\':movflags=+faststart]mp4/360p.mp4|[f=hls:select=\\'a:0\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/audio_128k/seg_%05d.m4s]hls/audio_128k/playlist.m3u8|[f=hls:select=\\'a:1\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/audio_96k/seg_%05d.m4s]hls/audio_96k/playlist.m3u8",
+      "[f=hls:select=\\'v:0\\':hls_time=4:hls_playlist_type=event:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/720p/seg_%05d.m4s]hls/720p/playlist.m3u8|[f=mp4:select=\\'v:0,a:0\\':movflags=+faststart]mp4/720p.mp4|[f=hls:select=\\'v:1\\':hls_time=4:hls_playlist_type=event:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/360p/seg_%05d.m4s]hls/360p/playlist.m3u8|[f=mp4:select=\\'v:1,a:1\\':movflags=+faststart]mp4/360p.mp4|[f=hls:select=\\'a:0\\':hls_time=4:hls_playlist_type=event:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/audio_128k/seg_%05d.m4s]hls/audio_128k/playlist.m3u8|[f=hls:select=\\'a:1\\':hls_time=4:hls_playlist_type=event:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/audio_96k/seg_%05d.m4s]hls/audio_96k/playlist.m3u8",
       '-map',
       '[poster]',
       '-frames:v',
@@ -181,9 +181,9 @@ describe('buildLadderInvocation', () => {
     expect(argv.filter((a) => a === '-map')).toHaveLength(6); // 3 rungs, poster, thumbnails, sprites
     const tee = argv[argv.indexOf('tee') + 1]!;
     expect(tee.split('|')).toEqual([
-      "[f=hls:select=\\'v:0\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/360p/seg_%05d.m4s]hls/360p/playlist.m3u8",
-      "[f=hls:select=\\'v:1\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/240p/seg_%05d.m4s]hls/240p/playlist.m3u8",
-      "[f=hls:select=\\'v:2\\':hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/144p/seg_%05d.m4s]hls/144p/playlist.m3u8",
+      "[f=hls:select=\\'v:0\\':hls_time=4:hls_playlist_type=event:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/360p/seg_%05d.m4s]hls/360p/playlist.m3u8",
+      "[f=hls:select=\\'v:1\\':hls_time=4:hls_playlist_type=event:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/240p/seg_%05d.m4s]hls/240p/playlist.m3u8",
+      "[f=hls:select=\\'v:2\\':hls_time=4:hls_playlist_type=event:hls_segment_type=fmp4:hls_flags=independent_segments:hls_fmp4_init_filename=init.mp4:hls_segment_filename=hls/144p/seg_%05d.m4s]hls/144p/playlist.m3u8",
     ]);
     // prettier-ignore
     expect(argv.slice(-22)).toEqual([

@@ -112,12 +112,9 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
       return [
         ...(spec.formats.includes('hls')
           ? [
-              hlsTeeOutput(
-                `v:${i}`,
-                r.name,
-                chunkHlsTime(window, spec.segmentSeconds),
-                firstSegment(window, spec),
-              ),
+              hlsTeeOutput(`v:${i}`, r.name, chunkHlsTime(window, spec.segmentSeconds), {
+                startNumber: firstSegment(window, spec),
+              }),
             ]
           : []),
         ...(spec.formats.includes('mp4')
@@ -127,7 +124,9 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
     }
     const a = audioIndexOf(r);
     const out: string[] = [];
-    if (spec.formats.includes('hls')) out.push(hlsTeeOutput(`v:${i}`, r.name, spec.segmentSeconds));
+    if (spec.formats.includes('hls')) {
+      out.push(hlsTeeOutput(`v:${i}`, r.name, spec.segmentSeconds, { playlistType: 'event' }));
+    }
     if (spec.formats.includes('mp4')) {
       out.push(mp4TeeOutput(`v:${i}${a === undefined ? '' : `,a:${a}`}`, layout.mp4(r.name), true));
     }
@@ -136,7 +135,9 @@ export function buildLadderInvocation(spec: LadderSpec): FfmpegInvocation {
   if (spec.formats.includes('hls') && !window) {
     tee.push(
       ...audioRates.map((kbps, j) =>
-        hlsTeeOutput(`a:${j}`, layout.audioRendition(kbps), spec.segmentSeconds),
+        hlsTeeOutput(`a:${j}`, layout.audioRendition(kbps), spec.segmentSeconds, {
+          playlistType: 'event',
+        }),
       ),
     );
   }

@@ -41,21 +41,12 @@ export function parseMediaPlaylist(text: string): MediaPlaylist {
 }
 
 /**
- * A media playlist with its target duration as strict players read RFC 8216: at least every
- * segment's duration rounded to the nearest integer (ffmpeg 5.1 rounds down, so a 2.5 s segment
- * sits under TARGETDURATION:2, and a very short source gets TARGETDURATION:0). The ceiling of
- * the longest segment (a millisecond of float noise aside), and at least 1.
- */
-export function withStrictTargetDuration(text: string): string {
-  const longest = Math.max(0, ...parseMediaPlaylist(text).segments.map((s) => s.durationSeconds));
-  const target = Math.max(1, Math.ceil(longest - 0.001));
-  return text.replace(/^#EXT-X-TARGETDURATION:\d+$/m, `#EXT-X-TARGETDURATION:${target}`);
-}
-
-/**
  * A media playlist of fMP4 segments, as ffmpeg's HLS muxer writes one (same lines, durations to
- * the microsecond) with a strict target duration: VOD once every segment is there, EVENT while a
- * long source's chunks are still coming (segments only ever appended). An EVENT playlist says
+ * the microsecond) with the target duration strict players read in RFC 8216 (at least every
+ * segment's duration rounded to the nearest integer: ffmpeg 5.1 rounds down, so a 2.5 s segment
+ * sits under its TARGETDURATION:2, and a very short source gets 0; here the ceiling of the
+ * longest segment, a millisecond of float noise aside, and at least 1). VOD once every segment
+ * is there; EVENT while segments are still coming (only ever appended). An EVENT playlist says
  * where to start, at the beginning (EXT-X-START): players otherwise join a growing playlist near
  * its live edge, and the viewer of a job that is still transcoding wants the start.
  */

@@ -9,7 +9,7 @@ import { initSegmentTimescale, readCodecConfig, segmentTiming } from '../files/l
 import type { PlannedRung } from '../ladder/ladder.ts';
 import { layout } from '../ladder/layout.ts';
 import type { Timeline } from './dash.ts';
-import { parseMediaPlaylist, withStrictTargetDuration } from './hls.ts';
+import { parseMediaPlaylist, writeMediaPlaylist } from './hls.ts';
 
 export interface RenditionSummary {
   readonly name: string;
@@ -62,9 +62,22 @@ async function finishHlsTrack(
 ): Promise<{ track: HlsTrack; firstFile: string }> {
   const dir = join(outDir, layout.hlsDir(name));
   const playlistPath = join(outDir, layout.hlsPlaylist(name));
-  const text = withStrictTargetDuration(await readFile(playlistPath, 'utf8'));
-  await writeFile(playlistPath, text);
-  const playlist = parseMediaPlaylist(text);
+  // ffmpeg wrote it as EVENT, growing while the run went (live-tracks.ts): rewritten as the VOD
+  // playlist it now is, with the target duration strict players require (hls.ts).
+  const playlist = parseMediaPlaylist(await readFile(playlistPath, 'utf8'));
+  if (!playlist.ended)
+    throw new Error(`the ${name} HLS playlist has no end: the run did not finish it`);
+  if (playlist.initUri) {
+    await writeFile(
+      playlistPath,
+      writeMediaPlaylist({
+        initUri: playlist.initUri,
+        segments: playlist.segments,
+        type: 'VOD',
+        ended: true,
+      }),
+    );
+  }
   let bytes = playlist.initUri ? (await stat(join(dir, playlist.initUri))).size : 0;
   let peakBps = 0;
   let durationSeconds = 0;

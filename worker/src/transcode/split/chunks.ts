@@ -45,6 +45,16 @@ export interface ChunkPlan {
   readonly chunks: readonly ChunkWindow[];
 }
 
+/** How many chunks, from the first, end by `seconds` on the outputs' timeline. */
+export function chunksWithin(plan: ChunkPlan, seconds: number): number {
+  let n = 0;
+  for (const c of plan.chunks) {
+    if (c.endSeconds === undefined || c.endSeconds > seconds + 1e-6) break;
+    n++;
+  }
+  return n;
+}
+
 /**
  * The chunks of a source, or undefined when one Job should do it all. `frameRate` is the rate
  * the outputs have (ffmpeg's `fps=` expression: `30000/1001`, `25`); `frameStep` the largest

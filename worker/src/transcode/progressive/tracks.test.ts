@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseMediaPlaylist } from './package/hls.ts';
-import { growingPlaylists, isPublishedSegment, type PublishedRung } from './progressive.ts';
+import { parseMediaPlaylist } from '../package/hls.ts';
+import { growingPlaylists, isPublishedSegment, type PublishedRung } from './tracks.ts';
 
 const seg = (n: number, bytes: number, durationSeconds = 4) => ({
   uri: `seg_${String(n).padStart(5, '0')}.m4s`,

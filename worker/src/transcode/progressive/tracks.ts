@@ -1,14 +1,14 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { layout } from './ladder/layout.ts';
+import { layout } from '../ladder/layout.ts';
 import {
   buildMasterPlaylist,
   parseMediaPlaylist,
   writeMediaPlaylist,
   type MediaSegment,
-} from './package/hls.ts';
-import { AAC_LC_CODEC } from './encode/audio.ts';
-import { languageName } from './source/subtitle-tracks.ts';
+} from '../package/hls.ts';
+import { AAC_LC_CODEC } from '../encode/audio.ts';
+import { languageName } from '../source/subtitle-tracks.ts';
 
 /**
  * A split job's outputs while its chunks are still coming: each chunk's and the audio's HLS
