@@ -20,6 +20,11 @@ import { acceptAudioPiece, audioPieceRuns } from '../../worker/src/transcode/spl
 import { checkPiece, sourceFacts, sourceTiming } from '../../worker/src/transcode/split/pieces.ts';
 import { interpretProbe } from '../../worker/src/transcode/source/probe.ts';
 import { posterTime } from '../../worker/src/transcode/source/source-checks.ts';
+import {
+  trackReader,
+  watchTracks,
+  type RunTracks,
+} from '../../worker/src/transcode/progressive/watch.ts';
 import { measure, type Cost } from './measure.ts';
 import type { BenchSource } from './sources.ts';
 
@@ -30,13 +35,18 @@ const THUMBNAILS = { intervalSeconds: 10, width: 160, columns: 5, rows: 5 };
 export interface PublishResult {
   readonly source: string;
   readonly seconds: number;
+  readonly sourceBytes: number;
   readonly chunkSeconds: number;
   /** One Job: the single-decode ladder (HLS + MP4, audio, poster, thumbnails) in one ffmpeg. */
   readonly single: Cost;
+  /** From the single Job's ffmpeg start until every track's first segment was listed. */
+  readonly singleFirstListedSeconds: number;
   /** The chunked plan's parts, each as one Job would run it. */
   readonly probe: Cost;
   /** The planner's stream copies of each chunk's piece of the source, one after another. */
   readonly cut: Cost;
+  /** Of which the first chunk's (its task is sent at once). */
+  readonly firstCut: Cost;
   /** The pieces' bytes over the source's (what the chunks' Jobs download, together). */
   readonly pieceShare: number;
   /** The planner's copy of the audio track, and its check (both decoded and hashed). */
@@ -47,6 +57,8 @@ export interface PublishResult {
   /** Each chunk's part of the source (the plan ramps up from a short first chunk). */
   readonly windows: readonly { readonly startSeconds: number; readonly lengthSeconds: number }[];
   readonly audio: Cost;
+  /** From the audio's ffmpeg start until its first segments were listed. */
+  readonly audioFirstListedSeconds: number;
   /** Every rung's stream-copy join and the sprite sheets, one after another. */
   readonly stitch: Cost;
   /** All parts' CPU over the single Job's. */
@@ -97,8 +109,31 @@ export async function benchPublish(
     for (const d of inv.directories) mkdirSync(join(inv.cwd, d), { recursive: true });
     return measure('ffmpeg', toArgv(inv), { cwd: inv.cwd });
   };
+  // A run whose HLS is watched as the worker watches it (progressive/watch.ts): when every
+  // track first had a segment listed, which is when the worker publishes.
+  const runWatched = async (inv: FfmpegInvocation, tracks: RunTracks) => {
+    const started = performance.now();
+    let firstListed: number | undefined;
+    const watch = watchTracks({
+      read: trackReader(base.encoders, inv.cwd, tracks),
+      onTracks: () => {
+        firstListed ??= (performance.now() - started) / 1000;
+        return Promise.resolve();
+      },
+      onError: () => undefined,
+      intervalMs: 100,
+    });
+    try {
+      const cost = await run(inv);
+      return { cost, firstListed: firstListed ?? cost.wallSeconds };
+    } finally {
+      await watch.stop();
+    }
+  };
+  const channels = Math.min(2, info.audio?.channels ?? 2);
+  const audioTracks = ladderAudioRates(rungs, info).map((kbps) => ({ kbps, channels }));
 
-  const single = await run(
+  const watchedSingle = await runWatched(
     buildLadderInvocation({
       ...base,
       source: info,
@@ -106,7 +141,9 @@ export async function benchPublish(
       thumbnails: THUMBNAILS,
       cwd: join(work, 'single'),
     }),
+    { rungs, audio: audioTracks },
   );
+  const single = watchedSingle.cost;
   rmSync(join(work, 'single'), { recursive: true, force: true });
 
   const plan = planChunks({
@@ -127,24 +164,24 @@ export async function benchPublish(
   const timing = await sourceTiming(PATHS, source.path, info.video.index, signal);
   const piecesDir = join(work, 'pieces');
   let cut: Cost = { wallSeconds: 0, cpuSeconds: 0 };
+  let firstCut: Cost | undefined;
   let pieceBytes = 0;
   const chunkDirs: string[] = [];
   const chunks: Cost[] = [];
   for (const window of plan.chunks) {
     const target = `chunk-${window.index}.${pieceExtension(info)}`;
-    cut = add(
-      cut,
-      await run(
-        buildPieceInvocation({
-          sourcePath: source.path,
-          source: info,
-          cut: pieceCut(window),
-          ...(timing.timescale ? { timescale: timing.timescale } : {}),
-          cwd: piecesDir,
-          target,
-        }),
-      ),
+    const pieceCost = await run(
+      buildPieceInvocation({
+        sourcePath: source.path,
+        source: info,
+        cut: pieceCut(window),
+        ...(timing.timescale ? { timescale: timing.timescale } : {}),
+        cwd: piecesDir,
+        target,
+      }),
     );
+    firstCut ??= pieceCost;
+    cut = add(cut, pieceCost);
     const piecePath = join(piecesDir, target);
     const seek = await checkPiece(
       PATHS,
@@ -188,7 +225,7 @@ export async function benchPublish(
   if (!('file' in audioPiece)) throw new Error(`${source.name}: audio: ${audioPiece.reason}`);
   const audioDir = join(work, 'audio');
   const rates = ladderAudioRates(rungs, info);
-  const audio = await run(
+  const watchedAudio = await runWatched(
     buildAudioInvocation({
       ...base,
       sourcePath: join(piecesDir, audioPiece.file),
@@ -197,7 +234,9 @@ export async function benchPublish(
       rates,
       cwd: audioDir,
     }),
+    { rungs: [], audio: audioTracks },
   );
+  const audio = watchedAudio.cost;
 
   const out = join(work, 'out');
   mkdirSync(join(out, layout.chunkDir), { recursive: true });
@@ -233,10 +272,13 @@ export async function benchPublish(
   return {
     source: source.name,
     seconds: source.seconds,
+    sourceBytes: statSync(source.path).size,
     chunkSeconds: plan.chunkSeconds,
     single,
+    singleFirstListedSeconds: watchedSingle.firstListed,
     probe,
     cut,
+    firstCut: firstCut ?? cut,
     audioCut,
     pieceShare: pieceBytes / statSync(source.path).size,
     audioShare: audioPiece.bytes / statSync(source.path).size,
@@ -246,6 +288,7 @@ export async function benchPublish(
       lengthSeconds: (w.endSeconds ?? info.video.durationSeconds) - w.startSeconds,
     })),
     audio,
+    audioFirstListedSeconds: watchedAudio.firstListed,
     stitch,
     cpuRatio: cpu / single.cpuSeconds,
     pods: options.pods.map((n) => {

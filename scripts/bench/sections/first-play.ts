@@ -1,10 +1,13 @@
 /**
- * Time to first play of a split job, simulated from measured parts (pure). The planner runs,
- * then the tasks leave the queue in the order the job sends them (the audio, then the chunks
- * in order), each to the pod free soonest. Chunk k is listed in the growing playlists once it
- * and every chunk before it, and the audio, are done (job/publish.ts): the job is playable when
- * the first chunk is listed. A viewer who starts then and plays at 1x stalls wherever the next
- * chunk is listed later than the playhead reaches it.
+ * Time to first play of a split job, simulated from measured parts (pure). The planner sends
+ * the tasks as it cuts their pieces (job/split.ts): the first chunk's at `planner.first`, the
+ * audio's at `planner.audio`, the rest at `planner.rest`; each leaves the queue in that order
+ * for the pod free soonest. The audio publishes its segments as it encodes (job/publish-live.ts):
+ * `firstSeconds` after it starts, then at its pace, until it is done. Chunk k is listed in the
+ * growing playlists once it and every chunk before it are done and the audio's segments reach
+ * its end (job/publish.ts): the job is playable when the first chunk is listed. A viewer who
+ * starts then and plays at 1x stalls wherever the next chunk is listed later than the playhead
+ * reaches it.
  */
 
 export interface PlannedChunk {
@@ -25,35 +28,52 @@ export interface FirstPlay {
   readonly noStallStartSeconds: number;
 }
 
+export interface AudioRun {
+  /** The whole audio's Job, wall seconds. */
+  readonly wallSeconds: number;
+  /** From its start to its first segments listed. */
+  readonly firstSeconds: number;
+  /** Wall seconds per source second once it runs. */
+  readonly pace: number;
+}
+
 export function firstPlay(p: {
-  readonly plannerSeconds: number;
-  readonly audioSeconds: number;
+  /** When each batch of tasks is on the queue, seconds after the job's message. */
+  readonly planner: { readonly first: number; readonly audio: number; readonly rest: number };
+  readonly audio: AudioRun;
   readonly chunks: readonly PlannedChunk[];
   readonly pods: number;
 }): FirstPlay {
   const pods = Array.from({ length: Math.max(1, p.pods) }, () => 0);
-  const run = (wall: number) => {
+  const run = (ready: number, wall: number) => {
     const i = pods.indexOf(Math.min(...pods));
-    pods[i]! += wall;
-    return pods[i]!;
+    const start = Math.max(pods[i]!, ready);
+    pods[i] = start + wall;
+    return { start, end: start + wall };
   };
-  const audioDone = run(p.audioSeconds);
-  let listed = audioDone;
-  const listedAt = p.chunks.map((c) => {
-    listed = Math.max(listed, run(c.wallSeconds));
-    return p.plannerSeconds + listed;
+  const [first, ...rest] = p.chunks;
+  const done: number[] = [];
+  if (first) done.push(run(p.planner.first, first.wallSeconds).end);
+  const audio = run(p.planner.audio, p.audio.wallSeconds);
+  for (const c of rest) done.push(run(p.planner.rest, c.wallSeconds).end);
+  const audioReaches = (seconds: number) =>
+    audio.start + Math.min(p.audio.wallSeconds, p.audio.firstSeconds + seconds * p.audio.pace);
+  let listed = 0;
+  const listedAt = p.chunks.map((c, k) => {
+    listed = Math.max(listed, done[k]!, audioReaches(c.startSeconds + c.lengthSeconds));
+    return listed;
   });
-  const first = listedAt[0] ?? p.plannerSeconds + audioDone;
+  const firstAt = listedAt[0] ?? audio.end;
   let stall = 0;
-  let noStall = first;
+  let noStall = firstAt;
   p.chunks.forEach((c, k) => {
-    const reached = first + c.startSeconds + stall;
+    const reached = firstAt + c.startSeconds + stall;
     if (listedAt[k]! > reached) stall += listedAt[k]! - reached;
     noStall = Math.max(noStall, listedAt[k]! - c.startSeconds);
   });
   return {
-    firstPlaySeconds: first,
-    allListedSeconds: listedAt.at(-1) ?? first,
+    firstPlaySeconds: firstAt,
+    allListedSeconds: listedAt.at(-1) ?? firstAt,
     stallSeconds: stall,
     noStallStartSeconds: noStall,
   };

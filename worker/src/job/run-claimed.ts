@@ -13,7 +13,7 @@ import { startHeartbeat, type RecordHolder } from './base/heartbeat.ts';
 import { deliverEvents, shouldNotify } from './base/notify.ts';
 import { runJob } from './run-job.ts';
 import { settleFailure } from './settle-failure.ts';
-import { splitJob } from './split.ts';
+import { finishSplit, splitDispatcher } from './split.ts';
 import { fanoutPrefix } from './base/split-work.ts';
 import type { JobResultSummary } from './base/summary.ts';
 
@@ -50,14 +50,16 @@ export async function runClaimed(
     periodSeconds: settings.heartbeatSeconds,
     visibilitySeconds: settings.visibilityTimeoutSeconds,
     leaseMs: leaseMs(settings),
-    progress: () => latest,
+    // Once split, the record's progress counts the tasks (record/fanout.ts), not the planner's.
+    progress: () => (holder.record.fanout ? undefined : latest),
     onLeaseLost: () => leaseLost.abort(new LeaseLostError('another worker took over the job')),
   });
 
   try {
     // Where a split's parts go: its id is this attempt's number.
     const work = fanoutPrefix(settings.workUri, ctx.jobId, claimed.attempts);
-    const outcome = await runJob(ctx, request, { output, work }, signal, (p) => {
+    const dispatcher = splitDispatcher(ctx, holder, work, signal);
+    const outcome = await runJob(ctx, request, { output, work, dispatcher }, signal, (p) => {
       latest = p;
       if (p.stage !== 'transcoding') return;
       const now = deps.clock.now();
@@ -71,7 +73,7 @@ export async function runClaimed(
     });
     await heartbeat.stop();
     if (outcome.kind === 'split')
-      return await splitJob(ctx, holder, { plan: outcome.plan, work }, signal);
+      return await finishSplit(ctx, holder, { plan: outcome.plan, work }, signal);
     return await recordSuccess(ctx, request, holder, outcome.summary, shutdown);
   } catch (err) {
     await heartbeat.stop();

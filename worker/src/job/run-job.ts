@@ -4,14 +4,18 @@ import { InvalidMediaError } from '../base/errors.ts';
 import type { JobRequest } from '../contract/message.ts';
 import { childOf, type S3Location } from '../contract/s3-uri.ts';
 import type { JobProgress } from '../record/job-record.ts';
-import type { ChunkPlan } from '../transcode/split/chunks.ts';
 import type { OutputFile } from '../transcode/package/output-files.ts';
-import type { Piece } from '../transcode/split/pieces.ts';
-import type { SourceInfo } from '../transcode/source/source-info.ts';
 import { settleSignal, type JobContext } from './base/context.ts';
 import type { StoragePort } from './base/ports.ts';
 import { summarize, type JobResultSummary } from './base/summary.ts';
-import { PART, uploadDir, type SplitPlan } from './base/split-work.ts';
+import {
+  PART,
+  type PlannedAudioPiece,
+  type PlannedPiece,
+  type SplitPlan,
+} from './base/split-work.ts';
+import { splitTasks, type SplitDispatcher } from './split.ts';
+import { taskName } from '../contract/task.ts';
 import { livePublisher } from './publish-live.ts';
 import { checkFreeSpace, createWorkDir, sourceExtension, type WorkDir } from './base/work-dir.ts';
 
@@ -23,13 +27,23 @@ export type JobOutcome =
 /**
  * The work of one claimed job: check the source's size against the limits and the disk,
  * download it, probe it; a source longer than the split threshold is planned for many Jobs
- * (split.ts sends them), any other is transcoded and every output uploaded. The work directory
+ * (its tasks sent as their pieces are cut, split.ts), any other is transcoded and every output
+ * uploaded. The work directory
  * is removed whatever happens. Throws the error model's errors; the caller settles.
  */
 export async function runJob(
   ctx: JobContext,
   request: JobRequest,
-  { output, work }: { readonly output: S3Location; readonly work: S3Location },
+  {
+    output,
+    work,
+    dispatcher,
+  }: {
+    readonly output: S3Location;
+    readonly work: S3Location;
+    /** Sends a split's tasks as the planner cuts their pieces (split.ts). */
+    readonly dispatcher?: SplitDispatcher;
+  },
   signal: AbortSignal,
   onProgress: (p: JobProgress) => void,
 ): Promise<JobOutcome> {
@@ -60,26 +74,30 @@ export async function runJob(
       ? deps.transcoder.planChunks(probed, request, settings.split)
       : undefined;
     if (chunks) {
+      if (!dispatcher) throw new Error('a split needs a dispatcher');
       log.info(
         { chunks: chunks.chunks.length, chunkSeconds: chunks.chunkSeconds },
         'source split across Jobs',
       );
       onProgress({ stage: 'uploading', percent: 0 });
-      const pieces = await uploadPieces(
+      const plan = await planPieces(
         ctx,
-        { sourcePath, probed, chunks, dir, work, audio: request.audio !== 'none' },
+        {
+          plan: {
+            version: 1,
+            source: { bytes: head.size, ...(head.etag ? { etag: head.etag } : {}) },
+            probed,
+            chunks,
+          },
+          sourcePath,
+          dir,
+          work,
+          audio: request.audio !== 'none',
+        },
+        dispatcher,
         signal,
       );
-      return {
-        kind: 'split',
-        plan: {
-          version: 1,
-          source: { bytes: head.size, ...(head.etag ? { etag: head.etag } : {}) },
-          probed,
-          chunks,
-          ...pieces,
-        },
-      };
+      return { kind: 'split', plan };
     }
     // Its segments go up while ffmpeg writes them (publish-live.ts): playable long before the end.
     const live = livePublisher(ctx, { request, output, outDir: dir.outDir }, signal);
@@ -125,69 +143,117 @@ export async function runJob(
 }
 
 /**
- * Cuts each chunk's piece of the source and the audio's (the transcoder's stream copies) and
- * uploads them under the split's work prefix, so that each chunk's Job downloads its piece
- * alone and the audio's Job the audio alone. A piece that could not be cut is left out and its
- * task reads the whole source (logged). `audio`: whether the job wants the source's audio.
+ * The split's pieces, cut and sent as the planner goes (split.ts): the plan is recorded, then
+ * the first chunk's piece is cut and uploaded and its task sent, then the audio's, then the
+ * rest: the first chunk starts encoding while the planner still cuts. Each piece is a stream
+ * copy of the chunk's part of the source (or the audio track alone) under the split's work
+ * prefix, so that each chunk's Job downloads its piece alone and the audio's Job the audio
+ * alone. A piece that could not be cut is left out and its task reads the whole source (logged).
  */
-async function uploadPieces(
+async function planPieces(
   ctx: JobContext,
   p: {
+    readonly plan: SplitPlan;
     readonly sourcePath: string;
-    readonly probed: SourceInfo;
-    readonly chunks: ChunkPlan;
     readonly dir: WorkDir;
     readonly work: S3Location;
     readonly audio: boolean;
   },
+  dispatcher: SplitDispatcher,
   signal: AbortSignal,
-): Promise<Pick<SplitPlan, 'pieces' | 'audioPiece'>> {
+): Promise<SplitPlan> {
   const { deps, log } = ctx;
   const t = deps.clock.now();
   const outDir = join(p.dir.outDir, PART.pieces);
   await mkdir(outDir, { recursive: true });
-  const cut = { sourcePath: p.sourcePath, source: p.probed, outDir, signal };
-  const outcomes = await deps.transcoder.cutPieces({ ...cut, chunks: p.chunks });
-  const pieces = outcomes.filter((o): o is Piece => 'file' in o);
-  for (const o of outcomes) {
-    if ('reason' in o)
-      log.warn({ chunk: o.index, reason: o.reason }, 'chunk reads the whole source');
+  const cut = { sourcePath: p.sourcePath, source: p.plan.probed, outDir, signal };
+  await dispatcher.plan(p.plan);
+  let plan = p.plan;
+  let bytes = 0;
+  const [first, ...others] = splitTasks(plan);
+  const batches = [[first!], ...(others.length > 0 ? [[others[0]!], others.slice(1)] : [])];
+  for (const tasks of batches.filter((b) => b.length > 0)) {
+    const windows = tasks.flatMap((task) =>
+      task.type === 'chunk' ? [plan.chunks.chunks[task.index]!] : [],
+    );
+    const pieces: PlannedPiece[] = [];
+    if (windows.length > 0) {
+      const outcomes = await deps.transcoder.cutPieces({
+        ...cut,
+        chunks: { ...plan.chunks, chunks: windows },
+      });
+      for (const o of outcomes) {
+        if ('reason' in o) {
+          log.warn({ chunk: o.index, reason: o.reason }, 'chunk reads the whole source');
+          continue;
+        }
+        await uploadPiece(ctx, join(outDir, o.file), p.work, o.file, signal);
+        pieces.push({
+          index: o.index,
+          key: `${PART.pieces}${o.file}`,
+          bytes: o.bytes,
+          seekSeconds: o.seekSeconds,
+        });
+        bytes += o.bytes;
+      }
+    }
+    let audioPiece: PlannedAudioPiece | undefined;
+    if (tasks.some((task) => task.type === 'audio') && p.audio && plan.probed.audio) {
+      const audio = await deps.transcoder.cutAudioPiece(cut);
+      if ('reason' in audio) {
+        log.warn({ reason: audio.reason }, 'the audio reads the whole source');
+      } else {
+        await uploadPiece(ctx, join(outDir, audio.file), p.work, audio.file, signal);
+        audioPiece = {
+          key: `${PART.pieces}${audio.file}`,
+          bytes: audio.bytes,
+          offsetSeconds: audio.offsetSeconds,
+        };
+        bytes += audio.bytes;
+      }
+    }
+    plan = {
+      ...plan,
+      ...(pieces.length > 0 || plan.pieces ? { pieces: [...(plan.pieces ?? []), ...pieces] } : {}),
+      ...(audioPiece ? { audioPiece } : {}),
+    };
+    await dispatcher.send(plan, tasks);
+    log.info(
+      { tasks: tasks.map(taskName), pieces: pieces.length, ms: deps.clock.now() - t },
+      'tasks sent',
+    );
   }
-  const audio = p.audio && p.probed.audio ? await deps.transcoder.cutAudioPiece(cut) : undefined;
-  if (audio && 'reason' in audio) {
-    log.warn({ reason: audio.reason }, 'the audio reads the whole source');
-  }
-  const audioPiece = audio && 'file' in audio ? audio : undefined;
-  const cutMs = deps.clock.now() - t;
-  await uploadDir(deps.storage, outDir, childOf(p.work, PART.pieces), signal);
-  const bytes = pieces.reduce((sum, piece) => sum + piece.bytes, audioPiece?.bytes ?? 0);
   log.info(
     {
-      pieces: pieces.length,
-      audio: audioPiece !== undefined,
+      pieces: plan.pieces?.length ?? 0,
+      audio: plan.audioPiece !== undefined,
       bytes,
-      cutMs,
-      uploadMs: deps.clock.now() - t - cutMs,
+      ms: deps.clock.now() - t,
     },
-    'pieces of the source uploaded',
+    'pieces of the source cut, uploaded and sent',
   );
-  return {
-    pieces: pieces.map((piece) => ({
-      index: piece.index,
-      key: `${PART.pieces}${piece.file}`,
-      bytes: piece.bytes,
-      seekSeconds: piece.seekSeconds,
-    })),
-    ...(audioPiece
-      ? {
-          audioPiece: {
-            key: `${PART.pieces}${audioPiece.file}`,
-            bytes: audioPiece.bytes,
-            offsetSeconds: audioPiece.offsetSeconds,
-          },
-        }
-      : {}),
-  };
+  return plan;
+}
+
+/** One piece of the source under the split's work prefix (never served). */
+async function uploadPiece(
+  ctx: JobContext,
+  path: string,
+  work: S3Location,
+  file: string,
+  signal: AbortSignal,
+): Promise<void> {
+  await ctx.deps.storage.uploadAll(
+    [
+      {
+        path,
+        location: childOf(childOf(work, PART.pieces), file),
+        contentType: 'application/octet-stream',
+        cacheControl: 'no-store',
+      },
+    ],
+    signal,
+  );
 }
 
 /** Every output file to its key under the job's output prefix, as S3 should serve it. */
