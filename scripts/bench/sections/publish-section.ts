@@ -117,7 +117,6 @@ function timeToFirstPlay(
   r: PublishResult,
   o: { publishSeconds: number; chunkSeconds: number; firstChunkSeconds: number },
 ): PublishReport['firstPlay'] {
-  const planner = r.probe.wallSeconds + r.cut.wallSeconds + r.audioCut.wallSeconds;
   const measured: PlannedChunk[] = r.windows.map((w, i) => ({
     ...w,
     wallSeconds: r.chunks[i]!.wallSeconds,
