@@ -14,7 +14,8 @@ const LAYERS = [
   // transcode/: the engine by stage, lowest first. The ffmpeg adapter and local files under
   // everything; how the picture is treated; what the source is; what the outputs are to be; how
   // a long source is split; each codec's encoder, then every ffmpeg command as data; what is
-  // done with the written files; the finishing steps; the operations and their facade.
+  // done with the written files; the finishing steps; what a run publishes while it goes on;
+  // the operations and their facade.
   ['worker-transcode-ffmpeg', '^worker/src/transcode/(ffmpeg|files)/'],
   ['worker-transcode-picture', '^worker/src/transcode/picture/'],
   ['worker-transcode-source', '^worker/src/transcode/source/'],
@@ -24,6 +25,7 @@ const LAYERS = [
   ['worker-transcode-encode', '^worker/src/transcode/encode/[^/]+$'],
   ['worker-transcode-package', '^worker/src/transcode/package/'],
   ['worker-transcode-finish', '^worker/src/transcode/finish/'],
+  ['worker-transcode-progressive', '^worker/src/transcode/progressive/'],
   ['worker-transcode', '^worker/src/transcode/[^/]+$'],
   ['worker-job-base', '^worker/src/job/base/'],
   ['worker-use-cases', '^worker/src/job/[^/]+$|^worker/src/control/'],

@@ -7,7 +7,7 @@ describe('time to first play, simulated', () => {
     { startSeconds: 8, lengthSeconds: 12, wallSeconds: 24 },
     { startSeconds: 20, lengthSeconds: 16, wallSeconds: 32 },
   ];
-  const planner = { first: 2, audio: 4, rest: 5 };
+  const planner = { audio: 4, chunks: [2, 5, 5] };
   // The audio's first segments 1 s after it starts, then 0.1 s of work per second of audio.
   const audio = { wallSeconds: 10, firstSeconds: 1, pace: 0.1 };
 

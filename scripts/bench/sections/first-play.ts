@@ -1,8 +1,8 @@
 /**
  * Time to first play of a split job, simulated from measured parts (pure). The planner sends
- * the tasks as it cuts their pieces (job/split.ts): the first chunk's at `planner.first`, the
- * audio's at `planner.audio`, the rest at `planner.rest`; each leaves the queue in that order
- * for the pod free soonest. The audio publishes its segments as it encodes (job/publish-live.ts):
+ * each task as it cuts its piece (job/split.ts): the first chunk's, the audio's, then each next
+ * chunk's, at `planner.chunks[k]` and `planner.audio`; each leaves the queue in that order for
+ * the pod free soonest. The audio publishes its segments as it encodes (job/publish-live.ts):
  * `firstSeconds` after it starts, then at its pace, until it is done. Chunk k is listed in the
  * growing playlists once it and every chunk before it are done and the audio's segments reach
  * its end (job/publish.ts): the job is playable when the first chunk is listed. A viewer who
@@ -38,8 +38,8 @@ export interface AudioRun {
 }
 
 export function firstPlay(p: {
-  /** When each batch of tasks is on the queue, seconds after the job's message. */
-  readonly planner: { readonly first: number; readonly audio: number; readonly rest: number };
+  /** When each task is on the queue, seconds after the job's message. */
+  readonly planner: { readonly audio: number; readonly chunks: readonly number[] };
   readonly audio: AudioRun;
   readonly chunks: readonly PlannedChunk[];
   readonly pods: number;
@@ -53,9 +53,9 @@ export function firstPlay(p: {
   };
   const [first, ...rest] = p.chunks;
   const done: number[] = [];
-  if (first) done.push(run(p.planner.first, first.wallSeconds).end);
+  if (first) done.push(run(p.planner.chunks[0]!, first.wallSeconds).end);
   const audio = run(p.planner.audio, p.audio.wallSeconds);
-  for (const c of rest) done.push(run(p.planner.rest, c.wallSeconds).end);
+  rest.forEach((c, i) => done.push(run(p.planner.chunks[i + 1]!, c.wallSeconds).end));
   const audioReaches = (seconds: number) =>
     audio.start + Math.min(p.audio.wallSeconds, p.audio.firstSeconds + seconds * p.audio.pace);
   let listed = 0;

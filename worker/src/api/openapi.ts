@@ -51,7 +51,7 @@ export function openApiDocument(): Record<string, unknown> {
         Job: {
           type: 'object',
           description:
-            'A job record: status, attempts, retries, progress, result (outputs) and error; a long job split across Jobs also has playable ({at, master}) once its first chunks are published and its master playlist plays while it runs',
+            'A job record: status, attempts, retries, progress, result (outputs) and error; playable ({at, master}) once its first segments (a split job: its first chunk) and their audio are published and its master playlist plays while it runs',
         },
         UploadRequest: {
           type: 'object',

@@ -23,7 +23,7 @@ export interface JobView {
   readonly input?: string;
   readonly output?: string;
   readonly progress?: JobRecord['progress'];
-  /** A split job playable while it runs: since when, and its (growing) master playlist. */
+  /** Playable while it runs: since when, and its (growing) master playlist. */
   readonly playable?: { readonly at: string; readonly master: string };
   readonly result?: unknown;
   readonly error?: JobRecord['error'];

@@ -26,8 +26,9 @@ import { PART, recordedJob } from './base/split-work.ts';
 const LOCK_MS = 30_000;
 
 /**
- * After a task of a split job is counted done: the growing playlists (type EVENT) over the
- * chunks done from the first, once the audio is done, written by one worker at a time
+ * After a task of a split job is counted done (and as the audio's segments cover another
+ * chunk): the growing playlists (type EVENT) over the chunks done from the first, as far as
+ * the audio's published segments reach, written by one worker at a time
  * (record/publication.ts) and again while more is done; the first time, the job is PLAYABLE
  * and its event goes out. Best effort: what fails here is logged, and the next task or the
  * stitch publishes instead; the job's outcome never depends on it.

@@ -144,8 +144,8 @@ export async function runJob(
 
 /**
  * The split's pieces, cut and sent as the planner goes (split.ts): the plan is recorded, then
- * the first chunk's piece is cut and uploaded and its task sent, then the audio's, then the
- * rest: the first chunk starts encoding while the planner still cuts. Each piece is a stream
+ * the first chunk's piece is cut and uploaded and its task sent, then the audio's, then each
+ * next chunk's: the first chunks encode while the planner still cuts. Each piece is a stream
  * copy of the chunk's part of the source (or the audio track alone) under the split's work
  * prefix, so that each chunk's Job downloads its piece alone and the audio's Job the audio
  * alone. A piece that could not be cut is left out and its task reads the whole source (logged).
@@ -170,9 +170,8 @@ async function planPieces(
   await dispatcher.plan(p.plan);
   let plan = p.plan;
   let bytes = 0;
-  const [first, ...others] = splitTasks(plan);
-  const batches = [[first!], ...(others.length > 0 ? [[others[0]!], others.slice(1)] : [])];
-  for (const tasks of batches.filter((b) => b.length > 0)) {
+  // One task at a time, each sent as soon as its piece is up.
+  for (const tasks of splitTasks(plan).map((task) => [task])) {
     const windows = tasks.flatMap((task) =>
       task.type === 'chunk' ? [plan.chunks.chunks[task.index]!] : [],
     );

@@ -10,8 +10,8 @@ import { PART, type SplitPlan } from './base/split-work.ts';
  * Hands a long source to many Jobs, as the planner goes (run-job.ts): the plan goes into the
  * record (while this worker still holds the job's lease) with every task it will have; then, as
  * each piece of the source is cut, the plan as it stands goes to the job's work prefix and the
- * tasks whose pieces are there go on the queue: the first chunk's at once, then the audio's,
- * then the rest. Only when all are sent does the record let go of the lease and the job's own
+ * task whose piece it is goes on the queue: the first chunk's at once, then the audio's, then
+ * each next chunk's. Only when all are sent does the record let go of the lease and the job's own
  * message get deleted (`finishSplit`). A worker that dies before the last step leaves the
  * message to come back: its next attempt plans again under a new id, and the earlier plan's
  * messages are dropped as stale when they arrive.

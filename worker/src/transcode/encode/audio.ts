@@ -58,7 +58,7 @@ export function buildAudioInvocation(spec: {
   const outputs = spec.rates.flatMap((kbps, j) => [
     ...(spec.formats.includes('hls')
       ? [
-          // Published while it runs: chunks need not wait for the whole audio (live-tracks.ts).
+          // Published while it runs: chunks need not wait for the whole audio (progressive/watch.ts).
           hlsTeeOutput(`a:${j}`, layout.audioRendition(kbps), spec.segmentSeconds, {
             playlistType: 'event',
           }),

@@ -10,7 +10,7 @@ import { layout } from '../ladder/layout.ts';
  * first keyframe past every `segmentSeconds` (ffmpeg's hls_time); a chunk of a long source
  * numbers its segments from `startNumber`, as the whole source's run would. `event`: ffmpeg
  * rewrites the playlist (atomically: a temporary file renamed) after every segment it completes,
- * which is how a run's segments are published while it goes on (live-tracks.ts); a VOD playlist
+ * which is how a run's segments are published while it goes on (progressive/watch.ts); a VOD playlist
  * is written only at the run's end. The published playlists are this worker's own either way.
  */
 export function hlsTeeOutput(

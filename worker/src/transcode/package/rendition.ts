@@ -62,7 +62,7 @@ async function finishHlsTrack(
 ): Promise<{ track: HlsTrack; firstFile: string }> {
   const dir = join(outDir, layout.hlsDir(name));
   const playlistPath = join(outDir, layout.hlsPlaylist(name));
-  // ffmpeg wrote it as EVENT, growing while the run went (live-tracks.ts): rewritten as the VOD
+  // ffmpeg wrote it as EVENT, growing while the run went (progressive/watch.ts): rewritten as the VOD
   // playlist it now is, with the target duration strict players require (hls.ts).
   const playlist = parseMediaPlaylist(await readFile(playlistPath, 'utf8'));
   if (!playlist.ended)
