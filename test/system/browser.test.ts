@@ -14,7 +14,10 @@ import { CHROMIUM, dashPage, launchChromium, type DashPlayer, type DashState } f
 interface Page {
   ktPlayer: PlayerState;
   ktUpload: UploadState;
-  document: { getElementById(id: string): { currentTime: number } };
+  document: {
+    getElementById(id: string): { currentTime: number };
+    querySelector(selector: string): { textContent: string | null } | null;
+  };
 }
 
 interface UploadState {
@@ -502,7 +505,14 @@ describe('uploading through the page', () => {
       undefined,
       { timeout: 30_000 },
     );
-    expect(await page.locator('tr.mine td').nth(1).textContent()).toBe('SUCCEEDED');
+    // (It may have started while the job ran: a single Job is playable before its end.)
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as Page).document.querySelector('tr.mine td:nth-child(2)')
+          ?.textContent === 'SUCCEEDED',
+      undefined,
+      { timeout: 30_000 },
+    );
     expect((await page.evaluate(() => (globalThis as unknown as Page).ktPlayer)).errors).toEqual(
       [],
     );
