@@ -208,7 +208,7 @@ async function main(): Promise<number> {
     const heard = await drainEvents(system.events.tapQueueUrl, jobs.length);
     const byStatus = (st: string) => heard.filter((e) => e.data.status === st).length;
     say(
-      `  events          ${heard.length} on SNS ${system.events.topicArn.split(':').at(-1)} (${byStatus('SUCCEEDED')} succeeded, ${byStatus('FAILED')} failed), read from the queue subscribed to it`,
+      `  events          ${heard.length} on SNS ${system.events.topicArn.split(':').at(-1)} (${heard.filter((e) => e.type === 'keda-transcoder.job.playable').length} playable, ${byStatus('SUCCEEDED')} succeeded, ${byStatus('FAILED')} failed), read from the queue subscribed to it`,
     );
   }
   const ok = [...views.values()].every((v) => v.status === 'SUCCEEDED');
@@ -234,7 +234,9 @@ async function drainEvents(queueUrl: string, expected: number): Promise<JobEvent
   const { ReceiveMessageCommand, DeleteMessageCommand } = await import('@aws-sdk/client-sqs');
   const sqs = localClients(stack!).sqs;
   const events = new Map<string, JobEvent>();
-  for (let i = 0; i < 10 && events.size < expected; i++) {
+  // Every job's end event (a job may also have sent a PLAYABLE one before it).
+  const ends = () => [...events.values()].filter((e) => e.data.status !== 'RUNNING').length;
+  for (let i = 0; i < 10 && ends() < expected; i++) {
     const out = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
