@@ -14,6 +14,26 @@ import type { TestEnv } from './env.ts';
 
 const run = promisify(execFile);
 
+type Storage = WorkerDeps['storage'];
+
+/** The storage with one method wrapped (given the original, bound); every other as it is. */
+function intercept<K extends keyof Storage>(
+  storage: Storage,
+  method: K,
+  wrap: (original: Storage[K]) => Storage[K],
+): Storage {
+  const wrapped = wrap(
+    (storage[method] as (...a: unknown[]) => unknown).bind(storage) as Storage[K],
+  );
+  return new Proxy(storage, {
+    get(target, prop) {
+      if (prop === method) return wrapped;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
+  });
+}
+
 /** A playlist as a worker wrote it, and whether every segment it lists was there by then. */
 export interface PlaylistWrite {
   readonly key: string;
@@ -31,34 +51,26 @@ export function watchPlaylists(
   writes: PlaylistWrite[],
   during?: () => boolean,
 ): WorkerDeps['storage'] {
-  return new Proxy(storage, {
-    get(target, prop) {
-      if (prop === 'putText') {
-        return async (...args: Parameters<typeof target.putText>) => {
-          const [location, text, , , cacheControl] = args;
-          const running = during?.();
-          if (location.key.endsWith('.m3u8')) {
-            const dir = location.key.slice(0, location.key.lastIndexOf('/') + 1);
-            const present = new Set((await env.listOutputs(dir)).map((o) => o.key));
-            const missing = location.key.endsWith('master.m3u8')
-              ? []
-              : parseMediaPlaylist(text)
-                  .segments.map((s) => dir + s.uri)
-                  .filter((k) => !present.has(k));
-            writes.push({
-              key: location.key,
-              text,
-              ...(cacheControl ? { cacheControl } : {}),
-              missing,
-              ...(running === undefined ? {} : { during: running }),
-            });
-          }
-          return target.putText(...args);
-        };
-      }
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
-    },
+  return intercept(storage, 'putText', (putText) => async (...args) => {
+    const [location, text, , , cacheControl] = args;
+    const running = during?.();
+    if (location.key.endsWith('.m3u8')) {
+      const dir = location.key.slice(0, location.key.lastIndexOf('/') + 1);
+      const present = new Set((await env.listOutputs(dir)).map((o) => o.key));
+      const missing = location.key.endsWith('master.m3u8')
+        ? []
+        : parseMediaPlaylist(text)
+            .segments.map((s) => dir + s.uri)
+            .filter((k) => !present.has(k));
+      writes.push({
+        key: location.key,
+        text,
+        ...(cacheControl ? { cacheControl } : {}),
+        missing,
+        ...(running === undefined ? {} : { during: running }),
+      });
+    }
+    return putText(...args);
   });
 }
 
@@ -67,17 +79,9 @@ export function watchUploads(
   storage: WorkerDeps['storage'],
   keys: string[],
 ): WorkerDeps['storage'] {
-  return new Proxy(storage, {
-    get(target, prop) {
-      if (prop === 'uploadAll') {
-        return (...args: Parameters<typeof target.uploadAll>) => {
-          keys.push(...args[0].map((item) => item.location.key));
-          return target.uploadAll(...args);
-        };
-      }
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
-    },
+  return intercept(storage, 'uploadAll', (uploadAll) => (...args) => {
+    keys.push(...args[0].map((item) => item.location.key));
+    return uploadAll(...args);
   });
 }
 
@@ -103,17 +107,9 @@ export function watchDownloads(
   storage: WorkerDeps['storage'],
   keys: string[],
 ): WorkerDeps['storage'] {
-  return new Proxy(storage, {
-    get(target, prop) {
-      if (prop === 'download') {
-        return (...args: Parameters<typeof target.download>) => {
-          keys.push(args[0].key);
-          return target.download(...args);
-        };
-      }
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
-    },
+  return intercept(storage, 'download', (download) => (...args) => {
+    keys.push(args[0].key);
+    return download(...args);
   });
 }
 

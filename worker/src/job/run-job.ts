@@ -8,14 +8,10 @@ import type { OutputFile } from '../transcode/package/output-files.ts';
 import { settleSignal, type JobContext } from './base/context.ts';
 import type { StoragePort } from './base/ports.ts';
 import { summarize, type JobResultSummary } from './base/summary.ts';
-import {
-  PART,
-  type PlannedAudioPiece,
-  type PlannedPiece,
-  type SplitPlan,
-} from './base/split-work.ts';
-import { splitTasks, type SplitDispatcher } from './split.ts';
-import { taskName } from '../contract/task.ts';
+import { PART, type SplitPlan } from './base/split-work.ts';
+import type { SplitDispatcher } from './split.ts';
+import { taskName, type TaskSpec } from '../contract/task.ts';
+import type { PieceOutcome } from '../transcode/split/pieces.ts';
 import { livePublisher } from './publish-live.ts';
 import { checkFreeSpace, createWorkDir, sourceExtension, type WorkDir } from './base/work-dir.ts';
 
@@ -28,8 +24,7 @@ export type JobOutcome =
  * The work of one claimed job: check the source's size against the limits and the disk,
  * download it, probe it; a source longer than the split threshold is planned for many Jobs
  * (its tasks sent as their pieces are cut, split.ts), any other is transcoded and every output
- * uploaded. The work directory
- * is removed whatever happens. Throws the error model's errors; the caller settles.
+ * uploaded. The work directory is removed whatever happens. Throws the error model's errors; the caller settles.
  */
 export async function runJob(
   ctx: JobContext,
@@ -42,7 +37,7 @@ export async function runJob(
     readonly output: S3Location;
     readonly work: S3Location;
     /** Sends a split's tasks as the planner cuts their pieces (split.ts). */
-    readonly dispatcher?: SplitDispatcher;
+    readonly dispatcher: SplitDispatcher;
   },
   signal: AbortSignal,
   onProgress: (p: JobProgress) => void,
@@ -74,7 +69,6 @@ export async function runJob(
       ? deps.transcoder.planChunks(probed, request, settings.split)
       : undefined;
     if (chunks) {
-      if (!dispatcher) throw new Error('a split needs a dispatcher');
       log.info(
         { chunks: chunks.chunks.length, chunkSeconds: chunks.chunkSeconds },
         'source split across Jobs',
@@ -170,57 +164,56 @@ async function planPieces(
   await dispatcher.plan(p.plan);
   let plan = p.plan;
   let bytes = 0;
-  // One task at a time, each sent as soon as its piece is up.
-  for (const tasks of splitTasks(plan).map((task) => [task])) {
-    const windows = tasks.flatMap((task) =>
-      task.type === 'chunk' ? [plan.chunks.chunks[task.index]!] : [],
-    );
-    const pieces: PlannedPiece[] = [];
-    if (windows.length > 0) {
-      const outcomes = await deps.transcoder.cutPieces({
-        ...cut,
-        chunks: { ...plan.chunks, chunks: windows },
-      });
-      for (const o of outcomes) {
-        if ('reason' in o) {
-          log.warn({ chunk: o.index, reason: o.reason }, 'chunk reads the whole source');
-          continue;
-        }
-        await uploadPiece(ctx, join(outDir, o.file), p.work, o.file, signal);
-        pieces.push({
-          index: o.index,
-          key: `${PART.pieces}${o.file}`,
-          bytes: o.bytes,
-          seekSeconds: o.seekSeconds,
-        });
-        bytes += o.bytes;
-      }
+  const send = async (task: TaskSpec) => {
+    await dispatcher.send(plan, [task]);
+    log.info({ task: taskName(task), ms: deps.clock.now() - t }, 'task sent');
+  };
+  // A chunk's piece up, into the plan, and its task sent; one it could not cut reads the source.
+  const onPiece = async (o: PieceOutcome) => {
+    if ('reason' in o) {
+      log.warn({ chunk: o.index, reason: o.reason }, 'chunk reads the whole source');
+    } else {
+      await uploadPiece(ctx, join(outDir, o.file), p.work, o.file, signal);
+      const piece = {
+        index: o.index,
+        key: `${PART.pieces}${o.file}`,
+        bytes: o.bytes,
+        seekSeconds: o.seekSeconds,
+      };
+      plan = { ...plan, pieces: [...(plan.pieces ?? []), piece] };
+      bytes += o.bytes;
     }
-    let audioPiece: PlannedAudioPiece | undefined;
-    if (tasks.some((task) => task.type === 'audio') && p.audio && plan.probed.audio) {
-      const audio = await deps.transcoder.cutAudioPiece(cut);
-      if ('reason' in audio) {
-        log.warn({ reason: audio.reason }, 'the audio reads the whole source');
-      } else {
-        await uploadPiece(ctx, join(outDir, audio.file), p.work, audio.file, signal);
-        audioPiece = {
-          key: `${PART.pieces}${audio.file}`,
-          bytes: audio.bytes,
-          offsetSeconds: audio.offsetSeconds,
-        };
-        bytes += audio.bytes;
-      }
+    await send({ type: 'chunk', index: o.index });
+  };
+  // The order of splitTasks: the first chunk, the audio, the other chunks (each sent as it is cut).
+  const [first, ...others] = plan.chunks.chunks;
+  await deps.transcoder.cutPieces({
+    ...cut,
+    chunks: { ...plan.chunks, chunks: [first!] },
+    onPiece,
+  });
+  if (p.audio && plan.probed.audio) {
+    const audio = await deps.transcoder.cutAudioPiece(cut);
+    if ('reason' in audio) {
+      log.warn({ reason: audio.reason }, 'the audio reads the whole source');
+    } else {
+      await uploadPiece(ctx, join(outDir, audio.file), p.work, audio.file, signal);
+      const audioPiece = {
+        key: `${PART.pieces}${audio.file}`,
+        bytes: audio.bytes,
+        offsetSeconds: audio.offsetSeconds,
+      };
+      plan = { ...plan, audioPiece };
+      bytes += audio.bytes;
     }
-    plan = {
-      ...plan,
-      ...(pieces.length > 0 || plan.pieces ? { pieces: [...(plan.pieces ?? []), ...pieces] } : {}),
-      ...(audioPiece ? { audioPiece } : {}),
-    };
-    await dispatcher.send(plan, tasks);
-    log.info(
-      { tasks: tasks.map(taskName), pieces: pieces.length, ms: deps.clock.now() - t },
-      'tasks sent',
-    );
+  }
+  await send({ type: 'audio' });
+  if (others.length > 0) {
+    await deps.transcoder.cutPieces({
+      ...cut,
+      chunks: { ...plan.chunks, chunks: others },
+      onPiece,
+    });
   }
   log.info(
     {

@@ -114,6 +114,8 @@ export class Transcoder {
     readonly chunks: ChunkPlan;
     readonly outDir: string;
     readonly signal: AbortSignal;
+    /** Told of each piece as soon as it is cut (or dropped), in order. */
+    readonly onPiece?: (outcome: PieceOutcome) => Promise<void>;
   }): Promise<PieceOutcome[]> {
     return cutPieces(this.#env.paths, input);
   }

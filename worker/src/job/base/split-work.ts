@@ -155,26 +155,6 @@ export async function downloadPublished(
   return count;
 }
 
-/** Uploads a directory's files under a prefix, as they are (the parts are never served). */
-export async function uploadDir(
-  storage: StoragePort,
-  dir: string,
-  prefix: S3Location,
-  signal: AbortSignal,
-): Promise<number> {
-  const files = await listOutputFiles(dir);
-  await storage.uploadAll(
-    files.map((f) => ({
-      path: f.path,
-      location: childOf(prefix, f.relativeKey),
-      contentType: 'application/octet-stream',
-      cacheControl: 'no-store',
-    })),
-    signal,
-  );
-  return files.length;
-}
-
 /** Downloads every object under a prefix into a directory, keeping their relative paths. */
 export async function downloadPrefix(
   storage: StoragePort,

@@ -48,14 +48,24 @@ export async function cutPieces(
     readonly chunks: ChunkPlan;
     readonly outDir: string;
     readonly signal: AbortSignal;
+    /** Told of each piece as soon as it is cut (or dropped), in order. */
+    readonly onPiece?: (outcome: PieceOutcome) => Promise<void>;
   },
 ): Promise<PieceOutcome[]> {
   const { source, signal, outDir } = input;
+  const outcomes: PieceOutcome[] = [];
+  const tell = async (outcome: PieceOutcome) => {
+    outcomes.push(outcome);
+    await input.onPiece?.(outcome);
+  };
   if (!PIECE_CONTAINERS.some((f) => source.formatName.split(',').includes(f))) {
-    return input.chunks.chunks.map((w) => ({
-      index: w.index,
-      reason: `pieces are cut from MP4/MOV and Matroska/WebM sources only, not ${source.formatName}`,
-    }));
+    for (const w of input.chunks.chunks) {
+      await tell({
+        index: w.index,
+        reason: `pieces are cut from MP4/MOV and Matroska/WebM sources only, not ${source.formatName}`,
+      });
+    }
+    return outcomes;
   }
   const { startSeconds: sourceStartSeconds, timescale } = await sourceTiming(
     paths,
@@ -63,15 +73,14 @@ export async function cutPieces(
     source.video.index,
     signal,
   );
-  const outcomes: PieceOutcome[] = [];
   const facts = sourceFacts(source, sourceStartSeconds);
-  for (const window of input.chunks.chunks) {
+  const cutOne = async (window: ChunkWindow): Promise<PieceOutcome> => {
     const file = `chunk-${window.index}.${pieceExtension(source)}`;
     const path = join(outDir, file);
     const drop = async (reason: string) => {
       signal.throwIfAborted();
       await rm(path, { force: true });
-      outcomes.push({ index: window.index, reason });
+      return { index: window.index, reason };
     };
     try {
       await runFfmpeg(
@@ -87,20 +96,18 @@ export async function cutPieces(
         { signal },
       );
       const seek = await checkPiece(paths, path, window, facts, signal);
-      if (!seek.ok) {
-        await drop(seek.reason);
-        continue;
-      }
-      outcomes.push({
+      if (!seek.ok) return await drop(seek.reason);
+      return {
         index: window.index,
         file,
         bytes: await fileSize(path),
         seekSeconds: seek.seekSeconds,
-      });
+      };
     } catch (err) {
-      await drop(`the piece could not be cut or read: ${describeError(err).message}`);
+      return drop(`the piece could not be cut or read: ${describeError(err).message}`);
     }
-  }
+  };
+  for (const window of input.chunks.chunks) await tell(await cutOne(window));
   return outcomes;
 }
 
